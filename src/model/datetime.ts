@@ -1,0 +1,71 @@
+/**
+ * Canonical date-time form used across Strongroom: RFC 3339 in UTC with a `Z` suffix, seconds
+ * always present, the fraction kept to at most 6 digits (PostgreSQL's microsecond precision)
+ * with trailing zeros removed — exactly what PostgreSQL prints for a timestamptz in a UTC
+ * session (see db/types.ts). RFC 8909 §4.1 requires UTC date-times in deposits.
+ *
+ *   canonicalDateTime('1999-04-03T22:00:00.0Z')        → '1999-04-03T22:00:00Z'
+ *   canonicalDateTime('2010-10-17T02:30:00.25+02:30')  → '2010-10-17T00:00:00.25Z'
+ */
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Returns the canonical form, or null when `value` is not an RFC 3339 date-time. */
+export function tryCanonicalDateTime(value: string): string | null {
+  const m = RFC3339.exec(value.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    if (oh > 23 || om > 59) return null;
+    offsetMinutes = sign * (oh * 60 + om);
+  }
+  const base = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCDate() !== day) return null; // 2021-02-30 and friends
+  // Round the fraction to microseconds like PostgreSQL does, carrying into the seconds.
+  let micros = frac === '' ? 0 : Math.round(Number(`0.${frac}`) * 1e6);
+  let utc = base - offsetMinutes * 60_000;
+  if (micros >= 1e6) {
+    utc += 1000;
+    micros -= 1e6;
+  }
+  const iso = new Date(utc).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  if (year < 1 || year > 9999) return null;
+  const fraction = micros === 0 ? '' : `.${String(micros).padStart(6, '0').replace(/0+$/, '')}`;
+  return `${iso.slice(0, 19)}${fraction}Z`;
+}
+
+/** Canonical form; throws a RangeError naming the value when it is not RFC 3339. */
+export function canonicalDateTime(value: string): string {
+  const canonical = tryCanonicalDateTime(value);
+  if (canonical === null) throw new RangeError(`not an RFC 3339 date-time: "${value}"`);
+  return canonical;
+}
+
+/** Milliseconds since the epoch of a canonical (or any RFC 3339) date-time; sub-ms dropped. */
+export function dateTimeMillis(value: string): number {
+  return Date.parse(canonicalDateTime(value));
+}
+
+/** Compare two RFC 3339 date-times at microsecond precision: negative, zero or positive. */
+export function compareDateTime(a: string, b: string): number {
+  const ca = canonicalDateTime(a);
+  const cb = canonicalDateTime(b);
+  const ma = Date.parse(ca);
+  const mb = Date.parse(cb);
+  if (ma !== mb) return ma - mb;
+  const fa = Number(`0${ca.slice(19, -1) || '.0'}`);
+  const fb = Number(`0${cb.slice(19, -1) || '.0'}`);
+  return fa - fb;
+}
