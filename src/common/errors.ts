@@ -60,6 +60,10 @@ export const ERROR_CODES = {
   DEPOSIT_PREFLIGHT_FAILED: 'findings',
   DEPOSIT_TARGET_EXISTS: 'refused',
   DEPOSIT_NO_SUCH_TLD: 'input',
+  // sources and deposits (deposit branch)
+  SOURCE_INVALID_ROW: 'input',
+  DEPOSIT_ALREADY_RECORDED: 'refused',
+  DEPOSIT_QUARANTINE_CAP_EXCEEDED: 'findings',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',
