@@ -22,6 +22,7 @@
  *   list rdeHeader in the menu; the schema accepts both.
  * - All namespaces are declared once on `<rde:deposit>`.
  */
+import { stat } from 'node:fs/promises';
 import type { Db } from '../db/adapter.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { FindingList, type Finding } from '../common/findings.js';
@@ -278,6 +279,8 @@ function depositLevelChecks(tld: TldInfo, counts: Partial<Record<SourceKind, num
 export async function writeFullDeposit(db: Db, options: FullDepositOptions): Promise<DepositResult> {
   const started = process.hrtime.bigint();
   const { watermark: requested, resend, onInvalid, maxQuarantined } = validate(options);
+  const dir = await stat(options.outDir).catch(() => null);
+  if (!dir?.isDirectory()) throw new StrongroomError('FILE_NOT_FOUND', `the output directory ${options.outDir} does not exist or is not a directory`, { location: options.outDir });
   const progress = progressOrNoop(options.progress);
   const findings = new FindingList(MAX_FINDINGS);
   const quarantine = new Quarantine(onInvalid === 'quarantine' ? maxQuarantined : Number.MAX_SAFE_INTEGER);
@@ -349,10 +352,12 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
           if (xml === null) {
             if (onInvalid === 'quarantine') quarantine.add(writer.kind, writer.kind === 'host' ? (value as Host).name : key, object);
             else failed = true;
-          } else if (!failed) {
-            file.write(xml);
+          } else {
             count++;
-            if (file.full) await file.flush();
+            if (!failed) {
+              file.write(xml);
+              if (file.full) await file.flush();
+            }
           }
           if (++sinceProgress >= PROGRESS_EVERY) {
             task.add(sinceProgress);

@@ -113,7 +113,7 @@ INSERT INTO registry.domain (roid, name, tld, u_name, idn_table_id, original_nam
   ('D2-EXAMPLE', 'plain.example', 'example', NULL, NULL, NULL, 'sh8013', 'RegistrarY', NULL, NULL, '2010-01-01 00:00:00+00', '2030-01-01 00:00:00+00',
    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
   ('D3-EXAMPLE', 'xn--bcher-kva.example', 'example', 'bücher.example', 'de', 'buecher.example', 'jd1234', 'RegistrarX', 'RegistrarX', NULL,
-   '2015-06-01 12:00:00.5+00', '2026-06-01 12:00:00.5+00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+   '2015-06-01 12:00:00.5+00', '2036-06-01 12:00:00.5+00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
   ('D4-EXAMPLE', 'signed.example', 'example', NULL, NULL, NULL, 'sh8013', 'RegistrarY', NULL, NULL, '2012-03-04 05:06:07+00', '2040-03-04 05:06:07+00',
    'RegistrarY', NULL, '2020-01-01 00:00:00+00', NULL, NULL, 'clientApproved', 'RegistrarX', NULL, '2019-01-01 00:00:00+00', 'RegistrarY', NULL,
    '2019-01-06 00:00:00+00', NULL),
