@@ -49,6 +49,9 @@ const MAX_FINDINGS = 10_000;
 /** Objects between two progress updates. */
 const PROGRESS_EVERY = 1000;
 
+/** Objects between two turns of the event loop (see the writing loop). */
+const TURN_EVERY = 100;
+
 export interface FullDepositOptions {
   tld: string;
   /** Directory the deposit is written into (must exist). */
@@ -318,6 +321,7 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
       const counts: Partial<Record<SourceKind, number>> = {};
       const task = progress.task(`deposit ${fileName}`, 'objects', total);
       let sinceProgress = 0;
+      let sinceTurn = 0;
       let failed = false;
       file.write(prolog(id, resend, watermark, kinds.map((kind) => OBJECT_URI[kind])));
 
@@ -362,6 +366,12 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
           if (++sinceProgress >= PROGRESS_EVERY) {
             task.add(sinceProgress);
             sinceProgress = 0;
+          }
+          // Let I/O callbacks run now and then, so the source's read-ahead makes progress while
+          // this loop turns objects into XML (async generators alone only yield microtasks).
+          if (++sinceTurn >= TURN_EVERY) {
+            sinceTurn = 0;
+            await new Promise<void>((resolve) => setImmediate(resolve));
           }
         }
         counts[writer.kind] = count;

@@ -92,6 +92,7 @@ export async function writeFileAtomically(dir: string, finalName: string, conten
 export class DepositFile {
   private parts: string[] = [];
   private buffered = 0;
+  private buffer = Buffer.allocUnsafe(CHUNK_CHARS * 3 + 65536);
   private bytesWritten = 0;
   private readonly hash: Hash = createHash('sha256');
   private handle: FileHandle | null;
@@ -127,7 +128,12 @@ export class DepositFile {
 
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
-    const chunk = Buffer.from(this.parts.join(''), 'utf8');
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: encode the parts straight into one
+    // reused buffer (no joined string, no fresh buffer per chunk).
+    if (this.buffer.length < this.buffered * 3) this.buffer = Buffer.allocUnsafe(this.buffered * 3);
+    let length = 0;
+    for (const part of this.parts) length += this.buffer.write(part, length, 'utf8');
+    const chunk = this.buffer.subarray(0, length);
     this.parts = [];
     this.buffered = 0;
     this.hash.update(chunk);

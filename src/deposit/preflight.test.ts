@@ -7,7 +7,7 @@ import type { Finding } from '../common/findings.js';
 import type { Contact, Domain, EppParams, Host, Nndn, Registrar } from '../model/objects.js';
 import { requireTool } from '../testing/tools.js';
 import { xmllintDeposit } from '../testing/rde-schema.js';
-import { dcpProblem, isAnyUri, ObjectChecker, type PreflightContext } from './preflight.js';
+import { dateKey, dcpProblem, isAnyUri, ObjectChecker, referenceCheckCodes, type PreflightContext } from './preflight.js';
 
 const ctx: PreflightContext = {
   tld: { name: 'example', roidSuffix: 'EXAMPLE', hostModel: 'objects', dataModel: 'maximum' },
@@ -253,4 +253,34 @@ test('isAnyUri agrees with xmllint on what xs:anyURI accepts', async (t) => {
     );
     assert.equal(isAnyUri(value), xmllintDeposit(file).valid, `isAnyUri(${JSON.stringify(value)})`);
   }
+});
+
+test('dates: canonical keys compare as instants; what is no RFC 3339 date-time is a finding', () => {
+  assert.equal(dateKey('2025-01-05T00:00:00Z'), '2025-01-05T00:00:00.000000');
+  assert.equal(dateKey('2025-01-05T00:00:00.5Z'), '2025-01-05T00:00:00.500000');
+  assert.equal(dateKey('2025-01-05T01:00:00.123456+01:00'), '2025-01-05T00:00:00.123456');
+  assert.ok(dateKey('2025-01-05T00:00:00Z')! < dateKey('2025-01-05T00:00:00.000001Z')!);
+  assert.equal(dateKey('infinity'), null);
+  assert.equal(dateKey('2020-01-01 00:00:00 BC'), null);
+  const d = domain();
+  d.exDate = 'infinity';
+  d.upDate = '0044-03-15 12:00:00+00 BC';
+  assert.deepEqual(checkDomain(d), ['SR_INVALID_DATE', 'SR_INVALID_DATE']);
+});
+
+test('docs/deposit.md lists every finding code the pre-flight can report', async () => {
+  const { PROJECT_ROOT } = await import('../testing/paths.js');
+  const { readdir, readFile } = await import('node:fs/promises');
+  const docs = await readFile(join(PROJECT_ROOT, 'docs/deposit.md'), 'utf8');
+  const documented = new Set(docs.match(/\b(?:RDE|SR)_[A-Z_]+[A-Z]\b/g));
+  const codes = new Set(referenceCheckCodes());
+  const dir = join(PROJECT_ROOT, 'src/deposit');
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    // Quoted literals only; prefixes completed at run time are covered by referenceCheckCodes().
+    for (const code of (await readFile(join(dir, file), 'utf8')).match(/'(?:RDE|SR)_[A-Z_]+[A-Z]'/g) ?? []) {
+      if (!/_(HAS|UNKNOWN|INVALID)'$/.test(code)) codes.add(code.slice(1, -1));
+    }
+  }
+  assert.ok(codes.size > 100);
+  assert.deepEqual([...codes].filter((code) => !documented.has(code)).sort(), []);
 });

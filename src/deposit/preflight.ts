@@ -21,7 +21,7 @@
 import { isIP } from 'node:net';
 import type { Queryable } from '../db/adapter.js';
 import type { Finding, Severity } from '../common/findings.js';
-import { compareDateTime } from '../model/datetime.js';
+import { canonicalDateTime, tryCanonicalDateTime } from '../model/datetime.js';
 import type { Contact, Domain, EppParams, Host, IdnTableRef, Nndn, Phone, Policy, Registrar, RegistrarRef, Status } from '../model/objects.js';
 import type { TldInfo } from '../sources/source.js';
 import { ISO3166_ALPHA2 } from './iso3166.js';
@@ -63,11 +63,10 @@ const ROID = /^(?:[^\p{P}\p{Z}\p{C}]|_){1,80}-([^\p{P}\p{Z}\p{C}]{1,8})$/u;
 const E164 = /^(?:\+[0-9]{1,3}\.[0-9]{1,14})?$/;
 
 /** A host or domain name in A-label (LDH) form: labels of 1..63, 253 characters at most. */
-const LDH_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-function isDnsName(name: string, minLabels: number): boolean {
-  if (name.length > 253) return false;
-  const labels = name.split('.');
-  return labels.length >= minLabels && labels.every((label) => LDH_LABEL.test(label));
+const LDH_NAME_1 = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/;
+const LDH_NAME_2 = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/;
+function isDnsName(name: string, minLabels: 1 | 2): boolean {
+  return name.length <= 253 && (minLabels === 1 ? LDH_NAME_1 : LDH_NAME_2).test(name);
 }
 
 /** RFC 5322 §3.4.1 addr-spec (dot-atom or quoted local part, dot-atom domain); UTF-8 allowed (RFC 6531). */
@@ -135,7 +134,10 @@ export class ObjectChecker {
   private readonly suffixes: ReadonlySet<string>;
   private readonly tldSuffixes: readonly string[];
 
+  private readonly watermarkKey: string;
+
   constructor(private readonly ctx: PreflightContext) {
+    this.watermarkKey = dateKey(canonicalDateTime(ctx.watermark))!;
     this.suffixes = new Set(ctx.roidSuffixes);
     this.tldSuffixes = ctx.repositoryTlds.map((t) => `.${t.toLowerCase()}`);
   }
@@ -144,9 +146,18 @@ export class ObjectChecker {
     out.push({ code, severity, object, location, message });
   }
 
+  /** The sortable key of a date field, or null after reporting that it is no date-time. */
+  private date(out: Finding[], object: string, location: string, value: string): string | null {
+    const key = dateKey(value);
+    if (key === null) this.push(out, 'SR_INVALID_DATE', object, location, `${location.split('/').pop()} is not an RFC 3339 date-time`);
+    return key;
+  }
+
   /** crDate/upDate/trDate… must not lie after the watermark: the deposit cannot hold the future. */
   private notAfterWatermark(out: Finding[], code: string, object: string, location: string, value: string | undefined): void {
-    if (value !== undefined && value !== '' && compareDateTime(value, this.ctx.watermark) > 0) {
+    if (value === undefined || value === '') return;
+    const key = this.date(out, object, location, value);
+    if (key !== null && key > this.watermarkKey) {
       this.push(out, code, object, location, `${location.split('/').pop()} ${value} is after the watermark ${this.ctx.watermark}`);
     }
   }
@@ -294,6 +305,7 @@ export class ObjectChecker {
     if (t.reDate === '') this.push(out, code, object, `${path}/reDate`, 'reDate is missing');
     else this.notAfterWatermark(out, code, object, `${path}/reDate`, t.reDate);
     if (t.acDate === '') this.push(out, code, object, `${path}/acDate`, 'acDate is missing');
+    else this.date(out, object, `${path}/acDate`, t.acDate);
   }
 
   private isSubordinate(name: string): boolean {
@@ -370,12 +382,18 @@ export class ObjectChecker {
     this.registrarRef(out, 'RDE_DOMAIN_HAS_INVALID_UPRR', o, `${p}/upRr`, d.upRr);
     // RST rde-07: crDate before the watermark, exDate after it (unless pending deletion).
     if (d.crDate === undefined) this.push(out, 'RDE_DOMAIN_HAS_MISSING_CRDATE', o, `${p}/crDate`, 'has no crDate');
-    else if (compareDateTime(d.crDate, this.ctx.watermark) >= 0) {
-      this.push(out, 'RDE_DOMAIN_HAS_INVALID_CRDATE', o, `${p}/crDate`, `crDate ${d.crDate} is not before the watermark ${this.ctx.watermark}`);
+    else {
+      const key = this.date(out, o, `${p}/crDate`, d.crDate);
+      if (key !== null && key >= this.watermarkKey) {
+        this.push(out, 'RDE_DOMAIN_HAS_INVALID_CRDATE', o, `${p}/crDate`, `crDate ${d.crDate} is not before the watermark ${this.ctx.watermark}`);
+      }
     }
     if (d.exDate === undefined) this.push(out, 'RDE_DOMAIN_HAS_MISSING_EXDATE', o, `${p}/exDate`, 'has no exDate');
-    else if (compareDateTime(d.exDate, this.ctx.watermark) <= 0 && !d.status.some((s) => s.s === 'pendingDelete')) {
-      this.push(out, 'RDE_DOMAIN_HAS_INVALID_EXDATE', o, `${p}/exDate`, `exDate ${d.exDate} is not after the watermark ${this.ctx.watermark} and the domain is not pendingDelete`);
+    else {
+      const key = this.date(out, o, `${p}/exDate`, d.exDate);
+      if (key !== null && key <= this.watermarkKey && !d.status.some((s) => s.s === 'pendingDelete')) {
+        this.push(out, 'RDE_DOMAIN_HAS_INVALID_EXDATE', o, `${p}/exDate`, `exDate ${d.exDate} is not after the watermark ${this.ctx.watermark} and the domain is not pendingDelete`);
+      }
     }
     this.notAfterWatermark(out, 'SR_DOMAIN_HAS_INVALID_UPDATE', o, `${p}/upDate`, d.upDate);
     this.notAfterWatermark(out, 'SR_DOMAIN_HAS_INVALID_TRDATE', o, `${p}/trDate`, d.trDate);
@@ -400,6 +418,7 @@ export class ObjectChecker {
     }
     if (d.trnData !== undefined) {
       this.transfer(out, 'SR_DOMAIN_HAS_INVALID_TRNDATA', o, `${p}/trnData`, d.trnData);
+      if (d.trnData.exDate !== undefined) this.date(out, o, `${p}/trnData/exDate`, d.trnData.exDate);
       this.registrarRef(out, 'RDE_DOMAIN_HAS_INVALID_RERR', o, `${p}/trnData/reRr`, d.trnData.reRr);
       this.registrarRef(out, 'RDE_DOMAIN_HAS_INVALID_ACRR', o, `${p}/trnData/acRr`, d.trnData.acRr);
     }
@@ -464,6 +483,25 @@ export function dcpProblem(dcp: unknown): string | null {
     if (!absolute && !relative) return 'expiry must be {"absolute": date-time} or {"relative": duration}';
   }
   return null;
+}
+
+/** Canonical UTC date-time as model/datetime.ts writes it, with a 4-digit year. */
+const CANONICAL_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z$/;
+
+/**
+ * A fixed-width sortable key `YYYY-MM-DDTHH:MM:SS.ffffff` of a date-time, or null when the value
+ * is not an RFC 3339 date-time. Canonical values (all that come from the database) take a fast
+ * path without Date parsing: comparing keys as strings compares the instants.
+ */
+export function dateKey(value: string): string | null {
+  let v = value;
+  if (!CANONICAL_DATE.test(v)) {
+    const canonical = tryCanonicalDateTime(v);
+    if (canonical === null || !CANONICAL_DATE.test(canonical)) return null;
+    v = canonical;
+  }
+  const n = v.length;
+  return n === 20 ? `${v.slice(0, 19)}.000000` : v.slice(0, n - 1) + '000000'.slice(0, 27 - n);
 }
 
 /** Does a list of findings contain an error (the object cannot go into the deposit as it is)? */
@@ -591,6 +629,32 @@ const CHECK_QUERIES: CheckQuery[] = [
     message: () => 'shares its name with another domain',
   },
   {
+    kind: 'domain',
+    code: 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID',
+    sql: `SELECT d.roid AS key, min(d.name) AS object, d.roid AS detail FROM rde.domain d WHERE d.tld = $1 GROUP BY d.roid HAVING count(*) > 1`,
+    message: (detail) => `roid "${detail}" belongs to more than one domain`,
+  },
+  {
+    kind: 'host',
+    code: 'RDE_HOST_HAS_NON_UNIQUE_ROID',
+    sql: `SELECT h.roid AS key, min(h.name) AS object, h.roid AS detail FROM rde.host h GROUP BY h.roid HAVING count(*) > 1`,
+    message: (detail) => `roid "${detail}" belongs to more than one host`,
+    when: hostObjects,
+  },
+  {
+    kind: 'contact',
+    code: 'RDE_CONTACT_HAS_NON_UNIQUE_ID',
+    sql: `SELECT c.id AS key, c.id AS object, c.id AS detail FROM rde.contact c GROUP BY c.id HAVING count(*) > 1`,
+    message: () => 'the id belongs to more than one contact',
+    when: withContacts,
+  },
+  {
+    kind: 'registrar',
+    code: 'SR_REGISTRAR_HAS_NON_UNIQUE_ID',
+    sql: `SELECT r.id AS key, r.id AS object, r.id AS detail FROM rde.registrar r GROUP BY r.id HAVING count(*) > 1`,
+    message: () => 'the id belongs to more than one registrar',
+  },
+  {
     kind: 'host',
     code: 'RDE_HOST_HAS_NON_UNIQUE_NAME',
     sql: `SELECT h.roid AS key, h.name AS object, h.name AS detail FROM rde.host h
@@ -622,6 +686,11 @@ const CHECK_QUERIES: CheckQuery[] = [
     message: (detail) => `idnTableId "${detail}" is not an IDN table of the TLD`,
   },
 ];
+
+/** The codes the cross-object checks can report (docs/deposit.md lists them all). */
+export function referenceCheckCodes(): string[] {
+  return [...new Set(CHECK_QUERIES.map((check) => check.code))];
+}
 
 /** Result of the cross-object checks: findings by object, and whether the cap cut them short. */
 export interface ReferenceFindings {

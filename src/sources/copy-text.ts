@@ -81,9 +81,23 @@ export function textOrUndefined(field: string | null): string | undefined {
   return field === null ? undefined : field;
 }
 
-/** timestamptz text in a UTC session → canonical RFC 3339 (model/datetime.ts). */
+/**
+ * timestamptz text in a UTC session (`YYYY-MM-DD HH:MM:SS[.ffffff]+00`) → canonical RFC 3339
+ * (model/datetime.ts), the same as pgTimestampToIso but without a regular expression on the
+ * common shape. A value that is no date-time of the RFC (`infinity`, a BC date) is returned
+ * as it is: the deposit pre-flight reports it; one bad row must not stop the reading.
+ */
 export function timestampOrUndefined(field: string | null): string | undefined {
-  return field === null ? undefined : pgTimestampToIso(field);
+  if (field === null) return undefined;
+  const n = field.length;
+  if (n >= 22 && n <= 29 && field.charCodeAt(4) === 45 && field.charCodeAt(10) === 32 && field.endsWith('+00')) {
+    return `${field.slice(0, 10)}T${field.slice(11, n - 3)}Z`;
+  }
+  try {
+    return pgTimestampToIso(field);
+  } catch {
+    return field;
+  }
 }
 
 export function intOrUndefined(field: string | null): number | undefined {

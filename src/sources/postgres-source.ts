@@ -21,12 +21,14 @@ import { sqlLiteral } from '../db/adapter.js';
 import { StrongroomError } from '../common/errors.js';
 import { compareDateTime } from '../model/datetime.js';
 import type {
+  Address,
   Contact,
   ContactPostalInfo,
   Dcp,
   Domain,
   DomainContact,
   DomainContactType,
+  DomainTransferData,
   DsData,
   EppParams,
   Host,
@@ -107,10 +109,39 @@ function status(row: CopyRow): Status {
   return value;
 }
 
-/** Remove undefined properties so objects compare and serialise the same whatever their origin. */
-function compact<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
+/**
+ * Set an optional property only when it has a value: objects never carry `undefined`
+ * properties (they compare and serialise the same whatever their origin), and are built
+ * without `delete`, which would make V8 drop them into slow dictionary mode.
+ */
+function opt<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value;
+}
+
+/** An address from a postal row whose street column is at `at` (street, city, sp, pc, cc). */
+function address(row: CopyRow, at: number): Address {
+  const addr: Address = { street: textArrayOf(row[at]!), city: field(row, at + 1), cc: '' };
+  opt(addr, 'sp', textOrUndefined(row[at + 2]!));
+  opt(addr, 'pc', textOrUndefined(row[at + 3]!));
+  addr.cc = field(row, at + 4);
+  return addr;
+}
+
+/** secDNS of a domain: DS data (with optional key data) if any, else key data; maxSigLife first. */
+function secDns(maxSigLife: number | undefined, ds: CopyRow[] | undefined, keys: CopyRow[] | undefined): SecDns | undefined {
+  if (maxSigLife === undefined && ds === undefined && keys === undefined) return undefined;
+  const sec = {} as SecDns;
+  opt(sec, 'maxSigLife', maxSigLife);
+  if (ds !== undefined || keys === undefined) {
+    (sec as { dsData: DsData[] }).dsData = (ds ?? NONE).map((d) => {
+      const data: DsData = { keyTag: Number(d[2]), alg: Number(d[3]), digestType: Number(d[4]), digest: field(d, 5) };
+      if (d[6] !== null) data.keyData = { flags: Number(d[6]), protocol: Number(d[7]), alg: Number(d[8]), pubKey: field(d, 9) };
+      return data;
+    });
+  } else {
+    (sec as { keyData: KeyData[] }).keyData = keys.map((k): KeyData => ({ flags: Number(k[2]), protocol: Number(k[3]), alg: Number(k[4]), pubKey: field(k, 5) }));
+  }
+  return sec;
 }
 
 type ChildMap = Map<string, CopyRow[]>;
@@ -127,6 +158,32 @@ function groupByKey(rows: CopyRow[], view: string): ChildMap {
 }
 
 const NONE: readonly CopyRow[] = [];
+
+interface ChildSpec {
+  /** Name the children are filed under in a page. */
+  name: string;
+  view: string;
+  /** The column holding the parent's key. */
+  key: string;
+  /** Columns after the key. */
+  columns: string;
+  /** ORDER BY after the key; default `ord`. */
+  order?: string;
+}
+
+interface PageSpec {
+  view: string;
+  key: string;
+  /** Columns after the key. */
+  columns: string;
+  where?: string;
+  children?: ChildSpec[];
+}
+
+interface Page {
+  rows: CopyRow[];
+  children: Record<string, ChildMap>;
+}
 
 /** A snapshot of the registry database, valid while `withRegistrySnapshot`'s callback runs. */
 export class PostgresRegistrySource implements RegistrySource {
@@ -248,110 +305,121 @@ export class PostgresRegistrySource implements RegistrySource {
     return collectCopyRows(this.tx.copyTo(query));
   }
 
-  /**
-   * Pages of parent rows, key in column 0, read with keyset pagination in byte order.
-   * `where` is an extra condition (or ''), `columns` the select list starting with the key.
-   */
-  private async *parentPages(view: string, key: string, columns: string, where: string): AsyncGenerator<CopyRow[]> {
-    let last: string | null = null;
-    for (;;) {
-      const conditions = [where, last === null ? '' : `${key} COLLATE "C" > ${lit(last)}`].filter((c) => c !== '');
-      const query = `SELECT ${columns} FROM ${view}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${key} COLLATE "C" LIMIT ${this.pageSize}`;
-      const page = await this.rows(query);
-      if (page.length === 0) return;
-      yield page;
-      if (page.length < this.pageSize) return;
-      last = keyOf(page[page.length - 1]!, view);
+  /** One page of parents (key in column 0) after `last`, with the children of its key range. */
+  private async loadPage(spec: PageSpec, last: string | null): Promise<Page> {
+    const conditions = [spec.where ?? '', last === null ? '' : `${spec.key} COLLATE "C" > ${lit(last)}`].filter((c) => c !== '');
+    const rows = await this.rows(
+      `SELECT ${spec.key}, ${spec.columns} FROM ${spec.view}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${spec.key} COLLATE "C" LIMIT ${this.pageSize}`,
+    );
+    const children: Record<string, ChildMap> = {};
+    if (rows.length > 0) {
+      const first = lit(keyOf(rows[0]!, spec.view));
+      const end = lit(keyOf(rows[rows.length - 1]!, spec.view));
+      for (const child of spec.children ?? []) {
+        const childRows = await this.rows(
+          `SELECT ${child.key}, ${child.columns} FROM ${child.view} WHERE ${child.key} COLLATE "C" BETWEEN ${first} AND ${end} ORDER BY ${child.key} COLLATE "C", ${child.order ?? 'ord'}`,
+        );
+        children[child.name] = groupByKey(childRows, child.view);
+      }
     }
+    return { rows, children };
   }
 
-  /** Children of the parents in `page` (key in column 0 of both), grouped by parent key. */
-  private async children(view: string, key: string, columns: string, page: CopyRow[], order = 'ord'): Promise<ChildMap> {
-    const first = keyOf(page[0]!, view);
-    const last = keyOf(page[page.length - 1]!, view);
-    const rows = await this.rows(
-      `SELECT ${key}, ${columns} FROM ${view} WHERE ${key} COLLATE "C" BETWEEN ${lit(first)} AND ${lit(last)} ORDER BY ${key} COLLATE "C", ${order}`,
-    );
-    return groupByKey(rows, view);
+  /**
+   * Pages in key order (keyset pagination), one page ahead: while the caller turns page n into
+   * objects, the database already produces page n+1.
+   */
+  private async *pages(spec: PageSpec): AsyncGenerator<Page> {
+    let next: Promise<Page> | null = this.loadPage(spec, null);
+    try {
+      while (next !== null) {
+        const page: Page = await next;
+        next = page.rows.length < this.pageSize ? null : this.loadPage(spec, keyOf(page.rows[page.rows.length - 1]!, spec.view));
+        if (page.rows.length > 0) yield page;
+      }
+    } finally {
+      // Stopped early: the read ahead must not become an unhandled rejection.
+      next?.catch(() => undefined);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
   // Object kinds
 
   async *registrars(): AsyncGenerator<Registrar> {
-    const columns = 'id, name, gurid, status, voice, voice_x, fax, fax_x, email, url, whois_name, whois_url, cr_date, up_date';
-    for await (const page of this.parentPages('rde.registrar', 'id', columns, '')) {
-      const postal = await this.children('rde.registrar_postal', 'registrar_id', 'ord, type, street, city, sp, pc, cc', page);
-      for (const row of page) {
-        const id = keyOf(row, 'rde.registrar');
-        const postalInfo: RegistrarPostalInfo[] = (postal.get(id) ?? NONE).map((p) => ({
-          type: field(p, 2) as PostalType,
-          addr: compact({ street: textArrayOf(p[3]!), city: field(p, 4), sp: textOrUndefined(p[5]!), pc: textOrUndefined(p[6]!), cc: field(p, 7) }),
-        }));
-        const whoisName = textOrUndefined(row[10]!);
-        const whoisUrl = textOrUndefined(row[11]!);
-        yield compact<Registrar>({
-          id,
-          name: field(row, 1),
-          gurid: textOrUndefined(row[2]!),
-          status: textOrUndefined(row[3]!) as RegistrarStatus | undefined,
-          postalInfo,
-          voice: phone(row[4]!, row[5]!),
-          fax: phone(row[6]!, row[7]!),
-          email: textOrUndefined(row[8]!),
-          url: textOrUndefined(row[9]!),
-          whoisInfo: whoisName === undefined && whoisUrl === undefined ? undefined : compact({ name: whoisName, url: whoisUrl }),
-          crDate: timestampOrUndefined(row[12]!),
-          upDate: timestampOrUndefined(row[13]!),
-        });
+    const spec: PageSpec = {
+      view: 'rde.registrar',
+      key: 'id',
+      columns: 'name, gurid, status, voice, voice_x, fax, fax_x, email, url, whois_name, whois_url, cr_date, up_date',
+      children: [{ name: 'postal', view: 'rde.registrar_postal', key: 'registrar_id', columns: 'ord, type, street, city, sp, pc, cc' }],
+    };
+    for await (const { rows, children } of this.pages(spec)) {
+      for (const row of rows) {
+        const id = keyOf(row, spec.view);
+        const postalInfo = (children.postal!.get(id) ?? NONE).map((p): RegistrarPostalInfo => ({ type: field(p, 2) as PostalType, addr: address(p, 3) }));
+        const r: Registrar = { id, name: field(row, 1), postalInfo };
+        opt(r, 'gurid', textOrUndefined(row[2]!));
+        opt(r, 'status', textOrUndefined(row[3]!) as RegistrarStatus | undefined);
+        opt(r, 'voice', phone(row[4]!, row[5]!));
+        opt(r, 'fax', phone(row[6]!, row[7]!));
+        opt(r, 'email', textOrUndefined(row[8]!));
+        opt(r, 'url', textOrUndefined(row[9]!));
+        if (row[10] !== null || row[11] !== null) {
+          const whois: { name?: string; url?: string } = {};
+          opt(whois, 'name', textOrUndefined(row[10]!));
+          opt(whois, 'url', textOrUndefined(row[11]!));
+          r.whoisInfo = whois;
+        }
+        opt(r, 'crDate', timestampOrUndefined(row[12]!));
+        opt(r, 'upDate', timestampOrUndefined(row[13]!));
+        yield r;
       }
     }
   }
 
   async *idnTables(): AsyncGenerator<IdnTableRef> {
-    for await (const page of this.parentPages('rde.idn_table', 'id', 'id, url, url_policy', `tld = ${lit(this.tld.name)}`)) {
-      for (const row of page) yield { id: field(row, 0), url: field(row, 1), urlPolicy: field(row, 2) };
+    for await (const { rows } of this.pages({ view: 'rde.idn_table', key: 'id', columns: 'url, url_policy', where: `tld = ${lit(this.tld.name)}` })) {
+      for (const row of rows) yield { id: field(row, 0), url: field(row, 1), urlPolicy: field(row, 2) };
     }
   }
 
   async *contacts(): AsyncGenerator<Contact> {
     if (this.tld.dataModel === 'minimum') return;
-    const columns =
-      'id, roid, voice, voice_x, fax, fax_x, email, cl_id, cr_rr, cr_rr_client, cr_date, up_rr, up_rr_client, up_date, tr_date, ' +
-      'tr_status, re_rr, re_rr_client, re_date, ac_rr, ac_rr_client, ac_date, ' +
-      'disclose_flag, disclose_name, disclose_org, disclose_addr, disclose_voice, disclose_fax, disclose_email';
-    for await (const page of this.parentPages('rde.contact', 'id', columns, '')) {
-      const statuses = await this.children('rde.contact_status', 'contact_id', 'ord, s, lang, msg', page);
-      const postals = await this.children('rde.contact_postal', 'contact_id', 'ord, type, name, org, street, city, sp, pc, cc', page);
-      for (const row of page) {
-        const id = keyOf(row, 'rde.contact');
-        const postalInfo: ContactPostalInfo[] = (postals.get(id) ?? NONE).map((p) =>
-          compact<ContactPostalInfo>({
-            type: field(p, 2) as PostalType,
-            name: field(p, 3),
-            org: textOrUndefined(p[4]!),
-            addr: compact({ street: textArrayOf(p[5]!), city: field(p, 6), sp: textOrUndefined(p[7]!), pc: textOrUndefined(p[8]!), cc: field(p, 9) }),
-          }),
-        );
-        const contact: Contact = compact<Contact>({
-          id,
-          roid: field(row, 1),
-          status: (statuses.get(id) ?? NONE).map(status),
-          postalInfo,
-          voice: phone(row[2]!, row[3]!),
-          fax: phone(row[4]!, row[5]!),
-          email: field(row, 6),
-          clID: field(row, 7),
-          crRr: rr(row[8]!, row[9]!),
-          crDate: timestampOrUndefined(row[10]!),
-          upRr: rr(row[11]!, row[12]!),
-          upDate: timestampOrUndefined(row[13]!),
-          trDate: timestampOrUndefined(row[14]!),
-          trnData: undefined,
-          disclose: undefined,
+    const spec: PageSpec = {
+      view: 'rde.contact',
+      key: 'id',
+      columns:
+        'roid, voice, voice_x, fax, fax_x, email, cl_id, cr_rr, cr_rr_client, cr_date, up_rr, up_rr_client, up_date, tr_date, ' +
+        'tr_status, re_rr, re_rr_client, re_date, ac_rr, ac_rr_client, ac_date, ' +
+        'disclose_flag, disclose_name, disclose_org, disclose_addr, disclose_voice, disclose_fax, disclose_email',
+      children: [
+        { name: 'status', view: 'rde.contact_status', key: 'contact_id', columns: 'ord, s, lang, msg' },
+        { name: 'postal', view: 'rde.contact_postal', key: 'contact_id', columns: 'ord, type, name, org, street, city, sp, pc, cc' },
+      ],
+    };
+    for await (const { rows, children } of this.pages(spec)) {
+      for (const row of rows) {
+        const id = keyOf(row, spec.view);
+        const postalInfo = (children.postal!.get(id) ?? NONE).map((p): ContactPostalInfo => {
+          const info: ContactPostalInfo = { type: field(p, 2) as PostalType, name: field(p, 3), addr: address(p, 5) };
+          if (p[4] !== null) {
+            // org sits between name and addr in the schema: rebuild in that order.
+            return { type: info.type, name: info.name, org: p[4]!, addr: info.addr };
+          }
+          return info;
         });
+        const c: Contact = { id, roid: field(row, 1), status: (children.status!.get(id) ?? NONE).map(status), postalInfo, email: '', clID: '' };
+        opt(c, 'voice', phone(row[2]!, row[3]!));
+        opt(c, 'fax', phone(row[4]!, row[5]!));
+        c.email = field(row, 6);
+        c.clID = field(row, 7);
+        opt(c, 'crRr', rr(row[8]!, row[9]!));
+        opt(c, 'crDate', timestampOrUndefined(row[10]!));
+        opt(c, 'upRr', rr(row[11]!, row[12]!));
+        opt(c, 'upDate', timestampOrUndefined(row[13]!));
+        opt(c, 'trDate', timestampOrUndefined(row[14]!));
         if (row[15] !== null) {
-          contact.trnData = {
+          c.trnData = {
             trStatus: field(row, 15),
             reRr: rr(field(row, 16), row[17]!)!,
             reDate: timestampOrUndefined(row[18]!) ?? '',
@@ -360,7 +428,7 @@ export class PostgresRegistrySource implements RegistrySource {
           };
         }
         if (row[22] !== null) {
-          contact.disclose = {
+          c.disclose = {
             flag: boolOrUndefined(row[22]!)!,
             name: textArrayOf(row[23]!) as PostalType[],
             org: textArrayOf(row[24]!) as PostalType[],
@@ -370,85 +438,86 @@ export class PostgresRegistrySource implements RegistrySource {
             email: boolOrUndefined(row[28]!) ?? false,
           };
         }
-        yield contact;
+        yield c;
       }
     }
   }
 
   async *hosts(): AsyncGenerator<Host> {
     if (this.tld.hostModel !== 'objects') return;
-    const columns = 'roid, name, cl_id, cr_rr, cr_rr_client, cr_date, up_rr, up_rr_client, up_date, tr_date';
-    for await (const page of this.parentPages('rde.host', 'roid', columns, '')) {
-      const statuses = await this.children('rde.host_status', 'host_roid', 'ord, s, lang, msg', page);
-      const addrs = await this.children('rde.host_addr', 'host_roid', 'ord, ip, addr', page);
-      for (const row of page) {
-        const roid = keyOf(row, 'rde.host');
-        yield compact<Host>({
+    const spec: PageSpec = {
+      view: 'rde.host',
+      key: 'roid',
+      columns: 'name, cl_id, cr_rr, cr_rr_client, cr_date, up_rr, up_rr_client, up_date, tr_date',
+      children: [
+        { name: 'status', view: 'rde.host_status', key: 'host_roid', columns: 'ord, s, lang, msg' },
+        { name: 'addr', view: 'rde.host_addr', key: 'host_roid', columns: 'ord, ip, addr' },
+      ],
+    };
+    for await (const { rows, children } of this.pages(spec)) {
+      for (const row of rows) {
+        const roid = keyOf(row, spec.view);
+        const h: Host = {
           name: field(row, 1),
           roid,
-          status: (statuses.get(roid) ?? NONE).map(status),
-          addr: (addrs.get(roid) ?? NONE).map((a): HostAddr => ({ ip: field(a, 2) as IpVersion, addr: field(a, 3) })),
+          status: (children.status!.get(roid) ?? NONE).map(status),
+          addr: (children.addr!.get(roid) ?? NONE).map((a): HostAddr => ({ ip: field(a, 2) as IpVersion, addr: field(a, 3) })),
           clID: field(row, 2),
-          crRr: rr(row[3]!, row[4]!),
-          crDate: timestampOrUndefined(row[5]!),
-          upRr: rr(row[6]!, row[7]!),
-          upDate: timestampOrUndefined(row[8]!),
-          trDate: timestampOrUndefined(row[9]!),
-        });
+        };
+        opt(h, 'crRr', rr(row[3]!, row[4]!));
+        opt(h, 'crDate', timestampOrUndefined(row[5]!));
+        opt(h, 'upRr', rr(row[6]!, row[7]!));
+        opt(h, 'upDate', timestampOrUndefined(row[8]!));
+        opt(h, 'trDate', timestampOrUndefined(row[9]!));
+        yield h;
       }
     }
   }
 
   async *domains(): AsyncGenerator<Domain> {
     const withContacts = this.tld.dataModel !== 'minimum';
-    const columns =
-      'roid, name, u_name, idn_table_id, original_name, registrant, cl_id, cr_rr, cr_rr_client, cr_date, ex_date, ' +
-      'up_rr, up_rr_client, up_date, max_sig_life, tr_date, tr_status, re_rr, re_rr_client, re_date, ac_rr, ac_rr_client, ac_date, tr_ex_date';
-    for await (const page of this.parentPages('rde.domain', 'roid', columns, `tld = ${lit(this.tld.name)}`)) {
-      const statuses = await this.children('rde.domain_status', 'domain_roid', 'ord, s, lang, msg', page);
-      const rgp = await this.children('rde.domain_rgp_status', 'domain_roid', 'ord, s, lang, msg', page);
-      const contacts = withContacts ? await this.children('rde.domain_contact', 'domain_roid', 'ord, type, contact_id', page) : new Map<string, CopyRow[]>();
-      let hostObj: ChildMap | undefined;
-      let hostAttr: ChildMap | undefined;
-      let hostAttrAddr: ChildMap | undefined;
-      if (this.tld.hostModel === 'objects') hostObj = await this.children('rde.domain_ns', 'domain_roid', 'ord, host_name', page);
-      else {
-        hostAttr = await this.children('rde.domain_ns_attr', 'domain_roid', 'ord, host_name', page);
-        hostAttrAddr = await this.children('rde.domain_ns_attr_addr', 'domain_roid', 'ns_ord, ord, ip, addr', page, 'ns_ord, ord');
-      }
-      const ds = await this.children('rde.domain_ds', 'domain_roid', 'ord, key_tag, alg, digest_type, digest, key_flags, key_protocol, key_alg, key_pub', page);
-      const keys = await this.children('rde.domain_key', 'domain_roid', 'ord, flags, protocol, alg, pub_key', page);
-      for (const row of page) {
-        const roid = keyOf(row, 'rde.domain');
-        const domain: Domain = compact<Domain>({
-          name: field(row, 1),
-          roid,
-          uName: textOrUndefined(row[2]!),
-          idnTableId: textOrUndefined(row[3]!),
-          originalName: textOrUndefined(row[4]!),
-          status: (statuses.get(roid) ?? NONE).map(status),
-          rgpStatus: (rgp.get(roid) ?? NONE).map(status),
-          registrant: withContacts ? textOrUndefined(row[5]!) : undefined,
-          contact: (contacts.get(roid) ?? NONE).map((c): DomainContact => ({ type: field(c, 2) as DomainContactType, id: field(c, 3) })),
-          ns: undefined,
-          clID: field(row, 6),
-          crRr: rr(row[7]!, row[8]!),
-          crDate: timestampOrUndefined(row[9]!),
-          exDate: timestampOrUndefined(row[10]!),
-          upRr: rr(row[11]!, row[12]!),
-          upDate: timestampOrUndefined(row[13]!),
-          secDNS: undefined,
-          trDate: timestampOrUndefined(row[15]!),
-          trnData: undefined,
-        });
-        if (hostObj) {
-          const names = (hostObj.get(roid) ?? NONE).map((n) => field(n, 2));
-          if (names.length > 0) domain.ns = { hostObj: names };
+    const objects = this.tld.hostModel === 'objects';
+    const children: ChildSpec[] = [
+      { name: 'status', view: 'rde.domain_status', key: 'domain_roid', columns: 'ord, s, lang, msg' },
+      { name: 'rgp', view: 'rde.domain_rgp_status', key: 'domain_roid', columns: 'ord, s, lang, msg' },
+    ];
+    if (withContacts) children.push({ name: 'contact', view: 'rde.domain_contact', key: 'domain_roid', columns: 'ord, type, contact_id' });
+    if (objects) children.push({ name: 'ns', view: 'rde.domain_ns', key: 'domain_roid', columns: 'ord, host_name' });
+    else {
+      children.push({ name: 'nsAttr', view: 'rde.domain_ns_attr', key: 'domain_roid', columns: 'ord, host_name' });
+      children.push({ name: 'nsAddr', view: 'rde.domain_ns_attr_addr', key: 'domain_roid', columns: 'ns_ord, ord, ip, addr', order: 'ns_ord, ord' });
+    }
+    children.push({ name: 'ds', view: 'rde.domain_ds', key: 'domain_roid', columns: 'ord, key_tag, alg, digest_type, digest, key_flags, key_protocol, key_alg, key_pub' });
+    children.push({ name: 'key', view: 'rde.domain_key', key: 'domain_roid', columns: 'ord, flags, protocol, alg, pub_key' });
+    const spec: PageSpec = {
+      view: 'rde.domain',
+      key: 'roid',
+      columns:
+        'name, u_name, idn_table_id, original_name, registrant, cl_id, cr_rr, cr_rr_client, cr_date, ex_date, ' +
+        'up_rr, up_rr_client, up_date, max_sig_life, tr_date, tr_status, re_rr, re_rr_client, re_date, ac_rr, ac_rr_client, ac_date, tr_ex_date',
+      where: `tld = ${lit(this.tld.name)}`,
+      children,
+    };
+    for await (const page of this.pages(spec)) {
+      const kids = page.children;
+      for (const row of page.rows) {
+        const roid = keyOf(row, spec.view);
+        const d = { name: field(row, 1), roid } as Domain;
+        opt(d, 'uName', textOrUndefined(row[2]!));
+        opt(d, 'idnTableId', textOrUndefined(row[3]!));
+        opt(d, 'originalName', textOrUndefined(row[4]!));
+        d.status = (kids.status!.get(roid) ?? NONE).map(status);
+        d.rgpStatus = (kids.rgp!.get(roid) ?? NONE).map(status);
+        if (withContacts) opt(d, 'registrant', textOrUndefined(row[5]!));
+        d.contact = withContacts ? (kids.contact!.get(roid) ?? NONE).map((c): DomainContact => ({ type: field(c, 2) as DomainContactType, id: field(c, 3) })) : [];
+        if (objects) {
+          const names = kids.ns!.get(roid);
+          if (names) d.ns = { hostObj: names.map((n) => field(n, 2)) };
         } else {
-          const attrs = hostAttr!.get(roid) ?? NONE;
-          if (attrs.length > 0) {
-            const addrs = hostAttrAddr!.get(roid) ?? NONE;
-            domain.ns = {
+          const attrs = kids.nsAttr!.get(roid);
+          if (attrs) {
+            const addrs = kids.nsAddr!.get(roid) ?? NONE;
+            d.ns = {
               hostAttr: attrs.map(
                 (a): HostAttr => ({
                   hostName: field(a, 2),
@@ -458,51 +527,42 @@ export class PostgresRegistrySource implements RegistrySource {
             };
           }
         }
-        const dsRows = ds.get(roid) ?? NONE;
-        const keyRows = keys.get(roid) ?? NONE;
-        const maxSigLife = intOrUndefined(row[14]!);
-        if (dsRows.length > 0 || keyRows.length > 0 || maxSigLife !== undefined) {
-          const secDNS: SecDns =
-            dsRows.length > 0 || keyRows.length === 0
-              ? {
-                  dsData: dsRows.map((d): DsData => {
-                    const data: DsData = { keyTag: Number(d[2]), alg: Number(d[3]), digestType: Number(d[4]), digest: field(d, 5) };
-                    if (d[6] !== null) data.keyData = { flags: Number(d[6]), protocol: Number(d[7]), alg: Number(d[8]), pubKey: field(d, 9) };
-                    return data;
-                  }),
-                }
-              : { keyData: keyRows.map((k): KeyData => ({ flags: Number(k[2]), protocol: Number(k[3]), alg: Number(k[4]), pubKey: field(k, 5) })) };
-          if (maxSigLife !== undefined) secDNS.maxSigLife = maxSigLife;
-          domain.secDNS = secDNS;
-        }
+        d.clID = field(row, 6);
+        opt(d, 'crRr', rr(row[7]!, row[8]!));
+        opt(d, 'crDate', timestampOrUndefined(row[9]!));
+        opt(d, 'exDate', timestampOrUndefined(row[10]!));
+        opt(d, 'upRr', rr(row[11]!, row[12]!));
+        opt(d, 'upDate', timestampOrUndefined(row[13]!));
+        opt(d, 'secDNS', secDns(intOrUndefined(row[14]!), kids.ds!.get(roid), kids.key!.get(roid)));
+        opt(d, 'trDate', timestampOrUndefined(row[15]!));
         if (row[16] !== null) {
-          domain.trnData = compact({
+          const t: DomainTransferData = {
             trStatus: field(row, 16),
             reRr: rr(field(row, 17), row[18]!)!,
             reDate: timestampOrUndefined(row[19]!) ?? '',
             acRr: rr(field(row, 20), row[21]!)!,
             acDate: timestampOrUndefined(row[22]!) ?? '',
-            exDate: timestampOrUndefined(row[23]!),
-          });
+          };
+          opt(t, 'exDate', timestampOrUndefined(row[23]!));
+          d.trnData = t;
         }
-        yield domain;
+        yield d;
       }
     }
   }
 
   async *nndns(): AsyncGenerator<Nndn> {
-    const columns = 'a_name, u_name, idn_table_id, original_name, name_state, mirroring_ns, cr_date';
-    for await (const page of this.parentPages('rde.nndn', 'a_name', columns, `tld = ${lit(this.tld.name)}`)) {
-      for (const row of page) {
-        yield compact<Nndn>({
-          aName: field(row, 0),
-          uName: textOrUndefined(row[1]!),
-          idnTableId: textOrUndefined(row[2]!),
-          originalName: textOrUndefined(row[3]!),
-          nameState: field(row, 4) as NameState,
-          mirroringNS: boolOrUndefined(row[5]!),
-          crDate: timestampOrUndefined(row[6]!),
-        });
+    const spec: PageSpec = { view: 'rde.nndn', key: 'a_name', columns: 'u_name, idn_table_id, original_name, name_state, mirroring_ns, cr_date', where: `tld = ${lit(this.tld.name)}` };
+    for await (const { rows } of this.pages(spec)) {
+      for (const row of rows) {
+        const n = { aName: field(row, 0) } as Nndn;
+        opt(n, 'uName', textOrUndefined(row[1]!));
+        opt(n, 'idnTableId', textOrUndefined(row[2]!));
+        opt(n, 'originalName', textOrUndefined(row[3]!));
+        n.nameState = field(row, 4) as NameState;
+        opt(n, 'mirroringNS', boolOrUndefined(row[5]!));
+        opt(n, 'crDate', timestampOrUndefined(row[6]!));
+        yield n;
       }
     }
   }
