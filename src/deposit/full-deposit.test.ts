@@ -244,3 +244,18 @@ test('deposit-level problems fail even in quarantine mode; the minimum data mode
   assert.doesNotMatch(xml, /<rdeContact:|<rdeDomain:registrant>|<rdeDomain:contact |rdeContact-1\.0<\/rde:objURI>/);
   if (validate) assert.ok(xmllintDeposit(result.file).valid);
 });
+
+test('an interrupted or misdirected run leaves nothing behind', async (t) => {
+  const db = await fixtureDb(t);
+  const out = await tempDir(t);
+  const controller = new AbortController();
+  const progress = {
+    task: () => ({ add: () => controller.abort(), done() {} }),
+    note() {},
+    warn() {},
+  };
+  await assert.rejects(deposit(db, out, { signal: controller.signal, progress }), (e: unknown) => isStrongroomError(e, 'INTERRUPTED'));
+  assert.deepEqual(await readdir(out), [], 'the temporary file is removed');
+  assert.deepEqual(await db.query('SELECT id FROM strongroom.deposit'), []);
+  await assert.rejects(deposit(db, join(out, 'missing')), (e: unknown) => isStrongroomError(e, 'FILE_NOT_FOUND'));
+});
