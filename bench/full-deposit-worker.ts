@@ -42,10 +42,12 @@ async function copyAll(url: string): Promise<void> {
 async function deposit(url: string, tld: string, outDir: string): Promise<void> {
   const db = await ServerDb.open(url);
   try {
+    const cpu = process.cpuUsage();
     const result = await writeFullDeposit(db, { tld, outDir });
+    const used = process.cpuUsage(cpu);
     const { findings, quarantined, ...rest } = result;
     process.stdout.write(
-      `${JSON.stringify({ ...rest, errors: findings.errors, warnings: findings.warnings, quarantined: quarantined.length, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+      `${JSON.stringify({ ...rest, errors: findings.errors, warnings: findings.warnings, quarantined: quarantined.length, cpuSeconds: (used.user + used.system) / 1e6, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
     );
   } finally {
     await db.close();

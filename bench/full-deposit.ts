@@ -148,6 +148,8 @@ interface DepositRun {
   bytes: number;
   objects: number;
   seconds: number;
+  /** CPU time of the deposit process (user + system), to tell CPU-bound from waiting. */
+  cpuSeconds: number;
   objectsPerSecond: number;
   errors: number;
   maxRssKiB: number;
@@ -197,13 +199,13 @@ console.log(`machine: ${machine()}`);
 const rows: Row[] = [];
 for (const n of args.domains) rows.push(await measure(n, args.fresh, args.keep));
 
-console.log('\n| domains | objects | XML MB | deposit s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('\n| domains | objects | XML MB | deposit s | deposit CPU s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const d = r.deposit;
   const rowRate = r.copy.rows / d.seconds;
   console.log(
-    `| ${fmt(r.domains)} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
+    `| ${fmt(r.domains)} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.cpuSeconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
       `${fmt(d.maxRssKiB / 1024)} | ${fmt(r.copy.rows)} | ${fmt(r.copy.seconds, 1)} | ${fmt(r.copy.rows / r.copy.seconds)} | ${fmt(rowRate)} | ` +
       `${fmt((100 * rowRate) / (r.copy.rows / r.copy.seconds), 1)}% | ${fmt(d.bytes / MB / r.gzip.seconds, 1)} | ${fmt(d.bytes / r.gzip.bytes, 1)}× |`,
   );
