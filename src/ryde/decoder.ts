@@ -1,0 +1,268 @@
+/**
+ * The RyDE decoder: opens processed files back into the deposit, as the escrow agent's
+ * verification procedure orders it (Spec 2 Part A §8 steps 1–3):
+ *
+ *   1. group the given files by deposit; every part S1..Sn present exactly once, each with
+ *      its signature (RYDE_PART_MISSING / RYDE_PART_DUPLICATE / RYDE_SIGNATURE_MISSING);
+ *   2. parse every signature and check its issuer is the expected registry key
+ *      (RYDE_SIGNATURE_MALFORMED / RYDE_SIGNATURE_WRONG_KEY), and, when the signature binds its
+ *      part (the `ryde-part@strongroom.invalid` notation), that it names this file, this
+ *      position and this number of parts (RYDE_PART_MISPLACED / RYDE_PART_FOREIGN /
+ *      RYDE_PART_MISSING);
+ *   3. a hashing pass over every part verifies every signature (RYDE_SIGNATURE_BAD) before
+ *      a single byte is decrypted, recording block digests (split.ts);
+ *   4. the decode pass joins the parts (each block re-checked: RYDE_PART_CHANGED), decrypts
+ *      (encrypt.ts: RYDE_NOT_A_RECIPIENT, RYDE_MDC_MISMATCH, RYDE_AEAD_FAILED …), decompresses,
+ *      unwraps the literal packet and extracts the single tar entry (tar.ts, safe by
+ *      construction) into a temp file in the output directory;
+ *   5. only when every check passed is the temp file moved to its final name (never
+ *      replacing a file); on any failure it is removed.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { StrongroomError, messageOf } from '../common/errors.js';
+import { type Progress, progressOrNoop } from '../common/progress.js';
+import { openDecompressor } from './compress.js';
+import { openDecryptor } from './encrypt.js';
+import type { DecryptionKey, VerificationKey } from './keys.js';
+import { openLiteralReader } from './literal.js';
+import { type DepositName, depositKey, formatDepositName, parseDepositName } from './naming.js';
+import { NO_MDC_WARNING } from './profiles.js';
+import { PART_NOTATION, issuerOf, parseSignature, verificationHash, verifySignature, type ParsedSignature } from './signature.js';
+import { type PartHandle, hashPart, openPart, readVerifiedParts } from './split.js';
+import { openTarReader } from './tar.js';
+import { publishTemp, removeTemp, sweepStaleTemps, tempPathFor } from './temp.js';
+
+export interface UnsealOptions {
+  outDir: string;
+  decryptionKeys: readonly DecryptionKey[];
+  /** The registry's signing (sub)keys. */
+  verificationKeys: readonly VerificationKey[];
+  /** Accept messages without MDC (profile rfc4880-no-mdc). */
+  allowNoMdc?: boolean;
+  progress?: Progress;
+  now?: Date;
+}
+
+export interface UnsealResult {
+  deposit: string;
+  file: string;
+  size: number;
+  parts: number;
+  signer: string;
+  recipient: string;
+  encryption: string;
+  compression: number;
+  /** True when every signature named its part (notation); false for foreign signers. */
+  partsBound: boolean;
+  warnings: string[];
+}
+
+interface DepositFiles {
+  name: DepositName;
+  parts: Map<number, string>;
+  sigs: Map<number, string>;
+}
+
+/** Group file arguments by deposit; refuse duplicates and non-Spec-2 names. */
+export function groupDepositFiles(files: readonly string[]): DepositFiles[] {
+  const groups = new Map<string, DepositFiles>();
+  const seen = new Set<string>();
+  for (const file of files) {
+    const parsed = parseDepositName(basename(file));
+    if (parsed.ext !== 'ryde' && parsed.ext !== 'sig') throw new StrongroomError('RYDE_NAME_INVALID', `${basename(file)}: expected .ryde and .sig files`, { location: file });
+    const absolute = resolve(file);
+    if (seen.has(absolute)) throw new StrongroomError('RYDE_PART_DUPLICATE', `${file} is given twice`, { location: file });
+    seen.add(absolute);
+    const key = depositKey(parsed);
+    let group = groups.get(key);
+    if (!group) {
+      group = { name: { tld: parsed.tld, date: parsed.date, type: parsed.type, rev: parsed.rev, part: 1 }, parts: new Map(), sigs: new Map() };
+      groups.set(key, group);
+    }
+    const target = parsed.ext === 'ryde' ? group.parts : group.sigs;
+    if (target.has(parsed.part)) throw new StrongroomError('RYDE_PART_DUPLICATE', `two files for ${basename(file)} (${target.get(parsed.part)} and ${file})`, { location: file });
+    target.set(parsed.part, file);
+  }
+  for (const group of groups.values()) {
+    const count = Math.max(0, ...group.parts.keys(), ...group.sigs.keys());
+    for (let part = 1; part <= count; part++) {
+      const rydeName = formatDepositName({ ...group.name, part }, 'ryde');
+      if (!group.parts.has(part)) throw new StrongroomError('RYDE_PART_MISSING', `part ${rydeName} is missing (parts S1..S${count} are needed)`, { location: rydeName });
+      if (!group.sigs.has(part)) throw new StrongroomError('RYDE_SIGNATURE_MISSING', `the signature of ${rydeName} is missing`, { location: formatDepositName({ ...group.name, part }, 'sig') });
+    }
+  }
+  return [...groups.values()];
+}
+
+const NOTATION_RE = /^(\S+) (\d+)\/(\d+)$/;
+
+/** Check the part-binding notation of a signature against where the part was found. */
+function checkBinding(signature: ParsedSignature, name: DepositName, part: number, count: number, where: string): boolean {
+  const value = signature.notations.get(PART_NOTATION);
+  if (value === undefined) return false;
+  const match = NOTATION_RE.exec(value);
+  if (!match) throw new StrongroomError('RYDE_SIGNATURE_MALFORMED', `unreadable part notation "${value}"`, { location: where });
+  const [, fileName, position, total] = match;
+  const expected = formatDepositName({ ...name, part }, 'ryde');
+  let signed: DepositName;
+  try {
+    signed = parseDepositName(fileName!);
+  } catch {
+    throw new StrongroomError('RYDE_SIGNATURE_MALFORMED', `unreadable part notation "${value}"`, { location: where });
+  }
+  if (depositKey(signed) !== depositKey(name)) throw new StrongroomError('RYDE_PART_FOREIGN', `${expected} is signed as part of another deposit (${fileName})`, { location: where });
+  if (fileName !== expected || Number(position) !== part) throw new StrongroomError('RYDE_PART_MISPLACED', `${expected} holds the bytes signed as ${fileName} (part ${position}): parts are out of order or renamed`, { location: where });
+  if (Number(total) !== count) {
+    throw new StrongroomError(Number(total) > count ? 'RYDE_PART_MISSING' : 'RYDE_PART_FOREIGN', `the deposit was sealed in ${total} parts, ${count} were given`, { location: where });
+  }
+  return true;
+}
+
+async function* counted(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}
+
+/** Unseal one deposit's parts (already grouped) into `options.outDir`. */
+export async function unsealDeposit(files: DepositFiles, options: UnsealOptions): Promise<UnsealResult> {
+  const progress = progressOrNoop(options.progress);
+  const now = options.now ?? new Date();
+  const warnings: string[] = [];
+  const count = files.parts.size;
+  const key = depositKey(files.name);
+  const handles: PartHandle[] = [];
+  let tempPath: string | undefined;
+  let output: FileHandle | undefined;
+  try {
+    // Steps 1–2: signatures parsed, issuers and bindings checked (cheap, before hashing).
+    const signatures: ParsedSignature[] = [];
+    let bound = 0;
+    for (let part = 1; part <= count; part++) {
+      const sigPath = files.sigs.get(part)!;
+      let data: Buffer;
+      try {
+        data = await readFile(sigPath);
+      } catch (err) {
+        throw new StrongroomError('FILE_NOT_FOUND', `cannot read ${sigPath}: ${messageOf(err)}`, { location: sigPath, cause: err });
+      }
+      const signature = await parseSignature(data, sigPath);
+      issuerOf(signature, options.verificationKeys, sigPath);
+      if (checkBinding(signature, files.name, part, count, sigPath)) bound++;
+      signatures.push(signature);
+    }
+    if (bound !== 0 && bound !== count) throw new StrongroomError('RYDE_PART_FOREIGN', 'some signatures bind their part and others do not: the parts come from different seals', { location: key });
+    if (bound === 0) warnings.push(`the signatures of ${key} do not name their parts (not sealed by Strongroom): part order rests on the file names`);
+
+    // Step 3: the hashing pass verifies every signature before anything is decrypted.
+    for (let part = 1; part <= count; part++) handles.push(await openPart(files.parts.get(part)!));
+    const sealedSize = handles.reduce((sum, handle) => sum + handle.size, 0);
+    const verifyTask = progress.task(`verify ${key}`, 'bytes', sealedSize);
+    let signer = '';
+    for (let index = 0; index < count; index++) {
+      const hash = verificationHash(signatures[index]!);
+      await hashPart(handles[index]!, hash, (n) => verifyTask.add(n));
+      signer = verifySignature(signatures[index]!, hash, options.verificationKeys, files.sigs.get(index + 1)!, now).fingerprint;
+    }
+    verifyTask.done();
+
+    // Step 4: decode into a temp file.
+    sweepStaleTemps(options.outDir);
+    const where = formatDepositName(files.name, 'ryde');
+    const decodeTask = progress.task(`unseal ${key}`, 'bytes', sealedSize);
+    let info: { packet: string; recipient: string } | undefined;
+    let compression = -1;
+    let finalPath = '';
+    let size = 0;
+    await pipeline(
+      readVerifiedParts(handles, (n) => decodeTask.add(n)),
+      openDecryptor({
+        where,
+        keys: options.decryptionKeys,
+        ...(options.allowNoMdc ? { allowNoMdc: true } : {}),
+        onInfo: (found) => {
+          info = found;
+          if (found.packet === 'SED') {
+            warnings.push(NO_MDC_WARNING);
+            progress.warn(NO_MDC_WARNING);
+          }
+        },
+      }),
+      openDecompressor({ where, onAlgorithm: (algorithm) => (compression = algorithm) }),
+      openLiteralReader({ where }),
+      openTarReader({
+        where,
+        onEntry: async (entry) => {
+          let entryName: DepositName & { ext: string };
+          try {
+            entryName = parseDepositName(entry.name);
+          } catch {
+            throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file`, { location: where });
+          }
+          if (entryName.ext !== 'xml' || depositKey(entryName) !== key) {
+            throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file`, { location: where });
+          }
+          finalPath = join(options.outDir, entry.name);
+          tempPath = tempPathFor(finalPath);
+          output = await open(tempPath, 'wx', 0o600);
+        },
+      }),
+      async (data: AsyncIterable<Buffer>) => {
+        let buffer = Buffer.allocUnsafe(1 << 20);
+        let filled = 0;
+        for await (const chunk of counted(data, (n) => (size += n))) {
+          if (chunk.length >= buffer.length - filled) {
+            if (filled > 0) await output!.write(buffer.subarray(0, filled));
+            filled = 0;
+            await output!.write(chunk);
+            continue;
+          }
+          chunk.copy(buffer, filled);
+          filled += chunk.length;
+          if (filled === buffer.length) {
+            await output!.write(buffer);
+            buffer = Buffer.allocUnsafe(1 << 20);
+            filled = 0;
+          }
+        }
+        if (filled > 0) await output!.write(buffer.subarray(0, filled));
+      },
+    );
+    decodeTask.done();
+    if (!output || !tempPath) throw new StrongroomError('RYDE_TAR_INVALID', 'the archive holds no file', { location: where });
+    await output.sync();
+    await output.close();
+    output = undefined;
+    // Step 5: every check passed.
+    await publishTemp(tempPath, finalPath);
+    tempPath = undefined;
+    return {
+      deposit: key,
+      file: finalPath,
+      size,
+      parts: count,
+      signer,
+      recipient: info?.recipient ?? '',
+      encryption: info?.packet ?? '',
+      compression,
+      partsBound: bound === count,
+      warnings,
+    };
+  } finally {
+    if (output) await output.close().catch(() => undefined);
+    if (tempPath) await removeTemp(tempPath);
+    for (const handle of handles) await handle.handle.close().catch(() => undefined);
+  }
+}
+
+/** Unseal every deposit among `files` (.ryde and .sig files, any order). */
+export async function unsealFiles(files: readonly string[], options: UnsealOptions): Promise<UnsealResult[]> {
+  if (files.length === 0) throw new StrongroomError('RYDE_INVALID_ARGUMENT', 'no .ryde/.sig files given');
+  const results: UnsealResult[] = [];
+  for (const group of groupDepositFiles(files)) results.push(await unsealDeposit(group, options));
+  return results;
+}
