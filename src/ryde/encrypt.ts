@@ -278,15 +278,16 @@ async function* decryptSed(body: ByteReader, cipher: number, key: Buffer, where:
 }
 
 async function* decryptSeipdV2(body: ByteReader, sessionKey: Buffer, sessionAlgorithm: number | null, where: string, onCipher: (cipher: number, aead: number) => void): AsyncGenerator<Buffer> {
-  const head = await body.readExact(4 + 32);
+  // The version octet (2) was read by the caller.
+  const head = await body.readExact(3 + 32);
   if (head === null) throw truncated('the SEIPD v2 header', body.position, where);
-  const [, cipher, aead, chunkSizeOctet] = head;
+  const [cipher, aead, chunkSizeOctet] = head;
   if (!SYM_KEY_SIZE[cipher!] || !AEAD_NONCE_LENGTH[aead!]) throw new StrongroomError('RYDE_UNSUPPORTED', `SEIPD v2 with cipher ${cipher} / AEAD ${aead} is not supported (AES with OCB or GCM)`, { location: where });
   if (chunkSizeOctet! > 16) throw malformed(`AEAD chunk size octet ${chunkSizeOctet} exceeds 16`, body.position, where);
   if (sessionAlgorithm !== null && sessionAlgorithm !== cipher) throw new StrongroomError('RYDE_SESSION_KEY_FAILED', 'the session key algorithm does not match the data', { location: where });
   if (sessionKey.length !== SYM_KEY_SIZE[cipher!]) throw new StrongroomError('RYDE_SESSION_KEY_FAILED', 'the session key has the wrong size for the cipher', { location: where });
   onCipher(cipher!, aead!);
-  const context = aeadContext(cipher!, aead!, chunkSizeOctet!, sessionKey, head.subarray(4));
+  const context = aeadContext(cipher!, aead!, chunkSizeOctet!, sessionKey, head.subarray(3));
   const sealedChunk = context.chunkSize + AEAD_TAG_LENGTH;
   let index = 0;
   let total = 0;
@@ -295,12 +296,14 @@ async function* decryptSeipdV2(body: ByteReader, sessionKey: Buffer, sessionAlgo
     decipher.setAAD(ad);
     decipher.setAuthTag(sealed.subarray(sealed.length - AEAD_TAG_LENGTH));
     const plain = decipher.update(sealed.subarray(0, sealed.length - AEAD_TAG_LENGTH));
+    let last: Buffer;
     try {
-      decipher.final();
+      // OCB hands out a trailing partial block only from final().
+      last = decipher.final();
     } catch {
       throw new StrongroomError('RYDE_AEAD_FAILED', `authentication failed for AEAD chunk ${at}: the data was modified or the key is wrong`, { location: where });
     }
-    return plain;
+    return last.length > 0 ? Buffer.concat([plain, last]) : plain;
   };
   // Keep one sealed chunk plus the final tag in hand: a chunk is only known not to be the
   // last when more than a final tag follows it.
