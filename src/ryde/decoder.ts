@@ -5,12 +5,13 @@
  *   1. group the given files by deposit; every part S1..Sn present exactly once, each with
  *      its signature (RYDE_PART_MISSING / RYDE_PART_DUPLICATE / RYDE_SIGNATURE_MISSING);
  *   2. parse every signature and check its issuer is the expected registry key
- *      (RYDE_SIGNATURE_MALFORMED / RYDE_SIGNATURE_WRONG_KEY), and, when the signature binds its
- *      part (the `ryde-part@strongroom.invalid` notation), that it names this file, this
- *      position and this number of parts (RYDE_PART_MISPLACED / RYDE_PART_FOREIGN /
- *      RYDE_PART_MISSING);
+ *      (RYDE_SIGNATURE_MALFORMED / RYDE_SIGNATURE_WRONG_KEY);
  *   3. a hashing pass over every part verifies every signature (RYDE_SIGNATURE_BAD) before
- *      a single byte is decrypted, recording block digests (split.ts);
+ *      a single byte is decrypted, recording block digests (split.ts); then, the notations
+ *      being authenticated, each signature's part binding (`ryde-part@strongroom.invalid` =
+ *      "<file> <n>/<total> <seal id>") must name this file, this position, this number of
+ *      parts and one seal ID for all parts (RYDE_PART_MISPLACED / RYDE_PART_FOREIGN /
+ *      RYDE_PART_MISSING);
  *   4. the decode pass joins the parts (each block re-checked: RYDE_PART_CHANGED), decrypts
  *      (encrypt.ts: RYDE_NOT_A_RECIPIENT, RYDE_MDC_MISMATCH, RYDE_AEAD_FAILED …), decompresses,
  *      unwraps the literal packet and extracts the single tar entry (tar.ts, safe by
@@ -21,7 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { type Progress, progressOrNoop } from '../common/progress.js';
 import { openDecompressor } from './compress.js';
@@ -97,15 +98,18 @@ export function groupDepositFiles(files: readonly string[]): DepositFiles[] {
   return [...groups.values()];
 }
 
-const NOTATION_RE = /^(\S+) (\d+)\/(\d+)$/;
+const NOTATION_RE = /^(\S+) (\d+)\/(\d+) ([0-9a-f]{32})$/;
 
-/** Check the part-binding notation of a signature against where the part was found. */
-function checkBinding(signature: ParsedSignature, name: DepositName, part: number, count: number, where: string): boolean {
+/**
+ * Check the (verified) part-binding notation of a signature against where the part was found.
+ * Returns the seal ID, or undefined when the signature carries no binding.
+ */
+function checkBinding(signature: ParsedSignature, name: DepositName, part: number, count: number, where: string): string | undefined {
   const value = signature.notations.get(PART_NOTATION);
-  if (value === undefined) return false;
+  if (value === undefined) return undefined;
   const match = NOTATION_RE.exec(value);
   if (!match) throw new StrongroomError('RYDE_SIGNATURE_MALFORMED', `unreadable part notation "${value}"`, { location: where });
-  const [, fileName, position, total] = match;
+  const [, fileName, position, total, sealId] = match;
   const expected = formatDepositName({ ...name, part }, 'ryde');
   let signed: DepositName;
   try {
@@ -118,7 +122,7 @@ function checkBinding(signature: ParsedSignature, name: DepositName, part: numbe
   if (Number(total) !== count) {
     throw new StrongroomError(Number(total) > count ? 'RYDE_PART_MISSING' : 'RYDE_PART_FOREIGN', `the deposit was sealed in ${total} parts, ${count} were given`, { location: where });
   }
-  return true;
+  return sealId!;
 }
 
 async function* counted(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
@@ -139,9 +143,8 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
   let tempPath: string | undefined;
   let output: FileHandle | undefined;
   try {
-    // Steps 1–2: signatures parsed, issuers and bindings checked (cheap, before hashing).
+    // Step 2: signatures parsed and their issuers checked (cheap, before hashing).
     const signatures: ParsedSignature[] = [];
-    let bound = 0;
     for (let part = 1; part <= count; part++) {
       const sigPath = files.sigs.get(part)!;
       let data: Buffer;
@@ -152,11 +155,8 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
       }
       const signature = await parseSignature(data, sigPath);
       issuerOf(signature, options.verificationKeys, sigPath);
-      if (checkBinding(signature, files.name, part, count, sigPath)) bound++;
       signatures.push(signature);
     }
-    if (bound !== 0 && bound !== count) throw new StrongroomError('RYDE_PART_FOREIGN', 'some signatures bind their part and others do not: the parts come from different seals', { location: key });
-    if (bound === 0) warnings.push(`the signatures of ${key} do not name their parts (not sealed by Strongroom): part order rests on the file names`);
 
     // Step 3: the hashing pass verifies every signature before anything is decrypted.
     for (let part = 1; part <= count; part++) handles.push(await openPart(files.parts.get(part)!));
@@ -170,7 +170,23 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
     }
     verifyTask.done();
 
+    // Only now, with the notations authenticated, check each part is where its signature says.
+    const sealIds = new Set<string>();
+    let bound = 0;
+    for (let part = 1; part <= count; part++) {
+      const sealId = checkBinding(signatures[part - 1]!, files.name, part, count, files.sigs.get(part)!);
+      if (sealId !== undefined) {
+        bound++;
+        sealIds.add(sealId);
+      }
+    }
+    if ((bound !== 0 && bound !== count) || sealIds.size > 1) {
+      throw new StrongroomError('RYDE_PART_FOREIGN', 'the parts come from different seals (their signatures name different seal IDs)', { location: key });
+    }
+    if (bound === 0) warnings.push(`the signatures of ${key} do not name their parts (not sealed by Strongroom): part order rests on the file names`);
+
     // Step 4: decode into a temp file.
+    await mkdir(options.outDir, { recursive: true });
     sweepStaleTemps(options.outDir);
     const where = formatDepositName(files.name, 'ryde');
     const decodeTask = progress.task(`unseal ${key}`, 'bytes', sealedSize);

@@ -20,7 +20,8 @@
  * The output is deterministic apart from the session key, the CFB prefix / AEAD salt, v6
  * signature salts and signature times.
  */
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StrongroomError } from '../common/errors.js';
@@ -35,7 +36,7 @@ import { PART_NOTATION, finishSignature } from './signature.js';
 import { writeParts } from './split.js';
 import { openTarWriter, tarSize } from './tar.js';
 import { publishTemp, removeTemp, sweepStaleTemps, tempPathFor } from './temp.js';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 export interface SealOptions {
@@ -60,7 +61,7 @@ export interface SealInput {
   /** Exact byte length of the deposit XML (the tar header needs it first). */
   size: number;
   /** The deposit XML bytes. */
-  source: AsyncIterable<Buffer> | (() => AsyncIterable<Buffer>);
+  source: AsyncIterable<Buffer> | Iterable<Buffer> | (() => AsyncIterable<Buffer> | Iterable<Buffer>);
 }
 
 export interface SealedPart {
@@ -82,7 +83,7 @@ export interface SealResult {
   warnings: string[];
 }
 
-async function* counted(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+async function* counted(source: AsyncIterable<Buffer> | Iterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     onBytes(chunk.length);
     yield chunk;
@@ -107,7 +108,13 @@ export async function sealDeposit(input: SealInput, options: SealOptions): Promi
   }
   if (!Number.isSafeInteger(input.size) || input.size < 0) throw new StrongroomError('RYDE_INVALID_ARGUMENT', `invalid deposit size ${input.size}`);
   const name: DepositName = { ...input.name, part: 1 };
+  await mkdir(options.outDir, { recursive: true });
   sweepStaleTemps(options.outDir);
+  for (const ext of ['ryde', 'sig'] as const) {
+    const existing = join(options.outDir, formatDepositName(name, ext));
+    // Checked again, atomically, when each file is published (temp.ts publishTemp).
+    if (existsSync(existing)) throw new StrongroomError('RYDE_TARGET_EXISTS', `${existing} already exists; a resend needs the next revision (R${name.rev + 1})`, { location: existing });
+  }
   const xmlName = formatDepositName(name, 'xml');
   const tarName = formatDepositName(name, 'tar');
   const date = nameDate(name);
@@ -136,6 +143,7 @@ export async function sealDeposit(input: SealInput, options: SealOptions): Promi
   })();
 
   const signedAt = options.signedAt ?? new Date();
+  const sealId = randomBytes(16).toString('hex');
   const signatures: Array<{ temp: string; final: string }> = [];
   try {
     for (const part of parts) {
@@ -145,7 +153,7 @@ export async function sealDeposit(input: SealInput, options: SealOptions): Promi
       signatures.push({ temp, final });
       const signature = finishSignature(part.signatureHash, options.signingKey, {
         created: signedAt,
-        notations: [{ name: PART_NOTATION, value: `${part.fileName} ${part.part}/${parts.length}` }],
+        notations: [{ name: PART_NOTATION, value: `${part.fileName} ${part.part}/${parts.length} ${sealId}` }],
         ...(options.armorSignatures ? { armored: true } : {}),
       });
       await writeFile(temp, signature, { flag: 'wx', mode: 0o644 });

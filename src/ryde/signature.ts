@@ -16,9 +16,10 @@
  * - hashed subpackets only (the unhashed area is empty, so every byte of the packet except
  *   the header is covered by the signature or checked against it): creation time
  *   (critical), issuer fingerprint, issuer key ID (v4 only), and the notation
- *   `ryde-part@strongroom.invalid` = "<file name> <n>/<total>", which binds each signature to
- *   its part's name, position and the number of parts, so a renamed, reordered, missing or
- *   foreign part is caught before any decryption (gpg shows and ignores the notation; it is not
+ *   `ryde-part@strongroom.invalid` = "<file name> <n>/<total> <seal id>", which binds each
+ *   signature to its part's name, position, the number of parts and the seal run (a random
+ *   128-bit ID shared by the parts of one seal), so a renamed, reordered, missing or foreign
+ *   part is caught before any decryption (gpg shows and ignores the notation; it is not
  *   critical). The `.invalid` domain (RFC 2606) keeps the name out of anyone else's namespace.
  * - v6: a 16-byte random salt hashed first (RFC 9580 §5.2.4).
  *
