@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { StrongroomError, messageOf } from '../common/errors.js';
+import { StrongroomError, isStrongroomError, messageOf } from '../common/errors.js';
 import { type Progress, progressOrNoop } from '../common/progress.js';
 import { openDecompressor } from './compress.js';
 import { openDecryptor } from './encrypt.js';
@@ -132,6 +132,17 @@ async function* counted(source: AsyncIterable<Buffer>, onBytes: (n: number) => v
   }
 }
 
+/** Decrypt the verified parts again, discarding the output; throw only an MDC failure. */
+async function preferMdcFailure(handles: readonly PartHandle[], options: UnsealOptions, where: string): Promise<void> {
+  try {
+    await pipeline(readVerifiedParts(handles), openDecryptor({ where, keys: options.decryptionKeys }), async (plain: AsyncIterable<Buffer>) => {
+      for await (const chunk of plain) void chunk;
+    });
+  } catch (err) {
+    if (isStrongroomError(err, 'RYDE_MDC_MISMATCH')) throw err;
+  }
+}
+
 /** Unseal one deposit's parts (already grouped) into `options.outDir`. */
 export async function unsealDeposit(files: DepositFiles, options: UnsealOptions): Promise<UnsealResult> {
   const progress = progressOrNoop(options.progress);
@@ -194,60 +205,67 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
     let compression = -1;
     let finalPath = '';
     let size = 0;
-    await pipeline(
-      readVerifiedParts(handles, (n) => decodeTask.add(n)),
-      openDecryptor({
-        where,
-        keys: options.decryptionKeys,
-        ...(options.allowNoMdc ? { allowNoMdc: true } : {}),
-        onInfo: (found) => {
-          info = found;
-          if (found.packet === 'SED') {
-            warnings.push(NO_MDC_WARNING);
-            progress.warn(NO_MDC_WARNING);
+    try {
+      await pipeline(
+        readVerifiedParts(handles, (n) => decodeTask.add(n)),
+        openDecryptor({
+          where,
+          keys: options.decryptionKeys,
+          ...(options.allowNoMdc ? { allowNoMdc: true } : {}),
+          onInfo: (found) => {
+            info = found;
+            if (found.packet === 'SED') {
+              warnings.push(NO_MDC_WARNING);
+              progress.warn(NO_MDC_WARNING);
+            }
+          },
+        }),
+        openDecompressor({ where, onAlgorithm: (algorithm) => (compression = algorithm) }),
+        openLiteralReader({ where }),
+        openTarReader({
+          where,
+          onEntry: async (entry) => {
+            let entryName: DepositName & { ext: string };
+            try {
+              entryName = parseDepositName(entry.name);
+            } catch {
+              throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file`, { location: where });
+            }
+            if (entryName.ext !== 'xml' || depositKey(entryName) !== key) {
+              throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file`, { location: where });
+            }
+            finalPath = join(options.outDir, entry.name);
+            tempPath = tempPathFor(finalPath);
+            output = await open(tempPath, 'wx', 0o600);
+          },
+        }),
+        async (data: AsyncIterable<Buffer>) => {
+          let buffer = Buffer.allocUnsafe(1 << 20);
+          let filled = 0;
+          for await (const chunk of counted(data, (n) => (size += n))) {
+            if (chunk.length >= buffer.length - filled) {
+              if (filled > 0) await output!.write(buffer.subarray(0, filled));
+              filled = 0;
+              await output!.write(chunk);
+              continue;
+            }
+            chunk.copy(buffer, filled);
+            filled += chunk.length;
+            if (filled === buffer.length) {
+              await output!.write(buffer);
+              buffer = Buffer.allocUnsafe(1 << 20);
+              filled = 0;
+            }
           }
+          if (filled > 0) await output!.write(buffer.subarray(0, filled));
         },
-      }),
-      openDecompressor({ where, onAlgorithm: (algorithm) => (compression = algorithm) }),
-      openLiteralReader({ where }),
-      openTarReader({
-        where,
-        onEntry: async (entry) => {
-          let entryName: DepositName & { ext: string };
-          try {
-            entryName = parseDepositName(entry.name);
-          } catch {
-            throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file`, { location: where });
-          }
-          if (entryName.ext !== 'xml' || depositKey(entryName) !== key) {
-            throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file`, { location: where });
-          }
-          finalPath = join(options.outDir, entry.name);
-          tempPath = tempPathFor(finalPath);
-          output = await open(tempPath, 'wx', 0o600);
-        },
-      }),
-      async (data: AsyncIterable<Buffer>) => {
-        let buffer = Buffer.allocUnsafe(1 << 20);
-        let filled = 0;
-        for await (const chunk of counted(data, (n) => (size += n))) {
-          if (chunk.length >= buffer.length - filled) {
-            if (filled > 0) await output!.write(buffer.subarray(0, filled));
-            filled = 0;
-            await output!.write(chunk);
-            continue;
-          }
-          chunk.copy(buffer, filled);
-          filled += chunk.length;
-          if (filled === buffer.length) {
-            await output!.write(buffer);
-            buffer = Buffer.allocUnsafe(1 << 20);
-            filled = 0;
-          }
-        }
-        if (filled > 0) await output!.write(buffer.subarray(0, filled));
-      },
-    );
+      );
+    } catch (err) {
+      // A garbled plaintext can break a later layer before the MDC at the end is reached; the
+      // MDC verdict is the one that explains it (as in openpgp.js), so check it and prefer it.
+      if (info?.packet === 'SEIPDv1' && !isStrongroomError(err, 'RYDE_MDC_MISMATCH')) await preferMdcFailure(handles, options, where);
+      throw err;
+    }
     decodeTask.done();
     if (!output || !tempPath) throw new StrongroomError('RYDE_TAR_INVALID', 'the archive holds no file', { location: where });
     await output.sync();
