@@ -248,7 +248,8 @@ async function usableKeys(key: AnyKey, purpose: KeyPurpose, policy: KeyPolicy, w
   } catch (err) {
     throw mapValidityError(err, `key ${fingerprint}`, where);
   }
-  const primaryWarning = expiryWarning(await key.getExpirationTime(), `key ${fingerprint}`, policy, now);
+  const primaryExpires = await key.getExpirationTime();
+  const primaryWarning = expiryWarning(primaryExpires, `key ${fingerprint}`, policy, now);
   if (primaryWarning) warnings.push(primaryWarning);
   const wanted = purpose === 'sign' ? FLAG_SIGN : FLAG_ENCRYPT;
   const candidates: KeyOrSubkey[] = [];
@@ -266,7 +267,10 @@ async function usableKeys(key: AnyKey, purpose: KeyPurpose, policy: KeyPolicy, w
       checkAlgorithm(candidate, purpose, policy.profile, where);
       usable.push(candidate);
       if (candidate !== key) {
-        const warning = expiryWarning(await (candidate as openpgp.Subkey).getExpirationTime(now), `subkey ${candidate.getFingerprint().toUpperCase()} of ${fingerprint}`, policy, now);
+        // A subkey expiring with (or after) its primary key is covered by the primary's warning.
+        const subkeyExpires = await (candidate as openpgp.Subkey).getExpirationTime(now);
+        const earlier = subkeyExpires instanceof Date && (!(primaryExpires instanceof Date) || subkeyExpires < primaryExpires);
+        const warning = earlier ? expiryWarning(subkeyExpires, `subkey ${candidate.getFingerprint().toUpperCase()} of ${fingerprint}`, policy, now) : undefined;
         if (warning) warnings.push(warning);
       }
     } catch (err) {
