@@ -464,7 +464,8 @@ export async function generateKeyPair(options: GenerateOptions): Promise<{ publi
     userIDs: [parseUid(options.uid)],
     keyExpirationTime: options.expiresIn ?? 0,
     format: 'armored' as const,
-    config: { v6Keys: v6 },
+    // aeadProtect: a v6 key advertises SEIPD v2 (features) and AEAD preferences, so senders use it.
+    config: { v6Keys: v6, aeadProtect: v6 },
     ...(options.date ? { date: options.date } : {}),
     ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
   };
