@@ -19,7 +19,7 @@
  *     }
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { StrongroomError } from '../common/errors.js';
 import { removeTemp, spoolDirectory, sweepStaleTemps, tempPathIn } from './temp.js';
@@ -55,6 +55,7 @@ function ad(index: number, last: boolean): Buffer {
 
 export async function openEncryptedSpool(options: { dir?: string } = {}): Promise<EncryptedSpool> {
   const dir = options.dir ?? spoolDirectory();
+  if (options.dir) await mkdir(dir, { recursive: true, mode: 0o700 });
   sweepStaleTemps(dir);
   const key = randomBytes(32);
   const path = tempPathIn(dir, 'spool');
