@@ -25,6 +25,8 @@ import { blocks, throughTransform } from './streams.js';
 
 /** Input block size of the parallel compressor. */
 export const COMPRESS_BLOCK = 1 << 20;
+/** Output buffer of one block's deflate: large enough for one pass (no main-thread round trips). */
+const DEFLATE_CHUNK = 512 * 1024;
 /** DEFLATE's window: the dictionary each block inherits from the previous one. */
 const WINDOW = 32 * 1024;
 /** A final, empty, fixed-Huffman DEFLATE block: ends the stream (RFC 1951 §3.2.3, §3.2.6). */
@@ -39,7 +41,7 @@ export interface CompressOptions {
 
 function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    deflateRaw(block, { level, finishFlush: constants.Z_SYNC_FLUSH, ...(dictionary ? { dictionary } : {}) }, (err, out) => (err ? reject(err) : resolve(out)));
+    deflateRaw(block, { level, chunkSize: DEFLATE_CHUNK, finishFlush: constants.Z_SYNC_FLUSH, ...(dictionary ? { dictionary } : {}) }, (err, out) => (err ? reject(err) : resolve(out)));
   });
 }
 
@@ -78,7 +80,9 @@ export function openCompressor(options: CompressOptions = {}): (source: AsyncIte
     );
 }
 
-const INFLATE_OPTIONS: ZlibOptions = { chunkSize: 256 * 1024 };
+// Large output chunks and buffers let the inflater (thread pool) run ahead of the consumer
+// (untar and the file writes), instead of working in lock step with it.
+const INFLATE_OPTIONS: ZlibOptions & { highWaterMark: number } = { chunkSize: 1 << 20, highWaterMark: 4 << 20 };
 
 export interface DecompressorOptions {
   where: string;

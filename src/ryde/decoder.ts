@@ -21,8 +21,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { close, createWriteStream, fsync, open as openCallback, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { StrongroomError, isStrongroomError, messageOf } from '../common/errors.js';
 import { type Progress, progressOrNoop } from '../common/progress.js';
 import { openDecompressor } from './compress.js';
@@ -35,6 +38,10 @@ import { PART_NOTATION, issuerOf, parseSignature, verificationHash, verifySignat
 import { type PartHandle, hashPart, openPart, readVerifiedParts } from './split.js';
 import { openTarReader } from './tar.js';
 import { publishTemp, removeTemp, sweepStaleTemps, tempPathFor } from './temp.js';
+
+const openFd = promisify(openCallback);
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
 
 export interface UnsealOptions {
   outDir: string;
@@ -125,13 +132,6 @@ function checkBinding(signature: ParsedSignature, name: DepositName, part: numbe
   return sealId!;
 }
 
-async function* counted(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    onBytes(chunk.length);
-    yield chunk;
-  }
-}
-
 /** Decrypt the verified parts again, discarding the output; throw only an MDC failure. */
 async function preferMdcFailure(handles: readonly PartHandle[], options: UnsealOptions, where: string): Promise<void> {
   try {
@@ -152,7 +152,7 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
   const key = depositKey(files.name);
   const handles: PartHandle[] = [];
   let tempPath: string | undefined;
-  let output: FileHandle | undefined;
+  let output: number | undefined; // fd of the temp output file
   try {
     // Step 2: signatures parsed and their issuers checked (cheap, before hashing).
     const signatures: ParsedSignature[] = [];
@@ -236,28 +236,32 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
             }
             finalPath = join(options.outDir, entry.name);
             tempPath = tempPathFor(finalPath);
-            output = await open(tempPath, 'wx', 0o600);
+            output = await openFd(tempPath, 'wx', 0o600);
           },
         }),
         async (data: AsyncIterable<Buffer>) => {
-          let buffer = Buffer.allocUnsafe(1 << 20);
-          let filled = 0;
-          for await (const chunk of counted(data, (n) => (size += n))) {
-            if (chunk.length >= buffer.length - filled) {
-              if (filled > 0) await output!.write(buffer.subarray(0, filled));
-              filled = 0;
-              await output!.write(chunk);
-              continue;
-            }
-            chunk.copy(buffer, filled);
-            filled += chunk.length;
-            if (filled === buffer.length) {
-              await output!.write(buffer);
-              buffer = Buffer.allocUnsafe(1 << 20);
-              filled = 0;
-            }
+          // A write stream queues up to 4 MiB, so disk writes overlap inflating. It is made at
+          // the first byte: the tar reader's onEntry (which opens the file) runs before that.
+          let stream: WriteStream | undefined;
+          let finished: Promise<void> | undefined;
+          const start = (): WriteStream => {
+            const made = createWriteStream('', { fd: output!, autoClose: false, highWaterMark: 4 << 20 });
+            finished = new Promise<void>((resolve, reject) => {
+              made.on('finish', resolve);
+              made.on('error', reject);
+            });
+            return made;
+          };
+          for await (const chunk of data) {
+            stream ??= start();
+            size += chunk.length;
+            if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), finished]);
           }
-          if (filled > 0) await output!.write(buffer.subarray(0, filled));
+          if (output !== undefined) {
+            stream ??= start();
+            stream.end();
+            await finished;
+          }
         },
       );
     } catch (err) {
@@ -267,9 +271,9 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
       throw err;
     }
     decodeTask.done();
-    if (!output || !tempPath) throw new StrongroomError('RYDE_TAR_INVALID', 'the archive holds no file', { location: where });
-    await output.sync();
-    await output.close();
+    if (output === undefined || !tempPath) throw new StrongroomError('RYDE_TAR_INVALID', 'the archive holds no file', { location: where });
+    await fsyncFd(output);
+    await closeFd(output);
     output = undefined;
     // Step 5: every check passed.
     await publishTemp(tempPath, finalPath);
@@ -287,7 +291,7 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
       warnings,
     };
   } finally {
-    if (output) await output.close().catch(() => undefined);
+    if (output !== undefined) await closeFd(output).catch(() => undefined);
     if (tempPath) await removeTemp(tempPath);
     for (const handle of handles) await handle.handle.close().catch(() => undefined);
   }

@@ -44,8 +44,11 @@ export const PK = { RSA: 1, RSA_ENCRYPT: 2, RSA_SIGN: 3, ELGAMAL: 16, DSA: 17, E
 export const SYM_KEY_SIZE: Readonly<Record<number, number>> = { 7: 16, 8: 24, 9: 32 };
 export const SYM_CIPHER_NAME: Readonly<Record<number, string>> = { 7: 'aes-128', 8: 'aes-192', 9: 'aes-256' };
 
-/** The largest Partial Body Length chunk we write: 2^16 bytes (RFC 9580 §4.2.1.4 allows 2^0..2^30). */
-export const PARTIAL_CHUNK_LOG2 = 16;
+/**
+ * The Partial Body Length chunk we write: 2^20 bytes (RFC 9580 §4.2.1.4 allows 2^0..2^30). Large
+ * chunks mean few pieces for every reader layer to pass along (gpg itself writes 8 KiB ones).
+ */
+export const PARTIAL_CHUNK_LOG2 = 20;
 
 export function malformed(message: string, position: number, where: string): StrongroomError {
   return new StrongroomError('RYDE_PACKET_MALFORMED', message, { location: `${where} at byte ${position}` });

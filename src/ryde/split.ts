@@ -13,7 +13,7 @@
  * byte reaches the decryptor that the signatures did not cover, even if a file is rewritten
  * between the two passes. The digests cost 32 bytes per 4 MiB of ciphertext.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, webcrypto, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StrongroomError, messageOf } from '../common/errors.js';
@@ -139,30 +139,48 @@ export async function openPart(path: string): Promise<PartHandle> {
   return { path, handle, size, blockDigests: [] };
 }
 
+async function readBlock(part: PartHandle, position: number): Promise<Buffer> {
+  const length = Math.min(VERIFY_BLOCK, part.size - position);
+  const block = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await part.handle.read(block, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new StrongroomError('RYDE_PART_CHANGED', `${part.path} became shorter while it was being read`, { location: part.path });
+    filled += bytesRead;
+  }
+  return block;
+}
+
+/** The part's blocks in order, the next one read ahead while the caller works on the current one. */
 async function* readBlocks(part: PartHandle): AsyncGenerator<Buffer> {
   let position = 0;
-  while (position < part.size) {
-    const length = Math.min(VERIFY_BLOCK, part.size - position);
-    const block = Buffer.allocUnsafe(length);
-    let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await part.handle.read(block, filled, length - filled, position + filled);
-      if (bytesRead === 0) throw new StrongroomError('RYDE_PART_CHANGED', `${part.path} became shorter while it was being read`, { location: part.path });
-      filled += bytesRead;
-    }
-    position += length;
+  let next: Promise<Buffer> | undefined = part.size > 0 ? readBlock(part, 0) : undefined;
+  while (next) {
+    const block = await next;
+    position += block.length;
+    next = position < part.size ? readBlock(part, position) : undefined;
+    next?.catch(() => undefined);
     yield block;
   }
+}
+
+/** SHA-256 of a block on the thread pool (WebCrypto), off the main thread. */
+async function blockDigest(block: Buffer): Promise<Buffer> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', block));
 }
 
 /** The verify pass: feed the part into `hash` and record its block digests. */
 export async function hashPart(part: PartHandle, hash: Hash, onBytes?: (n: number) => void): Promise<void> {
   part.blockDigests = [];
+  const pending: Array<Promise<Buffer>> = [];
   for await (const block of readBlocks(part)) {
+    const digest = blockDigest(block);
+    digest.catch(() => undefined);
+    pending.push(digest);
     hash.update(block);
-    part.blockDigests.push(createHash('sha256').update(block).digest());
     onBytes?.(block.length);
   }
+  part.blockDigests = await Promise.all(pending);
 }
 
 /** The decode pass: the parts joined in order, each block released only if unchanged. */
@@ -173,7 +191,7 @@ export async function* readVerifiedParts(parts: readonly PartHandle[], onBytes?:
     let index = 0;
     for await (const block of readBlocks(part)) {
       const expected = part.blockDigests[index];
-      if (!expected || !createHash('sha256').update(block).digest().equals(expected)) {
+      if (!expected || !(await blockDigest(block)).equals(expected)) {
         throw new StrongroomError('RYDE_PART_CHANGED', `${part.path} changed after its signature was verified (block ${index})`, { location: part.path });
       }
       index++;
