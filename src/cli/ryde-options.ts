@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { Keyring, defaultKeyringDir } from '../ryde/keyring.js';
+import type { LoadKeysOptions } from '../ryde/load.js';
 import { usageError } from './command.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -39,4 +40,16 @@ export function keyringFrom(dir: string | undefined): Keyring | undefined {
   if (dir) return new Keyring(dir);
   const fallback = defaultKeyringDir();
   return existsSync(fallback) ? new Keyring(fallback) : undefined;
+}
+
+/** The key-loading options `seal` and `unseal` share. */
+export function keySourceOptions(options: { keyring?: string; agent?: string; passphraseFile?: string; warnDays?: number }): LoadKeysOptions {
+  const passphrase = passphraseFrom(options.passphraseFile);
+  const keyring = keyringFrom(options.keyring);
+  return {
+    ...(keyring ? { keyring } : {}),
+    ...(options.agent ? { agent: options.agent } : {}),
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    ...(options.warnDays !== undefined ? { warnDays: options.warnDays } : {}),
+  };
 }

@@ -7,7 +7,7 @@ import { loadSealKeys } from '../ryde/load.js';
 import { profile, parseProfileName, type CipherName } from '../ryde/profiles.js';
 import { sealFile, type SealResult } from '../ryde/encoder.js';
 import { action, positiveInt, printResult, progressFor, usageError, withCommon, type CommonOptions } from './command.js';
-import { byteSize, collect, keyringFrom, passphraseFrom } from './ryde-options.js';
+import { byteSize, collect, keySourceOptions } from './ryde-options.js';
 
 interface SealCliOptions extends CommonOptions {
   key?: string;
@@ -49,16 +49,11 @@ export function register(program: Command): void {
       const profileName = parseProfileName(options.profile);
       if (options.cipher !== undefined && options.cipher !== 'aes128' && options.cipher !== 'aes256') throw usageError(`--cipher must be aes128 or aes256, got "${options.cipher}"`);
       const progress = progressFor(options);
-      const passphrase = passphraseFrom(options.passphraseFile);
-      const keyring = keyringFrom(options.keyring);
       const keys = await loadSealKeys({
         profile: profileName,
         ...(options.key ? { keyFile: options.key } : {}),
         recipientFiles: options.recipient,
-        ...(keyring ? { keyring } : {}),
-        ...(options.agent ? { agent: options.agent } : {}),
-        ...(passphrase !== undefined ? { passphrase } : {}),
-        ...(options.warnDays !== undefined ? { warnDays: options.warnDays } : {}),
+        ...keySourceOptions(options),
       });
       for (const warning of keys.warnings) progress.warn(warning);
       await mkdir(options.out, { recursive: true });

@@ -7,7 +7,7 @@ import { unsealFiles } from '../ryde/decoder.js';
 import { loadUnsealKeys } from '../ryde/load.js';
 import { parseProfileName } from '../ryde/profiles.js';
 import { action, positiveInt, printResult, progressFor, withCommon, type CommonOptions } from './command.js';
-import { collect, keyringFrom, passphraseFrom } from './ryde-options.js';
+import { collect, keySourceOptions } from './ryde-options.js';
 
 interface UnsealCliOptions extends CommonOptions {
   key?: string;
@@ -40,16 +40,11 @@ export function register(program: Command): void {
     action(async (files: string[], options: UnsealCliOptions) => {
       const profileName = options.profile === undefined ? undefined : parseProfileName(options.profile);
       const progress = progressFor(options);
-      const passphrase = passphraseFrom(options.passphraseFile);
-      const keyring = keyringFrom(options.keyring);
       const keys = await loadUnsealKeys({
         ...(profileName ? { profile: profileName } : {}),
         ...(options.key ? { keyFile: options.key } : {}),
         signerFiles: options.signer,
-        ...(keyring ? { keyring } : {}),
-        ...(options.agent ? { agent: options.agent } : {}),
-        ...(passphrase !== undefined ? { passphrase } : {}),
-        ...(options.warnDays !== undefined ? { warnDays: options.warnDays } : {}),
+        ...keySourceOptions(options),
       });
       for (const warning of keys.warnings) progress.warn(warning);
       await mkdir(options.out, { recursive: true });

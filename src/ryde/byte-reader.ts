@@ -4,6 +4,11 @@
  * for, so memory stays bounded by the source's chunk size.
  */
 
+function toBuffer(value: Buffer | Uint8Array | string): Buffer {
+  if (typeof value === 'string') return Buffer.from(value);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
 export class ByteReader {
   private readonly iterator: AsyncIterator<Buffer | Uint8Array | string>;
   private pending: Buffer[] = [];
@@ -24,8 +29,7 @@ export class ByteReader {
         this.ended = true;
         break;
       }
-      const value = next.value;
-      const chunk = typeof value === 'string' ? Buffer.from(value) : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      const chunk = toBuffer(next.value);
       if (chunk.length === 0) continue;
       this.pending.push(chunk);
       this.pendingLength += chunk.length;
@@ -109,8 +113,7 @@ export class ByteReader {
         this.ended = true;
         break;
       }
-      const value = next.value;
-      const chunk = typeof value === 'string' ? Buffer.from(value) : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      const chunk = toBuffer(next.value);
       this.position += chunk.length;
       yield chunk;
     }

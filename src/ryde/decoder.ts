@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { close, createWriteStream, fsync, open as openCallback, type WriteStream } from 'node:fs';
+import { close, createWriteStream, fdatasync, fsync, open as openCallback, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { StrongroomError, isStrongroomError, messageOf } from '../common/errors.js';
@@ -41,6 +41,8 @@ import { publishTemp, removeTemp, sweepStaleTemps, tempPathFor } from './temp.js
 
 const openFd = promisify(openCallback);
 const fsyncFd = promisify(fsync);
+const fdatasyncFd = promisify(fdatasync);
+const FLUSH_EVERY = 64 << 20;
 const closeFd = promisify(close);
 
 export interface UnsealOptions {
@@ -252,9 +254,17 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
             });
             return made;
           };
+          // Write-back is started every 64 MiB (fdatasync in the background, one at a time) so
+          // the final fsync before the rename has little left to flush.
+          let flushedAt = 0;
+          let flushing: Promise<void> | undefined;
           for await (const chunk of data) {
             stream ??= start();
             size += chunk.length;
+            if (size - flushedAt >= FLUSH_EVERY && !flushing) {
+              flushedAt = size;
+              flushing = fdatasyncFd(output!).catch(() => undefined).finally(() => (flushing = undefined));
+            }
             if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), finished]);
           }
           if (output !== undefined) {
@@ -262,6 +272,7 @@ export async function unsealDeposit(files: DepositFiles, options: UnsealOptions)
             stream.end();
             await finished;
           }
+          await flushing;
         },
       );
     } catch (err) {

@@ -361,6 +361,16 @@ function requireUnlockedSecret(key: AnyKey, where: string): openpgp.PrivateKey {
   return key;
 }
 
+/** The identity a signature names for a (sub)key: issuer fingerprint, key ID, version, algorithm. */
+function signerIdentity(packet: ParamPacket): Pick<SigningKey, 'signerFingerprint' | 'keyId' | 'version' | 'algorithm'> {
+  return {
+    signerFingerprint: Buffer.from(packet.getFingerprintBytes()),
+    keyId: Buffer.from(packet.getKeyID().bytes, 'binary'),
+    version: packet.version as 4 | 6,
+    algorithm: packet.algorithm,
+  };
+}
+
 /** The registry's signing key, checked for signing under `policy`. */
 export async function signingKeyFrom(key: AnyKey, policy: KeyPolicy, where: string): Promise<SigningKey & KeyCheck> {
   const secret = requireUnlockedSecret(key, where);
@@ -370,10 +380,7 @@ export async function signingKeyFrom(key: AnyKey, policy: KeyPolicy, where: stri
   const packet = packetOf(chosen);
   return {
     fingerprint: fingerprintOf(secret),
-    signerFingerprint: Buffer.from(packet.getFingerprintBytes()),
-    keyId: Buffer.from(packet.getKeyID().bytes, 'binary'),
-    version: packet.version as 4 | 6,
-    algorithm: packet.algorithm,
+    ...signerIdentity(packet),
     privateKey: privateKeyObject(packet),
     warnings,
   };
@@ -387,10 +394,7 @@ export async function verificationKeysFrom(key: AnyKey, policy: KeyPolicy, where
       const packet = packetOf(candidate);
       return {
         fingerprint: fingerprintOf(key),
-        signerFingerprint: Buffer.from(packet.getFingerprintBytes()),
-        keyId: Buffer.from(packet.getKeyID().bytes, 'binary'),
-        version: packet.version as 4 | 6,
-        algorithm: packet.algorithm,
+        ...signerIdentity(packet),
         publicKey: publicKeyObject(packet),
       };
     }),

@@ -26,6 +26,14 @@ function filesOf(result: SealResult): string[] {
   return result.parts.flatMap((part) => [part.ryde, part.sig]);
 }
 
+/** A sealed deposit in `dir` with its file list and unseal options (output in dir/back). */
+async function fixture(dir: string): Promise<{ keys: TestKeys; result: SealResult; files: string[]; out: string; options: UnsealOptions }> {
+  const keys = await testKeys('rfc4880');
+  const result = await sealed(dir, keys);
+  const out = join(dir, 'back');
+  return { keys, result, files: filesOf(result), out, options: { outDir: out, decryptionKeys: [keys.decryption], verificationKeys: keys.verification } };
+}
+
 async function expectCode(files: string[], options: UnsealOptions, codes: readonly ErrorCode[]): Promise<ErrorCode> {
   try {
     await unsealFiles(files, options);
@@ -86,11 +94,7 @@ test('1200 random byte flips across parts and signatures: every one is detected 
 
 test('truncated, missing, reordered and foreign parts are each refused with their own code', async (t) => {
   const dir = tempDir(t);
-  const keys = await testKeys('rfc4880');
-  const result = await sealed(dir, keys);
-  const files = filesOf(result);
-  const out = join(dir, 'back');
-  const options: UnsealOptions = { outDir: out, decryptionKeys: [keys.decryption], verificationKeys: keys.verification };
+  const { keys, result, files, out, options } = await fixture(dir);
   const s1 = result.parts[0]!;
   const s2 = result.parts[1]!;
 
@@ -143,11 +147,7 @@ test('truncated, missing, reordered and foreign parts are each refused with thei
 
 test('wrong recipient, another signer, an MDC failure under a valid signature, and a part rewritten between the passes', async (t) => {
   const dir = tempDir(t);
-  const keys = await testKeys('rfc4880');
-  const result = await sealed(dir, keys);
-  const files = filesOf(result);
-  const out = join(dir, 'back');
-  const options: UnsealOptions = { outDir: out, decryptionKeys: [keys.decryption], verificationKeys: keys.verification };
+  const { keys, result, files, out, options } = await fixture(dir);
 
   const stranger = await testKeys('rfc4880', undefined, 'stranger');
   assert.equal(await expectCode(files, { ...options, decryptionKeys: [stranger.decryption] }, ['RYDE_NOT_A_RECIPIENT']), 'RYDE_NOT_A_RECIPIENT');
