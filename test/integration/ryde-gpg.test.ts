@@ -66,7 +66,7 @@ test('gpg verifies our signatures and decrypts our joined parts (rfc4880, Ed2551
 test('gpg decrypts our rfc4880-no-mdc message only with --ignore-mdc-error, and verifies its signatures', (t) => sealCase(t, 'rfc4880-no-mdc', 'rsa3072', false));
 
 async function gpgSealed(t: TestContext, keys: TestKeys, extra: string[], split: number | undefined): Promise<{ dir: string; files: string[]; data: Buffer } | undefined> {
-  if (!requireTool(t, 'gpg') || !requireTool(t, 'tar') || !requireTool(t, 'split')) return undefined;
+  if (!requireTool(t, 'gpg') || !requireTool(t, 'tar')) return undefined;
   const dir = tempDir(t);
   const data = depositXml(1_500_000, 41);
   writeFileSync(join(dir, NAME), data);
