@@ -172,15 +172,17 @@ async function blockDigest(block: Buffer): Promise<Buffer> {
 /** The verify pass: feed the part into `hash` and record its block digests. */
 export async function hashPart(part: PartHandle, hash: Hash, onBytes?: (n: number) => void): Promise<void> {
   part.blockDigests = [];
-  const pending: Array<Promise<Buffer>> = [];
+  // At most two block digests run on the pool while the main thread hashes for the signature;
+  // waiting for the older one keeps memory at a few blocks whatever the part size.
+  let pending: Promise<Buffer> | undefined;
   for await (const block of readBlocks(part)) {
-    const digest = blockDigest(block);
-    digest.catch(() => undefined);
-    pending.push(digest);
+    if (pending) part.blockDigests.push(await pending);
+    pending = blockDigest(block);
+    pending.catch(() => undefined);
     hash.update(block);
     onBytes?.(block.length);
   }
-  part.blockDigests = await Promise.all(pending);
+  if (pending) part.blockDigests.push(await pending);
 }
 
 /** The decode pass: the parts joined in order, each block released only if unchanged. */
