@@ -3,6 +3,7 @@
  * escrow agents' encryption keys.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { Keyring, defaultKeyringDir, parseRole, type KeyRole } from '../ryde/keyring.js';
@@ -51,6 +52,9 @@ export function register(program: Command): void {
       const profileName = parseProfileName(options.profile);
       if (options.algorithm !== undefined && !['rsa3072', 'rsa4096', 'ed25519'].includes(options.algorithm)) throw usageError(`--algorithm must be rsa3072, rsa4096 or ed25519, got "${options.algorithm}"`);
       const passphrase = passphraseFrom(options.passphraseFile);
+      for (const path of [`${options.out}.pub.asc`, `${options.out}.key.asc`]) {
+        if (existsSync(path)) throw new StrongroomError('RYDE_TARGET_EXISTS', `${path} already exists; not replacing a key file`, { location: path });
+      }
       const pair = await generateKeyPair({
         profile: profileName,
         uid: options.uid,

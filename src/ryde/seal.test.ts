@@ -12,6 +12,7 @@ import { isStrongroomError } from '../common/errors.js';
 import type { Progress } from '../common/progress.js';
 import { unsealFiles } from './decoder.js';
 import { sealDeposit, sealFile } from './encoder.js';
+import { openDecryptor } from './encrypt.js';
 import { parseDepositName } from './naming.js';
 import { profile, type ProfileName } from './profiles.js';
 import { PART_NOTATION, parseSignature } from './signature.js';
@@ -112,10 +113,20 @@ test('the deposit writer path: XML → encrypted spool → sealDeposit, determin
   } finally {
     await spool.dispose();
   }
-  // A second seal of the same bytes differs only where the session key and its randomness
-  // enter: same length, and the inner layers (tested in layers.test.ts) are byte-identical.
-  const again = await sealDeposit({ name: parseDepositName(NAME), size: data.length, source: [data] }, { outDir: join(dir, 'out2'), signingKey: keys.signing, recipients: [keys.recipient], profile: profile('rfc4880') });
-  assert.equal(again.sealedSize, (await sealDeposit({ name: parseDepositName(NAME), size: data.length, source: [data] }, { outDir: join(dir, 'out3'), signingKey: keys.signing, recipients: [keys.recipient], profile: profile('rfc4880') })).sealedSize);
+  // Two seals of the same deposit differ only where the session key and OpenPGP's required
+  // randomness enter: decrypted, their contents (compressed packet, literal, tar) are identical.
+  const decryptedContent = async (outDir: string): Promise<Buffer> => {
+    const sealedAgain = await sealDeposit({ name: parseDepositName(NAME), size: data.length, source: [data] }, { outDir, signingKey: keys.signing, recipients: [keys.recipient], profile: profile('rfc4880') });
+    const chunks: Buffer[] = [];
+    for await (const chunk of openDecryptor({ where: 'test', keys: [keys.decryption] })((async function* () {
+      yield readFileSync(sealedAgain.parts[0]!.ryde);
+    })())) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+  const first = await decryptedContent(join(dir, 'out2'));
+  const second = await decryptedContent(join(dir, 'out3'));
+  assert.ok(first.equals(second), 'byte-identical content under different session keys');
+  assert.ok(!readFileSync(join(dir, 'out2', 'example_2024-01-07_full_S1_R0.ryde')).equals(readFileSync(join(dir, 'out3', 'example_2024-01-07_full_S1_R0.ryde'))));
 });
 
 test('sealing refuses an existing target, a wrong size and keys of the wrong profile', async (t) => {
