@@ -168,3 +168,39 @@ test('a process killed while spooling leaves only ciphertext, swept by the next 
   await next.dispose();
   assert.deepEqual(readdirSync(spoolDir), []);
 });
+
+test('an unseal stopped by SIGTERM removes its partial output; after SIGKILL the next run sweeps it', async (t) => {
+  const dir = tempDir(t);
+  const pair = await generateKeyPair({ profile: 'rfc4880', uid: 'k <k@example.test>', algorithm: 'ed25519' });
+  const keys = { key: join(dir, 'k.key.asc'), pub: join(dir, 'k.pub.asc') };
+  writeFileSync(keys.key, pair.privateKey);
+  writeFileSync(keys.pub, pair.publicKey);
+  bulkDeposit(join(dir, NAME), 200);
+  const env = { STRONGROOM_HOME: join(dir, 'nowhere') };
+  const sealed = cli(['seal', '-q', '--key', keys.key, '--recipient', keys.pub, '--out', join(dir, 'sealed'), '--compress-level', '1', join(dir, NAME)], env);
+  assert.equal(sealed.status, 0, sealed.stderr);
+  const files = readdirSync(join(dir, 'sealed')).map((file) => join(dir, 'sealed', file));
+  const unsealAndSignal = async (signal: NodeJS.Signals): Promise<{ signal: NodeJS.Signals | null; out: string }> => {
+    const out = join(dir, `back-${signal}`);
+    mkdirSync(out);
+    const child = spawn(process.execPath, [CLI, 'unseal', '-q', '--key', keys.key, '--signer', keys.pub, '--out', out, ...files], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, received) => resolve(received)));
+    for (let waited = 0; waited < 20_000; waited += 5) {
+      const temp = readdirSync(out).find((file) => file.endsWith('.strongroom-tmp'));
+      if (temp && statSync(join(out, temp)).size > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill(signal);
+    return { signal: await exited, out };
+  };
+  const terminated = await unsealAndSignal('SIGTERM');
+  assert.equal(terminated.signal, 'SIGTERM');
+  assert.deepEqual(readdirSync(terminated.out), [], 'no partial output, not even under a temp name');
+  const killed = await unsealAndSignal('SIGKILL');
+  assert.equal(killed.signal, 'SIGKILL');
+  const left = readdirSync(killed.out);
+  assert.ok(left.every((file) => file.startsWith('.') && file.endsWith('.strongroom-tmp')), `nothing under a final name: ${left.join(', ')}`);
+  const again = cli(['unseal', '-q', '--key', keys.key, '--signer', keys.pub, '--out', killed.out, ...files], env);
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(readdirSync(killed.out), [NAME], 'the killed run\'s temp file was swept');
+});
