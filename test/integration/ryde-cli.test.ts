@@ -99,22 +99,27 @@ function bulkDeposit(path: string, megabytes: number): Buffer {
   return marker;
 }
 
-async function sealAndSignal(dir: string, signal: NodeJS.Signals, keys: { key: string; pub: string }): Promise<{ signal: NodeJS.Signals | null; out: string }> {
-  const out = join(dir, `out-${signal}`);
-  mkdirSync(out);
-  const child = spawn(process.execPath, [CLI, 'seal', '-q', '--key', keys.key, '--recipient', keys.pub, '--out', out, '--compress-level', '9', join(dir, NAME)], {
-    env: { ...process.env, STRONGROOM_HOME: join(dir, 'nowhere') },
-    stdio: 'ignore',
-    cwd: PROJECT_ROOT,
-  });
+/**
+ * Run the CLI with `args` writing into `out`, wait until a non-empty temp file appears there
+ * (the command is mid-way), send `signal`, and return the signal the process died of.
+ */
+async function runAndSignal(args: string[], out: string, signal: NodeJS.Signals, env: Record<string, string>): Promise<NodeJS.Signals | null> {
+  mkdirSync(out, { recursive: true });
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'ignore', cwd: PROJECT_ROOT });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, received) => resolve(received)));
-  for (let waited = 0; waited < 20_000; waited += 10) {
+  for (let waited = 0; waited < 20_000; waited += 5) {
     const temp = readdirSync(out).find((file) => file.endsWith('.strongroom-tmp'));
     if (temp && statSync(join(out, temp)).size > 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   child.kill(signal);
-  return { signal: await exited, out };
+  return exited;
+}
+
+async function sealAndSignal(dir: string, signal: NodeJS.Signals, keys: { key: string; pub: string }): Promise<{ signal: NodeJS.Signals | null; out: string }> {
+  const out = join(dir, `out-${signal}`);
+  const args = ['seal', '-q', '--key', keys.key, '--recipient', keys.pub, '--out', out, '--compress-level', '9', join(dir, NAME)];
+  return { signal: await runAndSignal(args, out, signal, { STRONGROOM_HOME: join(dir, 'nowhere') }), out };
 }
 
 test('a seal killed mid-way leaves no final-named file and no plaintext; SIGTERM cleans up at once, SIGKILL on the next run', async (t) => {
@@ -182,16 +187,7 @@ test('an unseal stopped by SIGTERM removes its partial output; after SIGKILL the
   const files = readdirSync(join(dir, 'sealed')).map((file) => join(dir, 'sealed', file));
   const unsealAndSignal = async (signal: NodeJS.Signals): Promise<{ signal: NodeJS.Signals | null; out: string }> => {
     const out = join(dir, `back-${signal}`);
-    mkdirSync(out);
-    const child = spawn(process.execPath, [CLI, 'unseal', '-q', '--key', keys.key, '--signer', keys.pub, '--out', out, ...files], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, received) => resolve(received)));
-    for (let waited = 0; waited < 20_000; waited += 5) {
-      const temp = readdirSync(out).find((file) => file.endsWith('.strongroom-tmp'));
-      if (temp && statSync(join(out, temp)).size > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    child.kill(signal);
-    return { signal: await exited, out };
+    return { signal: await runAndSignal(['unseal', '-q', '--key', keys.key, '--signer', keys.pub, '--out', out, ...files], out, signal, env), out };
   };
   const terminated = await unsealAndSignal('SIGTERM');
   assert.equal(terminated.signal, 'SIGTERM');
