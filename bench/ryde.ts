@@ -162,8 +162,8 @@ async function main(): Promise<void> {
     summary[step] = { oursMBps: mbps(size, mine), gpgMBps: mbps(size, baseline), ratio, oursMaxRssMiB: mine.maxRssBytes / MB, gpgMaxRssMiB: baseline.maxRssBytes / MB };
   }
   console.log(JSON.stringify(summary));
-  rmSync(join(WORK, 'back-ours'), { recursive: true, force: true });
-  rmSync(join(WORK, 'back-gpg'), { recursive: true, force: true });
+  spawnSync('gpgconf', ['--kill', 'all'], { env });
+  for (const dir of ['back-ours', 'back-gpg', 'ours', 'gpg', 'gnupg', 'keys']) rmSync(join(WORK, dir), { recursive: true, force: true });
 }
 
 await main();

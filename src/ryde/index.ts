@@ -32,4 +32,6 @@ export {
   type DecryptionKey,
   type KeySummary,
 } from './keys.js';
+export { loadSealKeys, loadUnsealKeys, type LoadKeysOptions, type SealKeysOptions, type UnsealKeysOptions } from './load.js';
+export { Keyring, defaultKeyringDir, parseRole, type KeyRole } from './keyring.js';
 export { sweepStaleTemps, spoolDirectory } from './temp.js';
