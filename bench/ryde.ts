@@ -6,9 +6,9 @@
  *   unseal: strongroom (verify every signature, then decrypt → inflate → untar)
  *           vs  gpg --verify  +  gpg -d | tar -x        (both on the same .ryde/.sig)
  *
- * Each side runs as a child process (ours via bench/ryde-worker.ts, which reports its own
- * peak RSS; gpg under /usr/bin/time -f %M), best of RYDE_BENCH_RUNS (default 2) runs each,
- * alternating. Keys: RSA-3072 for both parties (the common escrow setup).
+ * Each side runs as child processes timed from spawn to exit (ours via bench/ryde-worker.ts,
+ * which reports its own peak RSS; gpg under /usr/bin/time -f %M), best of RYDE_BENCH_RUNS
+ * (default 2) runs each, alternating. Keys: RSA-3072 for both parties (the common escrow setup).
  * Size: RYDE_BENCH_MB (default 1024). The XML is generated once into
  * $TMPDIR/strongroom-bench-ryde and reused. Run heavy: flock /tmp/strongroom-heavy.lock npm run bench -- ryde
  */
@@ -72,10 +72,13 @@ function fresh(dir: string): string {
   return dir;
 }
 
+/** Our side: wall time of the whole child process (Node start-up and module loading included, as gpg's start-up is). */
 function worker(args: string[]): Measure {
+  const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, [WORKER, ...args], { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`worker ${args[0]} failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Measure;
+  return { seconds, maxRssBytes: (JSON.parse(result.stdout) as Measure).maxRssBytes };
 }
 
 function timed(script: string, env: NodeJS.ProcessEnv): Measure {
