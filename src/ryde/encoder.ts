@@ -34,7 +34,7 @@ import { type DepositName, depositKey, formatDepositName, nameDate, parseDeposit
 import { NO_MDC_WARNING, type Profile } from './profiles.js';
 import { PART_NOTATION, finishSignature } from './signature.js';
 import { writeParts } from './split.js';
-import { openTarWriter, tarSize } from './tar.js';
+import { openTarWriter } from './tar.js';
 import { publishTemp, removeTemp, sweepStaleTemps, tempPathFor } from './temp.js';
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -191,5 +191,3 @@ export async function sealFile(path: string, options: SealOptions): Promise<Seal
   return sealDeposit({ name: parsed, size, source: () => createReadStream(path, { highWaterMark: 1 << 20 }) }, options);
 }
 
-/** The tar archive size for a deposit of `size` bytes (for reports). */
-export { tarSize };

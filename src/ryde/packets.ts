@@ -76,11 +76,6 @@ export function frameFixed(tag: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0xc0 | tag]), encodeLength(body.length), body]);
 }
 
-/** The header of a packet whose body length is known but whose body is streamed after it. */
-export function fixedHeader(tag: number, bodyLength: number): Buffer {
-  return Buffer.concat([Buffer.from([0xc0 | tag]), encodeLength(bodyLength)]);
-}
-
 /**
  * Frame a streamed body as one packet with Partial Body Lengths: full chunks of
  * 2^PARTIAL_CHUNK_LOG2 bytes, then a final chunk with an ordinary length (possibly zero).

@@ -16,7 +16,7 @@
  *   final name, in the output directory the operator chose for the plaintext.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { link, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -89,13 +89,6 @@ export async function publishTemp(path: string, finalPath: string): Promise<void
   await removeTemp(path);
 }
 
-/** Synchronous variant for tests and exit paths. */
-export function publishTempSync(path: string, finalPath: string): void {
-  linkSync(path, finalPath);
-  live.delete(path);
-  unlinkSync(path);
-}
-
 function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -136,9 +129,4 @@ export function spoolDirectory(): string {
   const dir = process.env.STRONGROOM_SPOOL_DIR ?? join(tmpdir(), `strongroom-spool-${process.getuid?.() ?? 'user'}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
-}
-
-/** Temp files this process currently holds (for tests). */
-export function liveTemps(): string[] {
-  return [...live];
 }
