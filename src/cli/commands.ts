@@ -1,6 +1,12 @@
 /** The list of command modules. Add one line per command file. */
 import type { Command } from 'commander';
+import { register as registerKeys } from './keys.js';
+import { register as registerSeal } from './seal.js';
+import { register as registerUnseal } from './unseal.js';
 
 export function registerCommands(program: Command): void {
   void program;
+  registerSeal(program);
+  registerUnseal(program);
+  registerKeys(program);
 }
