@@ -98,6 +98,12 @@ export const ERROR_CODES = {
   KEY_NOT_PINNED: 'config',
   KEY_NOT_FOUND: 'config',
   KEYRING_INVALID: 'config',
+  // transports
+  TRANSPORT_NAME_INVALID: 'usage',
+  TRANSPORT_EXISTS: 'refused',
+  TRANSPORT_NOT_FOUND: 'io',
+  TRANSPORT_IO: 'io',
+  TRANSPORT_VERIFY_FAILED: 'integrity',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',
