@@ -107,6 +107,7 @@ export const ERROR_CODES = {
   // sources and deposits (deposit branch)
   SOURCE_INVALID_ROW: 'input',
   DEPOSIT_ALREADY_RECORDED: 'refused',
+  DEPOSIT_IN_PROGRESS: 'refused',
   DEPOSIT_QUARANTINE_CAP_EXCEEDED: 'findings',
   // files
   FILE_NOT_FOUND: 'io',

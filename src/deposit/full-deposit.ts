@@ -294,13 +294,19 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
     const id = depositId(watermark, 'FULL');
     const fileName = depositFileName({ tld: tld.name, watermark, type: 'full', resend, ext: 'xml' });
 
-    const [bookkeeping] = await source.tx.query<{ ok: boolean; taken: boolean }>(
+    // One writer per deposit identity: a transaction-scoped advisory lock (allowed in a read-only
+    // transaction, released with it) keeps two runs from writing the same deposit at once.
+    const [bookkeeping] = await source.tx.query<{ ok: boolean; taken: boolean; locked: boolean }>(
       `SELECT to_regclass('strongroom.deposit') IS NOT NULL AS ok,
               CASE WHEN to_regclass('strongroom.deposit') IS NULL THEN false
-                   ELSE EXISTS (SELECT 1 FROM strongroom.deposit WHERE tld = $1 AND id = $2 AND resend = $3) END AS taken`,
+                   ELSE EXISTS (SELECT 1 FROM strongroom.deposit WHERE tld = $1 AND id = $2 AND resend = $3) END AS taken,
+              pg_try_advisory_xact_lock(hashtext('strongroom.deposit'), hashtext($1 || '/' || $2 || '/' || $3::text)) AS locked`,
       [tld.name, id, resend],
     );
     if (!bookkeeping?.ok) throw new StrongroomError('DB_SCHEMA_MISSING', 'the database has no strongroom.deposit table to record deposits in (docs/schema-mapping.md)');
+    if (!bookkeeping.locked) {
+      throw new StrongroomError('DEPOSIT_IN_PROGRESS', `another run is writing deposit ${id} (resend ${resend}) of ${tld.name} right now`);
+    }
     if (bookkeeping.taken) {
       throw new StrongroomError('DEPOSIT_ALREADY_RECORDED', `deposit ${id} (resend ${resend}) of ${tld.name} is already recorded in strongroom.deposit; a new deposit for the same watermark is a resend: use --resend ${resend + 1}`);
     }

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Progress, ProgressTask } from '../common/progress.js';
+import { isStrongroomError } from '../common/errors.js';
 import { serverTestDb } from '../testing/databases.js';
 import { FIXTURE_WATERMARK, loadFixtureRegistry } from '../testing/fixture-registry.js';
 import { requireTool } from '../testing/tools.js';
@@ -80,4 +81,19 @@ test('a deposit taken while another connection keeps writing reflects exactly it
   for (const absent of ['plain.example', 'reserved.example']) assert.ok(!xml.includes(`>${absent}<`), absent);
   // …and the watermark of the quiet deposit can no longer be honoured by a new snapshot.
   await assert.rejects(writeFullDeposit(db, { tld: 'example', outDir: join(dir, 'late'), watermark: FIXTURE_WATERMARK, resend: 1 }), /cannot be honoured/);
+});
+
+test('two runs never write the same deposit at once', async (t) => {
+  const server = await serverTestDb(t);
+  if (!server) return;
+  await loadFixtureRegistry(server.db);
+  const dir = await mkdtemp(join(tmpdir(), 'sr-lock-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Another run holds the deposit's lock (the key is the one writeFullDeposit takes).
+  await server.db.transaction(async (other) => {
+    await other.query("SELECT pg_advisory_xact_lock(hashtext('strongroom.deposit'), hashtext('example/20250105F0000/0'))");
+    await assert.rejects(writeFullDeposit(server.db, { tld: 'example', outDir: dir, watermark: FIXTURE_WATERMARK }), (e: unknown) => isStrongroomError(e, 'DEPOSIT_IN_PROGRESS'));
+  });
+  const result = await writeFullDeposit(server.db, { tld: 'example', outDir: dir, watermark: FIXTURE_WATERMARK });
+  assert.equal(result.id, '20250105F0000', 'once the lock is free the deposit is written');
 });
