@@ -16,7 +16,7 @@
 import type { Db, Tx } from '../db/adapter.js';
 import { migrate } from '../db/migrate.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
-import { progressOrNoop, type Progress } from '../common/progress.js';
+import { progressOrNoop, type Progress, type ProgressTask } from '../common/progress.js';
 import { makeContact } from './contacts.js';
 import { DomainFactory, nameServers, secDns } from './domains.js';
 import { edgeContacts, edgeDomains, edgeHosts, EDGE_CONTACT_COUNT, EDGE_DOMAIN_COUNT } from './edge-cases.js';
@@ -124,6 +124,9 @@ class ChunkedLoader implements RowSink {
   }
 }
 
+/** Objects per progress report. */
+const PROGRESS_STEP = 1000;
+
 /** How many objects the generator makes between yields while a chunk is loading. */
 const YIELD_EVERY = 200;
 
@@ -209,19 +212,29 @@ export interface WriteOptions {
 export async function writeRegistry(plan: Plan, sink: RowSink, options: WriteOptions = {}): Promise<ObjectCounts> {
   const report = progressOrNoop(options.progress);
   const pace = options.pace ?? (() => undefined);
-  const step = async (task: { add(n: number): void }) => {
-    task.add(1);
-    const wait = pace();
-    if (wait) await wait;
+  // Progress in steps of PROGRESS_STEP objects (a terminal bar formats numbers on every add).
+  let unreported = 0;
+  const step = (task: ProgressTask): Promise<void> | undefined => {
+    if (++unreported >= PROGRESS_STEP) {
+      task.add(unreported);
+      unreported = 0;
+    }
+    return pace();
+  };
+  const finish = (task: ProgressTask) => {
+    task.add(unreported);
+    unreported = 0;
+    task.done();
   };
 
+  let wait: Promise<void> | undefined;
   const setup = report.task('registrars', 'objects', plan.registrars.length);
   if (options.tldRow !== false) tldRow(sink, { name: plan.tld, roidSuffix: plan.roidSuffix, hostModel: plan.hostModel, dataModel: DATA_MODEL, created: iso(plan.launch) });
   for (let slot = 0; slot < plan.registrars.length; slot++) {
     registrarRows(sink, makeRegistrar(plan, slot));
-    await step(setup);
+    if ((wait = step(setup))) await wait;
   }
-  setup.done();
+  finish(setup);
   const tables = idnTables(plan);
   for (const table of tables) idnTableRow(sink, plan.tld, table);
   eppParamsRow(sink, plan.tld, eppParams(plan));
@@ -231,48 +244,48 @@ export async function writeRegistry(plan: Plan, sink: RowSink, options: WriteOpt
   const contactTask = report.task('contacts', 'objects', plan.contactCount);
   for (const contact of edgeContacts(plan)) {
     contactRows(sink, contact);
-    await step(contactTask);
+    if ((wait = step(contactTask))) await wait;
   }
   for (let index = EDGE_CONTACT_COUNT; index < plan.contactCount; index++) {
     contactRows(sink, makeContact(plan, index));
-    await step(contactTask);
+    if ((wait = step(contactTask))) await wait;
   }
-  contactTask.done();
+  finish(contactTask);
 
   const factory = new DomainFactory(plan);
   if (plan.hostModel === 'objects') {
     const hostTask = report.task('hosts', 'objects', plan.hostCount);
     for (const host of edgeHosts(plan)) {
       hostRows(sink, host);
-      await step(hostTask);
+      if ((wait = step(hostTask))) await wait;
     }
     for (let group = 0; group < plan.parentGroups; group++) {
       for (const host of makeGroupHosts(plan, group, factory.parentOf(group))) {
         hostRows(sink, host);
-        await step(hostTask);
+        if ((wait = step(hostTask))) await wait;
       }
     }
     for (let provider = 0; provider < plan.providers; provider++) {
       for (const host of makeProviderHosts(plan, provider, provider < plan.providersUsed)) {
         hostRows(sink, host);
-        await step(hostTask);
+        if ((wait = step(hostTask))) await wait;
       }
     }
-    hostTask.done();
+    finish(hostTask);
   }
 
   const domainTask = report.task('domains', 'objects', plan.domainCount);
   const tools = { nameServers: (servers: Parameters<typeof nameServers>[1]) => nameServers(plan, servers), secDns };
   for (const { domain, nsRoids } of edgeDomains(plan, tools)) {
     domainRows(sink, domain, plan.tld, nsRoids);
-    await step(domainTask);
+    if ((wait = step(domainTask))) await wait;
   }
   for (let index = EDGE_DOMAIN_COUNT; index < plan.domainCount; index++) {
     const { domain, nsRoids } = factory.regular(index);
     domainRows(sink, domain, plan.tld, nsRoids);
-    await step(domainTask);
+    if ((wait = step(domainTask))) await wait;
   }
-  domainTask.done();
+  finish(domainTask);
   const nndnObjects = nndns(plan);
   for (const nndn of nndnObjects) nndnRow(sink, plan.tld, nndn);
 
