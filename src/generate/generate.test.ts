@@ -12,7 +12,7 @@ import { serverTestDb } from '../testing/databases.js';
 import { DomainFactory } from './domains.js';
 import { EDGE_DOMAIN_COUNT } from './edge-cases.js';
 import { generateRegistry, writeRegistry, type GenerateSummary } from './generate.js';
-import { Plan, type GenerateOptions } from './plan.js';
+import { defaultAsOf, Plan, type GenerateOptions } from './plan.js';
 import { DigestSink, tableDigests } from './testing/dump.js';
 import { validityProblems } from './testing/validity.js';
 
@@ -241,6 +241,9 @@ test('rejects bad options with GENERATE_INVALID_ARGUMENT', () => {
     assert.throws(() => new Plan({ tld: 'example', domains: 100, seed: 's', asOf: AS_OF, ...change }), (err: unknown) => isStrongroomError(err, 'GENERATE_INVALID_ARGUMENT'), JSON.stringify(change));
   }
   assert.equal(new Plan({ tld: 'РФ', domains: 100, seed: 's', asOf: AS_OF }).tld, 'xn--p1ai');
+  // --as-of defaults to the start of the current UTC day.
+  assert.equal(defaultAsOf(Date.UTC(2026, 0, 2, 13, 4, 5, 6)), '2026-01-02T00:00:00Z');
+  assert.match(new Plan({ tld: 'example', domains: 100, seed: 's' }).asOfText, /^\d{4}-\d\d-\d\dT00:00:00Z$/);
   assert.equal(new Plan({ tld: 'Example', domains: 100, seed: 's', asOf: AS_OF }).roidSuffix, 'EXAMPLE');
   assert.match(new Plan({ tld: 'photography', domains: 100, seed: 's', asOf: AS_OF }).roidSuffix, /^PHOT[0-9A-Z]{4}$/);
 });

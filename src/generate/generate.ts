@@ -167,7 +167,7 @@ async function refuseIfNotEmpty(tx: Tx, plan: Plan, where: string): Promise<void
 }
 
 /** Every foreign key of the reference schema, as an anti-join counting dangling rows. */
-async function validateForeignKeys(tx: Tx): Promise<void> {
+async function validateForeignKeys(tx: Tx, report: Progress): Promise<void> {
   const keys = await tx.query<{ name: string; child: string; parent: string; child_cols: string[]; parent_cols: string[] }>(
     `SELECT c.conname AS name, c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent,
             array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o) AS child_cols,
@@ -176,12 +176,15 @@ async function validateForeignKeys(tx: Tx): Promise<void> {
      WHERE c.contype = 'f' AND n.nspname = 'registry' ORDER BY c.conname`,
   );
   const dangling: string[] = [];
+  const task = report.task('validating foreign keys', 'steps', keys.length);
   for (const key of keys) {
     const notNull = key.child_cols.map((col) => `c.${col} IS NOT NULL`).join(' AND ');
     const match = key.child_cols.map((col, n) => `p.${key.parent_cols[n]} = c.${col}`).join(' AND ');
     const [result] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${key.child} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${key.parent} p WHERE ${match})`);
     if ((result?.n ?? 0) > 0) dangling.push(`${key.name}: ${result?.n} rows`);
+    task.add(1);
   }
+  task.done();
   if (dangling.length > 0) throw new StrongroomError('INTERNAL', `generated rows break foreign keys (a generator bug): ${dangling.join('; ')}`);
 }
 
@@ -334,13 +337,14 @@ export async function generateRegistry(db: Db, options: GenerateOptions, progres
       return undefined;
     };
     const objects = await writeRegistry(plan, loader, { tldRow: !existing, pace, progress: report });
+    const last = report.task('loading the last rows', 'steps', 1);
     await loader.flush();
+    last.add(1);
+    last.done();
 
     if (foreignKeys === 'validate-after') {
-      const check = report.task('validating foreign keys', 'steps');
-      await validateForeignKeys(tx);
+      await validateForeignKeys(tx, report);
       await tx.exec('SET LOCAL session_replication_role = origin');
-      check.done();
     }
 
     const seconds = (performance.now() - started) / 1000;
