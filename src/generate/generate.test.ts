@@ -1,14 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../db/adapter.js';
 import { EmbeddedDb } from '../db/embedded.js';
+import { ServerDb } from '../db/server.js';
 import { isStrongroomError } from '../common/errors.js';
 import type { Dcp } from '../model/objects.js';
 import { NS_EPP_HOST, NS_RGP, NS_SECDNS } from '../model/namespaces.js';
-import { serverTestDb } from '../testing/databases.js';
+import { ADMIN_URL, serverTestDb, withDatabase } from '../testing/databases.js';
 import { DomainFactory } from './domains.js';
 import { EDGE_DOMAIN_COUNT } from './edge-cases.js';
 import { generateRegistry, writeRegistry, type GenerateSummary } from './generate.js';
@@ -206,6 +208,18 @@ describe('a generated registry', () => {
     }
   });
 
+  test('checks foreign keys row by row when the registry tables have triggers of their own', async () => {
+    await embedded.exec(`CREATE FUNCTION public.sr_count_inserts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+      CREATE TRIGGER sr_count_inserts AFTER INSERT ON registry.domain FOR EACH ROW EXECUTE FUNCTION public.sr_count_inserts()`);
+    try {
+      const summary = await generateRegistry(embedded, { tld: 'triggered', domains: 30, seed: 's', asOf: AS_OF });
+      assert.equal(summary.foreignKeys, 'check');
+      assert.equal(summary.rows.domain, 30);
+    } finally {
+      await embedded.exec('DROP TRIGGER sr_count_inserts ON registry.domain; DROP FUNCTION public.sr_count_inserts()');
+    }
+  });
+
   test('uses an existing empty TLD row and refuses to contradict it', async () => {
     await embedded.query(`INSERT INTO registry.tld (name, roid_suffix, host_model) VALUES ('preset', 'PRE', 'attributes')`);
     await assert.rejects(generateRegistry(embedded, { tld: 'preset', domains: 30, seed: 's', asOf: AS_OF, hostModel: 'objects' }), (err: unknown) => isStrongroomError(err, 'GENERATE_INVALID_ARGUMENT') && /host model/.test(err.message));
@@ -217,6 +231,30 @@ describe('a generated registry', () => {
     assert.equal(row?.n, 30);
     assert.deepEqual(await validityProblems(embedded, 'preset', AS_OF, 'PRE'), []);
   });
+});
+
+test('a database user without superuser rights gets row-by-row foreign-key checks', async (t) => {
+  if (!(await serverTestDb(t, { migrate: false }))) return;
+  const role = `sr_gen_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const database = `${role}_db`;
+  const admin = await ServerDb.open(ADMIN_URL);
+  t.after(async () => {
+    await admin.exec(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.exec(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    await admin.close();
+  });
+  await admin.exec(`CREATE ROLE ${role} LOGIN NOSUPERUSER`);
+  await admin.exec(`CREATE DATABASE ${database} OWNER ${role}`);
+  const url = new URL(withDatabase(ADMIN_URL, database));
+  url.username = role;
+  const db = await ServerDb.open(url.toString());
+  try {
+    const summary = await generateRegistry(db, { tld: 'example', domains: 60, seed: 's', asOf: AS_OF });
+    assert.equal(summary.foreignKeys, 'check');
+    assert.deepEqual(await validityProblems(db, summary.tld, summary.asOf, summary.roidSuffix), []);
+  } finally {
+    await db.close();
+  }
 });
 
 test('the same options give the same rows; another seed, TLD, as-of or host model other rows', async () => {
