@@ -21,14 +21,15 @@
  * pendingDelete, pendingCreate, pendingUpdate; a transferred host (trDate); a legacy host
  * without crRr/crDate.
  */
+import { domainToASCII } from 'node:url';
 import type { Contact, Domain, Host, HostAddr, Status } from '../model/objects.js';
 import { glue } from './addresses.js';
 import { DAY, HOUR, MINUTE, addYears, anniversaryAfter, iso } from './dates.js';
 import type { GeneratedDomain, NameServer, SecDnsOptions } from './domains.js';
 import type { Plan } from './plan.js';
 import { Rng, stringHash } from './random.js';
+import { toALabel } from './names.js';
 import { EXTERNAL_TLDS } from './vocabulary.js';
-import { domainToASCII } from 'node:url';
 
 export const EDGE_CONTACT_COUNT = 16;
 export const EDGE_HOST_COUNT = 11;
@@ -68,7 +69,7 @@ export function longestHostName(domain: string): string {
   while (remaining > 0) {
     // A final label of 64 would leave an empty label after the dot: split it 62 + 1.
     const size = remaining > MAX_LABEL_OCTETS + 1 ? MAX_LABEL_OCTETS : remaining === MAX_LABEL_OCTETS + 1 ? MAX_LABEL_OCTETS - 1 : remaining;
-    const label = `ns${n}-${'x'.repeat(Math.max(0, size - 5))}${'abcde'}`.slice(0, size).replace(/-$/, 'z');
+    const label = `ns${n}-${'x'.repeat(size)}`.slice(0, size).replace(/-$/, 'z');
     labels.push(label);
     remaining -= size + (remaining - size > 0 ? 1 : 0);
     n++;
@@ -81,18 +82,18 @@ export function edgeNames(plan: Plan) {
   const tld = plan.tld;
   const idn = longestIdnLabel();
   const fqdn = (label: string) => `${label}.${tld}`;
-  const ulabel = (u: string) => domainToASCII(u);
+  const idnName = (uLabel: string) => ({ aName: fqdn(toALabel(uLabel)), uName: `${uLabel}.${plan.tldUnicode}` });
   return {
     nic: fqdn('nic'),
     longest: fqdn(longestAsciiLabel()),
     longestIdn: { aName: fqdn(idn.aLabel), uName: `${idn.uLabel}.${plan.tldUnicode}` },
     strasse: fqdn('strasse'),
-    strasseVariant: { aName: fqdn(ulabel('straße')), uName: `straße.${plan.tldUnicode}` },
-    library: { aName: fqdn(ulabel('图书馆')), uName: `图书馆.${plan.tldUnicode}` },
-    libraryTraditional: { aName: fqdn(ulabel('圖書館')), uName: `圖書館.${plan.tldUnicode}` },
-    libraryMixed: { aName: fqdn(ulabel('图書館')), uName: `图書館.${plan.tldUnicode}` },
-    libraryMixedBlocked: { aName: fqdn(ulabel('圖书馆')), uName: `圖书馆.${plan.tldUnicode}` },
-    sakura: { aName: fqdn(ulabel('東京さくら')), uName: `東京さくら.${plan.tldUnicode}` },
+    strasseVariant: idnName('straße'),
+    library: idnName('图书馆'),
+    libraryTraditional: idnName('圖書館'),
+    libraryMixed: idnName('图書館'),
+    libraryMixedBlocked: idnName('圖书馆'),
+    sakura: idnName('東京さくら'),
     externalDomain: `edge-dns-${plan.tag}.${plan.externalTlds(EXTERNAL_TLDS)[0]}`,
   };
 }
