@@ -17,6 +17,7 @@ import type { Db, Tx } from '../db/adapter.js';
 import { migrate } from '../db/migrate.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { progressOrNoop, type Progress, type ProgressTask } from '../common/progress.js';
+import type { Contact, Domain, EppParams, Host, IdnTableRef, Nndn, Policy, Registrar } from '../model/objects.js';
 import { makeContact } from './contacts.js';
 import { DomainFactory, nameServers, secDns } from './domains.js';
 import { edgeContacts, edgeDomains, edgeHosts, EDGE_CONTACT_COUNT, EDGE_DOMAIN_COUNT } from './edge-cases.js';
@@ -208,100 +209,128 @@ export interface WriteOptions {
   progress?: Progress;
 }
 
+/** One generated object, in load order; domains carry the roids of their hostObj name servers. */
+export type GeneratedObject =
+  | { kind: 'registrar'; value: Registrar }
+  | { kind: 'idnTable'; value: IdnTableRef }
+  | { kind: 'eppParams'; value: EppParams }
+  | { kind: 'policy'; value: Policy }
+  | { kind: 'contact'; value: Contact }
+  | { kind: 'host'; value: Host }
+  | { kind: 'domain'; value: Domain; nsRoids?: string[] }
+  | { kind: 'nndn'; value: Nndn };
+
 /**
- * Every row of the registry `plan` describes, in foreign-key order, into `sink`. Objects are
- * made one at a time from their index, so memory does not grow with N.
+ * Every object of the registry `plan` describes, in foreign-key load order (registrars, IDN
+ * tables, EPP parameters, policies, contacts, hosts, domains, NNDN). Objects are made one at a
+ * time from their index, so memory does not grow with N.
  */
-export async function writeRegistry(plan: Plan, sink: RowSink, options: WriteOptions = {}): Promise<ObjectCounts> {
-  const report = progressOrNoop(options.progress);
-  const pace = options.pace ?? (() => undefined);
-  // Progress in steps of PROGRESS_STEP objects (a terminal bar formats numbers on every add).
-  let unreported = 0;
-  const step = (task: ProgressTask): Promise<void> | undefined => {
-    if (++unreported >= PROGRESS_STEP) {
-      task.add(unreported);
-      unreported = 0;
-    }
-    return pace();
-  };
-  const finish = (task: ProgressTask) => {
-    task.add(unreported);
-    unreported = 0;
-    task.done();
-  };
-
-  let wait: Promise<void> | undefined;
-  const setup = report.task('registrars', 'objects', plan.registrars.length);
-  if (options.tldRow !== false) tldRow(sink, { name: plan.tld, roidSuffix: plan.roidSuffix, hostModel: plan.hostModel, dataModel: DATA_MODEL, created: iso(plan.launch) });
-  for (let slot = 0; slot < plan.registrars.length; slot++) {
-    registrarRows(sink, makeRegistrar(plan, slot));
-    if ((wait = step(setup))) await wait;
-  }
-  finish(setup);
-  const tables = idnTables(plan);
-  for (const table of tables) idnTableRow(sink, plan.tld, table);
-  eppParamsRow(sink, plan.tld, eppParams(plan));
-  const policyObjects = policies();
-  policyObjects.forEach((policy, ord) => policyRow(sink, plan.tld, ord, policy));
-
-  const contactTask = report.task('contacts', 'objects', plan.contactCount);
-  for (const contact of edgeContacts(plan)) {
-    contactRows(sink, contact);
-    if ((wait = step(contactTask))) await wait;
-  }
-  for (let index = EDGE_CONTACT_COUNT; index < plan.contactCount; index++) {
-    contactRows(sink, makeContact(plan, index));
-    if ((wait = step(contactTask))) await wait;
-  }
-  finish(contactTask);
-
+export function* registryObjects(plan: Plan): Generator<GeneratedObject> {
+  for (let slot = 0; slot < plan.registrars.length; slot++) yield { kind: 'registrar', value: makeRegistrar(plan, slot) };
+  for (const value of idnTables(plan)) yield { kind: 'idnTable', value };
+  yield { kind: 'eppParams', value: eppParams(plan) };
+  for (const value of policies()) yield { kind: 'policy', value };
+  for (const value of edgeContacts(plan)) yield { kind: 'contact', value };
+  for (let index = EDGE_CONTACT_COUNT; index < plan.contactCount; index++) yield { kind: 'contact', value: makeContact(plan, index) };
   const factory = new DomainFactory(plan);
   if (plan.hostModel === 'objects') {
-    const hostTask = report.task('hosts', 'objects', plan.hostCount);
-    for (const host of edgeHosts(plan)) {
-      hostRows(sink, host);
-      if ((wait = step(hostTask))) await wait;
-    }
+    for (const value of edgeHosts(plan)) yield { kind: 'host', value };
     for (let group = 0; group < plan.parentGroups; group++) {
-      for (const host of makeGroupHosts(plan, group, factory.parentOf(group))) {
-        hostRows(sink, host);
-        if ((wait = step(hostTask))) await wait;
-      }
+      for (const value of makeGroupHosts(plan, group, factory.parentOf(group))) yield { kind: 'host', value };
     }
     for (let provider = 0; provider < plan.providers; provider++) {
-      for (const host of makeProviderHosts(plan, provider, provider < plan.providersUsed)) {
-        hostRows(sink, host);
-        if ((wait = step(hostTask))) await wait;
-      }
+      for (const value of makeProviderHosts(plan, provider, provider < plan.providersUsed)) yield { kind: 'host', value };
     }
-    finish(hostTask);
   }
-
-  const domainTask = report.task('domains', 'objects', plan.domainCount);
   const tools = { nameServers: (servers: Parameters<typeof nameServers>[1]) => nameServers(plan, servers), secDns };
-  for (const { domain, nsRoids } of edgeDomains(plan, tools)) {
-    domainRows(sink, domain, plan.tld, nsRoids);
-    if ((wait = step(domainTask))) await wait;
-  }
+  for (const { domain, nsRoids } of edgeDomains(plan, tools)) yield nsRoids ? { kind: 'domain', value: domain, nsRoids } : { kind: 'domain', value: domain };
   for (let index = EDGE_DOMAIN_COUNT; index < plan.domainCount; index++) {
     const { domain, nsRoids } = factory.regular(index);
-    domainRows(sink, domain, plan.tld, nsRoids);
-    if ((wait = step(domainTask))) await wait;
+    yield nsRoids ? { kind: 'domain', value: domain, nsRoids } : { kind: 'domain', value: domain };
   }
-  finish(domainTask);
-  const nndnObjects = nndns(plan);
-  for (const nndn of nndnObjects) nndnRow(sink, plan.tld, nndn);
+  for (const value of nndns(plan)) yield { kind: 'nndn', value };
+}
 
+/** The objects of a plan by kind (what registryObjects yields). */
+export function objectCounts(plan: Plan): ObjectCounts {
   return {
     registrar: plan.registrars.length,
     contact: plan.contactCount,
     host: plan.hostCount,
     domain: plan.domainCount,
-    idnTable: tables.length,
-    nndn: nndnObjects.length,
+    idnTable: idnTables(plan).length,
+    nndn: nndns(plan).length,
     eppParams: 1,
-    policy: policyObjects.length,
+    policy: policies().length,
   };
+}
+
+/** Progress tasks per object kind (the small per-TLD kinds count with the registrars). */
+const TASKS: Partial<Record<GeneratedObject['kind'], { name: string; total: (c: ObjectCounts) => number }>> = {
+  registrar: { name: 'registrars', total: (c) => c.registrar },
+  contact: { name: 'contacts', total: (c) => c.contact },
+  host: { name: 'hosts', total: (c) => c.host },
+  domain: { name: 'domains', total: (c) => c.domain },
+};
+
+/** Every row of the registry `plan` describes, in foreign-key order, into `sink`. */
+export async function writeRegistry(plan: Plan, sink: RowSink, options: WriteOptions = {}): Promise<ObjectCounts> {
+  const report = progressOrNoop(options.progress);
+  const pace = options.pace ?? (() => undefined);
+  const counts = objectCounts(plan);
+  // Progress in steps of PROGRESS_STEP objects (a terminal bar formats numbers on every add).
+  let task: ProgressTask | undefined;
+  let taskKind: string | undefined;
+  let unreported = 0;
+  const finish = () => {
+    task?.add(unreported);
+    task?.done();
+    unreported = 0;
+  };
+  if (options.tldRow !== false) tldRow(sink, { name: plan.tld, roidSuffix: plan.roidSuffix, hostModel: plan.hostModel, dataModel: DATA_MODEL, created: iso(plan.launch) });
+  let policyOrd = 0;
+  for (const object of registryObjects(plan)) {
+    const next = TASKS[object.kind];
+    if (next && next.name !== taskKind) {
+      finish();
+      taskKind = next.name;
+      task = report.task(next.name, 'objects', next.total(counts));
+    }
+    switch (object.kind) {
+      case 'registrar':
+        registrarRows(sink, object.value);
+        break;
+      case 'idnTable':
+        idnTableRow(sink, plan.tld, object.value);
+        break;
+      case 'eppParams':
+        eppParamsRow(sink, plan.tld, object.value);
+        break;
+      case 'policy':
+        policyRow(sink, plan.tld, policyOrd++, object.value);
+        break;
+      case 'contact':
+        contactRows(sink, object.value);
+        break;
+      case 'host':
+        hostRows(sink, object.value);
+        break;
+      case 'domain':
+        domainRows(sink, object.value, plan.tld, object.nsRoids);
+        break;
+      case 'nndn':
+        nndnRow(sink, plan.tld, object.value);
+        break;
+    }
+    if (next && ++unreported >= PROGRESS_STEP) {
+      task?.add(unreported);
+      unreported = 0;
+    }
+    const wait = pace();
+    if (wait) await wait;
+  }
+  finish();
+  return counts;
 }
 
 /**

@@ -8,7 +8,7 @@
  * registry into a database in one transaction. docs/commands/registry-generate.md describes
  * the data (distributions, edge cases) and the guarantees.
  */
-export { generateRegistry, writeRegistry, type GenerateSummary, type LoadOptions, type ObjectCounts, type ForeignKeyMode } from './generate.js';
+export { generateRegistry, writeRegistry, registryObjects, objectCounts, type GeneratedObject, type GenerateSummary, type LoadOptions, type ObjectCounts, type ForeignKeyMode } from './generate.js';
 export { Plan, defaultAsOf, normaliseTld, deriveRoidSuffix, MAX_DOMAINS, type GenerateOptions, type HostModel } from './plan.js';
 export { DomainFactory, type GeneratedDomain } from './domains.js';
 export { makeContact } from './contacts.js';
