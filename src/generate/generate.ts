@@ -17,7 +17,7 @@ import type { Db, Tx } from '../db/adapter.js';
 import { migrate } from '../db/migrate.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { progressOrNoop, type Progress, type ProgressTask } from '../common/progress.js';
-import type { Contact, Domain, EppParams, Host, IdnTableRef, Nndn, Policy, Registrar } from '../model/objects.js';
+import type { Domain, RdeObject } from '../model/objects.js';
 import { makeContact } from './contacts.js';
 import { DomainFactory, nameServers, secDns } from './domains.js';
 import { edgeContacts, edgeDomains, edgeHosts, EDGE_CONTACT_COUNT, EDGE_DOMAIN_COUNT } from './edge-cases.js';
@@ -210,15 +210,7 @@ export interface WriteOptions {
 }
 
 /** One generated object, in load order; domains carry the roids of their hostObj name servers. */
-export type GeneratedObject =
-  | { kind: 'registrar'; value: Registrar }
-  | { kind: 'idnTable'; value: IdnTableRef }
-  | { kind: 'eppParams'; value: EppParams }
-  | { kind: 'policy'; value: Policy }
-  | { kind: 'contact'; value: Contact }
-  | { kind: 'host'; value: Host }
-  | { kind: 'domain'; value: Domain; nsRoids?: string[] }
-  | { kind: 'nndn'; value: Nndn };
+export type GeneratedObject = Exclude<RdeObject, { kind: 'domain' | 'header' }> | { kind: 'domain'; value: Domain; nsRoids?: string[] };
 
 /**
  * Every object of the registry `plan` describes, in foreign-key load order (registrars, IDN
