@@ -221,7 +221,9 @@ describe('a generated registry', () => {
   });
 
   test('uses an existing empty TLD row and refuses to contradict it', async () => {
-    await embedded.query(`INSERT INTO registry.tld (name, roid_suffix, host_model) VALUES ('preset', 'PRE', 'attributes')`);
+    await embedded.query(`INSERT INTO registry.tld (name, roid_suffix, host_model, data_model) VALUES ('strict', 'STRICT', 'objects', 'maximum')`);
+    await assert.rejects(generateRegistry(embedded, { tld: 'strict', domains: 30, seed: 's', asOf: AS_OF }), (err: unknown) => isStrongroomError(err, 'GENERATE_INVALID_ARGUMENT') && /data model "maximum"/.test(err.message));
+    await embedded.query(`INSERT INTO registry.tld (name, roid_suffix, host_model, data_model) VALUES ('preset', 'PRE', 'attributes', 'per-registrar')`);
     await assert.rejects(generateRegistry(embedded, { tld: 'preset', domains: 30, seed: 's', asOf: AS_OF, hostModel: 'objects' }), (err: unknown) => isStrongroomError(err, 'GENERATE_INVALID_ARGUMENT') && /host model/.test(err.message));
     const summary = await generateRegistry(embedded, { tld: 'preset', domains: 30, seed: 's', asOf: AS_OF });
     assert.equal(summary.roidSuffix, 'PRE');

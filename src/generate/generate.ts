@@ -339,8 +339,8 @@ export async function generateRegistry(db: Db, options: GenerateOptions, progres
   const requestedFk = load.foreignKeys ?? 'validate-after';
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [stringHash(`strongroom/generate/${tldName}`)]);
-    const [existingRow] = await tx.query<{ roid_suffix: string; host_model: HostModel }>('SELECT roid_suffix, host_model FROM registry.tld WHERE name = $1', [tldName]);
-    const existing: ExistingTld | undefined = existingRow ? { roidSuffix: existingRow.roid_suffix, hostModel: existingRow.host_model } : undefined;
+    const [existingRow] = await tx.query<{ roid_suffix: string; host_model: HostModel; data_model: string }>('SELECT roid_suffix, host_model, data_model FROM registry.tld WHERE name = $1', [tldName]);
+    const existing: ExistingTld | undefined = existingRow ? { roidSuffix: existingRow.roid_suffix, hostModel: existingRow.host_model, dataModel: existingRow.data_model } : undefined;
     const plan = new Plan(options, existing);
     await refuseIfNotEmpty(tx, plan, db.description);
     const foreignKeys = await chooseForeignKeyMode(tx, requestedFk, report);

@@ -45,6 +45,7 @@ export interface GenerateOptions {
 export interface ExistingTld {
   roidSuffix: string;
   hostModel: HostModel;
+  dataModel: string;
 }
 
 export type RegistrarRole = 'regular' | 'registry-operator' | 'sla-monitor';
@@ -179,6 +180,9 @@ export class Plan {
     if (requested !== undefined && requested !== 'objects' && requested !== 'attributes') throw invalid(`--host-model must be "objects" or "attributes", got "${String(requested)}"`);
     if (existing && requested !== undefined && existing.hostModel !== requested) {
       throw invalid(`TLD ${this.tld} already exists with host model "${existing.hostModel}", not "${requested}"`);
+    }
+    if (existing && existing.dataModel !== 'per-registrar') {
+      throw invalid(`TLD ${this.tld} already exists with data model "${existing.dataModel}"; the generator makes "per-registrar" data (contacts, and a domain without registrant)`);
     }
     this.hostModel = existing?.hostModel ?? requested ?? 'objects';
     this.roidSuffix = existing?.roidSuffix ?? deriveRoidSuffix(this.tld);
