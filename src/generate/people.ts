@@ -9,7 +9,7 @@
  */
 import type { Address, ContactPostalInfo, Phone, PostalType } from '../model/objects.js';
 import { cumulate, type Rng } from './random.js';
-import { COUNTRIES, MAIL_DOMAINS, type Country } from './vocabulary.js';
+import { COUNTRIES, EXTRA_LINES, MAIL_DOMAINS, type Country } from './vocabulary.js';
 
 const COUNTRY_WEIGHTS = cumulate(COUNTRIES.map((c) => c.weight));
 
@@ -61,12 +61,11 @@ export function pickAddress(rng: Rng, country: Country, streets: number): { int:
   const [cityInt, cityLoc, spInt, spLoc] = rng.pick(country.cities);
   const intStreet: string[] = [];
   const locStreet: string[] = [];
-  const used = new Set<number>();
+  // Line 1 a street, lines 2 and 3 floor/unit/building details (different ones).
+  const extras = country.extras ?? EXTRA_LINES;
+  const firstExtra = rng.int(extras.length);
   for (let n = 0; n < streets; n++) {
-    let choice = rng.int(country.streets.length);
-    if (used.has(choice) && used.size < country.streets.length) while (used.has(choice)) choice = (choice + 1) % country.streets.length;
-    used.add(choice);
-    const [patternInt, patternLoc] = country.streets[choice] as readonly [string, string?];
+    const [patternInt, patternLoc] = (n === 0 ? rng.pick(country.streets) : extras[(firstExtra + n - 1) % extras.length]) as readonly [string, string?];
     const number = String(rng.between(1, n === 0 ? 250 : 40));
     intStreet.push(patternInt.replace('#', number));
     locStreet.push((patternLoc ?? patternInt).replace('#', number));

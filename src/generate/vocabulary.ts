@@ -68,6 +68,8 @@ export interface Country {
   cities: ReadonlyArray<readonly [string, string | undefined, string | undefined, string | undefined]>;
   /** Street patterns [int, loc]; `#` is replaced by a house number. */
   streets: ReadonlyArray<readonly [string, string?]>;
+  /** Second and third address lines [int, loc] (default: EXTRA_LINES). */
+  extras?: ReadonlyArray<readonly [string, string?]>;
   /** Postal code pattern: `9` digit, `A` letter; undefined: no postal codes. */
   pc?: string;
   /** Organisation patterns [int, loc]; `%` is replaced by a family name. */
@@ -108,6 +110,7 @@ export const COUNTRIES: readonly Country[] = [
     family: [['Mueller', 'Müller'], ['Schmidt'], ['Schneider'], ['Fischer'], ['Weiss', 'Weiß'], ['Hoffmann'], ['Koenig', 'König']],
     cities: [['Munich', 'München', 'Bavaria', 'Bayern'], ['Cologne', 'Köln', undefined, undefined], ['Berlin', undefined, undefined, undefined], ['Duesseldorf', 'Düsseldorf', undefined, undefined]],
     streets: [['Hauptstrasse #', 'Hauptstraße #'], ['Gartenweg #'], ['Muehlenweg #', 'Mühlenweg #'], ['Schlossallee #']],
+    extras: [['#. OG', '#. OG'], ['Hinterhaus #']],
     pc: '99999',
     orgs: [['% GmbH'], ['% & Soehne KG', '% & Söhne KG'], ['% Medien AG']],
   },
@@ -117,6 +120,7 @@ export const COUNTRIES: readonly Country[] = [
     family: [['Lefevre', 'Lefèvre'], ['Dubois'], ['Moreau'], ['Girard'], ['Benoit', 'Benoît'], ['Fontaine']],
     cities: [['Paris', undefined, undefined, undefined], ['Lyon', undefined, undefined, undefined], ['Orleans', 'Orléans', undefined, undefined], ['Nimes', 'Nîmes', undefined, undefined]],
     streets: [['# rue de la Paix'], ['# avenue des Champs-Elysees', '# avenue des Champs-Élysées'], ['# place du Marche', '# place du Marché']],
+    extras: [['Batiment #', 'Bâtiment #'], ['#e etage', '#e étage']],
     pc: '99999',
     orgs: [['% SARL'], ['Societe % SA', 'Société % SA']],
   },
@@ -191,6 +195,7 @@ export const COUNTRIES: readonly Country[] = [
     familyFirst: true,
     cities: [['Chiyoda-ku', '千代田区', 'Tokyo', '東京都'], ['Osaka', '大阪市', 'Osaka', '大阪府'], ['Kyoto', '京都市', 'Kyoto', '京都府'], ['Sapporo', '札幌市', 'Hokkaido', '北海道']],
     streets: [['#-1-2 Marunouchi', '丸の内#-1-2'], ['#-3 Nishi-Shinjuku', '西新宿#-3'], ['Sakura Building #F', 'さくらビル#階']],
+    extras: [['#F', '#階'], ['Room #', '#号室']],
     pc: '999-9999',
     orgs: [['% Shoji K.K.', '%商事株式会社'], ['% Net Co., Ltd.', '株式会社%ネット']],
   },
@@ -201,6 +206,7 @@ export const COUNTRIES: readonly Country[] = [
     familyFirst: true,
     cities: [['Beijing', '北京市', 'Beijing', '北京'], ['Shanghai', '上海市', 'Shanghai', '上海'], ['Shenzhen', '深圳市', 'Guangdong', '广东省'], ['Hangzhou', '杭州市', 'Zhejiang', '浙江省']],
     streets: [['# Chang\'an Avenue', '长安街#号'], ['# Nanjing Road', '南京路#号'], ['Building #, Science Park', '科技园#号楼']],
+    extras: [['Floor #', '#楼'], ['Room #', '#室']],
     pc: '999999',
     orgs: [['% Technology Co., Ltd.', '%科技有限公司'], ['% Network Co., Ltd.', '%网络有限公司']],
   },
@@ -211,6 +217,7 @@ export const COUNTRIES: readonly Country[] = [
     familyFirst: true,
     cities: [['Seoul', '서울특별시', undefined, undefined], ['Busan', '부산광역시', undefined, undefined], ['Incheon', '인천광역시', undefined, undefined]],
     streets: [['# Sejong-daero', '세종대로 #'], ['# Teheran-ro', '테헤란로 #']],
+    extras: [['Floor #', '#층'], ['Unit #', '#호']],
     pc: '99999',
     orgs: [['% Co., Ltd.', '주식회사 %']],
   },
@@ -220,6 +227,7 @@ export const COUNTRIES: readonly Country[] = [
     family: [['Petrov', 'Петров'], ['Smirnova', 'Смирнова'], ['Ivanov', 'Иванов'], ['Kuznetsova', 'Кузнецова'], ['Volkov', 'Волков']],
     cities: [['Moscow', 'Москва', undefined, undefined], ['Saint Petersburg', 'Санкт-Петербург', undefined, undefined], ['Novosibirsk', 'Новосибирск', 'Novosibirsk Oblast', 'Новосибирская область']],
     streets: [['ul. Tverskaya, d. #', 'ул. Тверская, д. #'], ['Nevsky pr., d. #', 'Невский пр., д. #']],
+    extras: [['kv. #', 'кв. #'], ['office #', 'офис #']],
     pc: '999999',
     orgs: [['OOO %', 'ООО «%»'], ['AO % Telecom', 'АО «% Телеком»']],
   },
@@ -229,6 +237,7 @@ export const COUNTRIES: readonly Country[] = [
     family: [['Papadopoulos', 'Παπαδόπουλος'], ['Georgiou', 'Γεωργίου'], ['Nikolaidis', 'Νικολαΐδης']],
     cities: [['Athens', 'Αθήνα', undefined, undefined], ['Thessaloniki', 'Θεσσαλονίκη', undefined, undefined]],
     streets: [['Ermou #', 'Ερμού #'], ['Egnatia #', 'Εγνατία #']],
+    extras: [['Floor #', '#ος όροφος']],
     pc: '999 99',
     orgs: [['% A.E.', '% Α.Ε.']],
   },
@@ -301,9 +310,13 @@ export const COUNTRIES: readonly Country[] = [
     familyFirst: true,
     cities: [['Hong Kong', '香港', undefined, undefined], ['Kowloon', '九龍', undefined, undefined]],
     streets: [['# Nathan Road', '彌敦道#號'], ['# Queen\'s Road Central', '皇后大道中#號']],
+    extras: [['Flat #', '#室'], ['#/F', '#樓']],
     orgs: [['% Limited', '%有限公司']],
   },
 ];
+
+/** Default second and third address lines [int, loc]. */
+export const EXTRA_LINES: ReadonlyArray<readonly [string, string?]> = [['Floor #'], ['Suite #'], ['Unit #'], ['Building #'], ['Apartment #']];
 
 /** Mail domains for contact and registrar emails: RFC 2606 reserved names only. */
 export const MAIL_DOMAINS: readonly string[] = ['example.com', 'example.net', 'example.org', 'mail.example.com', 'post.example.net', 'inbox.example.org'];
