@@ -1,6 +1,7 @@
 /** The list of command modules. Add one line per command file. */
 import type { Command } from 'commander';
 import { register as registerDb } from './db.js';
+import { register as registerDemo } from './demo.js';
 import { register as registerDeposit } from './deposit.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerRegistry } from './registry.js';
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   registerDb(program);
   registerRegistry(program);
   registerDeposit(program);
+  registerDemo(program);
   registerSeal(program);
   registerUnseal(program);
   registerKeys(program);

@@ -109,6 +109,7 @@ export const ERROR_CODES = {
   DEPOSIT_ALREADY_RECORDED: 'refused',
   DEPOSIT_IN_PROGRESS: 'refused',
   DEPOSIT_QUARANTINE_CAP_EXCEEDED: 'findings',
+  DEMO_DIR_NOT_EMPTY: 'refused',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',

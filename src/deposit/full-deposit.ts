@@ -13,7 +13,7 @@
  *   6. publish under the Spec 2 name (never replacing a file), then the findings report;
  * then, in a transaction of its own, record the deposit with its snapshot in strongroom.deposit.
  *
- * Container choices (docs/deposit.md):
+ * Container choices (docs/commands/deposit.md):
  * - `<rdeHeader:header>` is the last element of `<rde:contents>`, so its counts are those of the
  *   objects actually written (RFC 8909 leaves the order inside contents free).
  * - `<rde:rdeMenu>` lists exactly the URIs counted in the header, and not rdeHeader's own URI:

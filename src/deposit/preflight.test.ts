@@ -268,10 +268,10 @@ test('dates: canonical keys compare as instants; what is no RFC 3339 date-time i
   assert.deepEqual(checkDomain(d), ['SR_INVALID_DATE', 'SR_INVALID_DATE']);
 });
 
-test('docs/deposit.md lists every finding code the pre-flight can report', async () => {
+test('docs/commands/deposit.md lists every finding code the pre-flight can report', async () => {
   const { PROJECT_ROOT } = await import('../testing/paths.js');
   const { readdir, readFile } = await import('node:fs/promises');
-  const docs = await readFile(join(PROJECT_ROOT, 'docs/deposit.md'), 'utf8');
+  const docs = await readFile(join(PROJECT_ROOT, 'docs/commands/deposit.md'), 'utf8');
   const documented = new Set(docs.match(/\b(?:RDE|SR)_[A-Z_]+[A-Z]\b/g));
   const codes = new Set(referenceCheckCodes());
   const dir = join(PROJECT_ROOT, 'src/deposit');

@@ -16,7 +16,7 @@
  * Findings carry stable codes: ICANN RST's error names (icann/rst-test-specs inc/rde/errors.yaml)
  * where RST defines one, `SR_*` where it does not. Messages name the object by its identifier
  * and the field by its element, never by a personal value (no names, addresses, e-mails or
- * phone numbers). docs/deposit.md lists every code.
+ * phone numbers). docs/commands/deposit.md lists every code.
  */
 import { isIP } from 'node:net';
 import type { Queryable } from '../db/adapter.js';
@@ -701,7 +701,7 @@ const CHECK_QUERIES: CheckQuery[] = [
   },
 ];
 
-/** The codes the cross-object checks can report (docs/deposit.md lists them all). */
+/** The codes the cross-object checks can report (docs/commands/deposit.md lists them all). */
 export function referenceCheckCodes(): string[] {
   return [...new Set(CHECK_QUERIES.flatMap((check) => check.codes))];
 }
