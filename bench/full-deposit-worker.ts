@@ -2,7 +2,7 @@
  * Child process of bench/full-deposit.ts, so that each measured run has a fresh heap and its
  * own peak RSS (`process.resourceUsage().maxRSS`). Modes:
  *
- *   deposit <db-url> <tld> <out-dir>   a FULL deposit; prints the result and maxRSS as JSON
+ *   deposit <db-url> <tld> <out-dir> <watermark>   a FULL deposit; prints the result, CPU time and maxRSS as JSON
  *   copy <db-url>                      COPY (SELECT * FROM rde.<view>) TO STDOUT of every view a
  *                                      deposit reads, drained; prints rows, bytes, seconds
  */
@@ -39,11 +39,11 @@ async function copyAll(url: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ rows, bytes, seconds, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
 }
 
-async function deposit(url: string, tld: string, outDir: string): Promise<void> {
+async function deposit(url: string, tld: string, outDir: string, watermark: string): Promise<void> {
   const db = await ServerDb.open(url);
   try {
     const cpu = process.cpuUsage();
-    const result = await writeFullDeposit(db, { tld, outDir });
+    const result = await writeFullDeposit(db, { tld, outDir, watermark });
     const used = process.cpuUsage(cpu);
     const { findings, quarantined, ...rest } = result;
     process.stdout.write(
@@ -56,8 +56,8 @@ async function deposit(url: string, tld: string, outDir: string): Promise<void> 
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'copy') await copyAll(args[0]!);
-else if (mode === 'deposit') await deposit(args[0]!, args[1]!, args[2]!);
+else if (mode === 'deposit') await deposit(args[0]!, args[1]!, args[2]!, args[3]!);
 else {
-  process.stderr.write('usage: full-deposit-worker copy <url> | deposit <url> <tld> <out-dir>\n');
+  process.stderr.write('usage: full-deposit-worker copy <url> | deposit <url> <tld> <out-dir> <watermark>\n');
   process.exit(2);
 }

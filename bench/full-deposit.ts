@@ -13,10 +13,12 @@
  *   npm run bench -- full-deposit            (sizes 100000 and 1000000)
  *   node dist/bench/full-deposit.js --domains 100000 --keep
  *
- * Heavy phases (populating, COPY, deposit, gzip) each run under `flock /tmp/strongroom-heavy.lock`
- * so that helpers sharing the machine do not measure each other. Databases are named
- * sr_bench_deposit_<n> and reused when already populated by the same fill version (--fresh
- * rebuilds them; --drop removes them at the end). Environment: STRONGROOM_BENCH_PG_URL.
+ * The registries come from `strongroom registry generate` (seed "bench", a fixed as-of, which is
+ * also the deposit's watermark). Heavy phases (generating, COPY, deposit, gzip) each run under
+ * `flock /tmp/strongroom-heavy.lock` so that helpers sharing the machine do not measure each
+ * other. Databases are named sr_bench_deposit_<n> and reused when already generated with the
+ * same seed and as-of (--fresh regenerates them; --drop removes them at the end).
+ * Environment: STRONGROOM_BENCH_PG_URL.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, totalmem, release, tmpdir } from 'node:os';
@@ -24,14 +26,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServerDb } from '../src/db/server.js';
-import { migrate } from '../src/db/migrate.js';
 import { withDatabase } from '../src/testing/databases.js';
+import { CLI } from '../src/testing/paths.js';
 
 const ADMIN_URL = process.env.STRONGROOM_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOCK = '/tmp/strongroom-heavy.lock';
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'full-deposit-worker.js');
 const TLD = 'bench';
-const FILL_VERSION = 'sql-fill-1';
+const SEED = 'bench';
+/** The registry's moment, and the deposit's watermark. */
+const AS_OF = '2026-01-04T00:00:00Z';
+const FILL_VERSION = `generator ${SEED} ${AS_OF}`;
 
 interface Args {
   domains: number[];
@@ -64,56 +69,6 @@ function heavy(command: string, args: string[]): Promise<string> {
   });
 }
 
-/**
- * A synthetic registry of `n` domains (until the deterministic generator is on main): 200
- * registrars; ~1.1 contacts per domain with 1–2 postal infos; n/5 hosts; per domain 1–2
- * statuses, a registrant, admin and tech contacts, 2 name servers, DS data on 20%.
- */
-function fillSql(n: number): string {
-  const hosts = Math.max(10, Math.floor(n / 5));
-  const contacts = Math.floor(n * 1.1);
-  return `
-INSERT INTO registry.tld VALUES ('${TLD}', 'BENCH', 'objects', 'maximum', now());
-INSERT INTO registry.registrar (id, name, gurid, status, voice, email, url, whois_name, cr_date, up_date)
-  SELECT 'rar-' || g, 'Registrar number ' || g || ' & Co.', 1000 + g, 'ok', '+1.55555' || lpad(g::text, 5, '0'), 'ops@rar' || g || '.example',
-         'https://rar' || g || '.example/', 'whois.rar' || g || '.example', '2010-01-01Z'::timestamptz + (g || ' days')::interval, '2020-01-01Z'
-  FROM generate_series(1, 200) g;
-INSERT INTO registry.registrar_postal SELECT 'rar-' || g, 1, 'int', ARRAY[g || ' Main Street'], 'Springfield', 'IL', '62701', 'US' FROM generate_series(1, 200) g;
-INSERT INTO registry.contact (id, roid, voice, email, cl_id, cr_rr, cr_date, up_date)
-  SELECT 'con' || g, 'C' || g || '-BENCH', '+44.20' || lpad(g::text, 8, '0'), 'person' || g || '@mail' || (g % 97) || '.example', 'rar-' || (1 + g % 200), 'rar-' || (1 + g % 200),
-         '2015-01-01Z'::timestamptz + (g || ' minutes')::interval, '2020-01-01Z'::timestamptz + (g || ' seconds')::interval
-  FROM generate_series(1, ${contacts}) g;
-INSERT INTO registry.contact_status SELECT 'con' || g, 1, 'linked', NULL, NULL FROM generate_series(1, ${contacts}) g;
-INSERT INTO registry.contact_postal SELECT 'con' || g, 1, 'int', 'Person Number ' || g, CASE WHEN g % 3 = 0 THEN 'Company ' || g END,
-         ARRAY[g || ' High Street', 'Flat ' || (g % 50)], 'London', NULL, 'SW1A ' || (g % 9) || 'AA', 'GB' FROM generate_series(1, ${contacts}) g;
-INSERT INTO registry.contact_postal SELECT 'con' || g, 2, 'loc', 'Persönlich ' || g, NULL, ARRAY['Straße ' || g], 'München', NULL, '80331', 'DE'
-  FROM generate_series(1, ${contacts}) g WHERE g % 4 = 0;
-INSERT INTO registry.host (roid, name, cl_id, cr_rr, cr_date)
-  SELECT 'H' || g || '-BENCH', 'ns' || (g % 2 + 1) || '.dns' || (g / 2) || '.example.net', 'rar-' || (1 + g % 200), 'rar-' || (1 + g % 200), '2012-01-01Z'
-  FROM generate_series(1, ${hosts}) g;
-INSERT INTO registry.host_status SELECT 'H' || g || '-BENCH', 1, 'linked', NULL, NULL FROM generate_series(1, ${hosts}) g;
-INSERT INTO registry.domain (roid, name, tld, registrant, cl_id, cr_rr, cr_date, ex_date, up_rr, up_date)
-  SELECT 'D' || g || '-BENCH', 'domain-' || g || '.${TLD}', '${TLD}', 'con' || g, 'rar-' || (1 + g % 200), 'rar-' || (1 + g % 200),
-         '2015-01-01Z'::timestamptz + (g || ' minutes')::interval, '2030-01-01Z'::timestamptz + (g || ' minutes')::interval,
-         'rar-' || (1 + g % 200), '2021-01-01Z'::timestamptz + (g || ' seconds')::interval
-  FROM generate_series(1, ${n}) g;
-INSERT INTO registry.domain_status SELECT 'D' || g || '-BENCH', 1, CASE WHEN g % 5 = 0 THEN 'clientTransferProhibited' ELSE 'ok' END, NULL, NULL FROM generate_series(1, ${n}) g;
-INSERT INTO registry.domain_status SELECT 'D' || g || '-BENCH', 2, 'clientDeleteProhibited', NULL, NULL FROM generate_series(1, ${n}) g WHERE g % 5 = 0;
-INSERT INTO registry.domain_contact SELECT 'D' || g || '-BENCH', 1, 'admin', 'con' || g FROM generate_series(1, ${n}) g;
-INSERT INTO registry.domain_contact SELECT 'D' || g || '-BENCH', 2, 'tech', 'con' || (1 + (g * 7) % ${n}) FROM generate_series(1, ${n}) g;
-INSERT INTO registry.domain_ns SELECT 'D' || g || '-BENCH', 1, 'H' || (1 + (g % (${hosts} / 2)) * 2) || '-BENCH' FROM generate_series(1, ${n}) g;
-INSERT INTO registry.domain_ns SELECT 'D' || g || '-BENCH', 2, 'H' || (2 + (g % (${hosts} / 2)) * 2) || '-BENCH' FROM generate_series(1, ${n}) g;
-INSERT INTO registry.domain_ds SELECT 'D' || g || '-BENCH', 1, g % 65536, 13, 2, upper(md5(g::text) || md5((g + 1)::text)), NULL, NULL, NULL, NULL
-  FROM generate_series(1, ${n}) g WHERE g % 5 = 0;
-INSERT INTO registry.epp_params VALUES ('${TLD}', '{1.0}', '{en}', '{urn:ietf:params:xml:ns:domain-1.0,urn:ietf:params:xml:ns:host-1.0,urn:ietf:params:xml:ns:contact-1.0}',
-  '{urn:ietf:params:xml:ns:secDNS-1.1,urn:ietf:params:xml:ns:rgp-1.0}',
-  '{"access":"all","statement":[{"purpose":["admin","prov"],"recipient":{"other":false,"ours":[],"public":true,"same":false,"unrelated":false},"retention":"stated"}]}');
-INSERT INTO registry.policy VALUES ('${TLD}', 1, '//rde:deposit/rde:contents/rdeDomain:domain', 'rdeDomain:registrant');
-CREATE TABLE strongroom.bench_meta (fill text, domains integer);
-INSERT INTO strongroom.bench_meta VALUES ('${FILL_VERSION}', ${n});
-`;
-}
-
 async function prepare(n: number, fresh: boolean): Promise<string> {
   const name = `sr_bench_deposit_${n}`;
   const url = withDatabase(ADMIN_URL, name);
@@ -122,9 +77,7 @@ async function prepare(n: number, fresh: boolean): Promise<string> {
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
     if (exists && !fresh) {
       const db = await ServerDb.open(url);
-      const meta = await db
-        .query<{ fill: string; domains: number }>("SELECT fill, domains FROM strongroom.bench_meta")
-        .catch(() => []);
+      const meta = await db.query<{ fill: string; domains: number }>('SELECT fill, domains FROM strongroom.bench_meta').catch(() => []);
       await db.close();
       if (meta[0]?.fill === FILL_VERSION && meta[0].domains === n) return url;
     }
@@ -133,13 +86,13 @@ async function prepare(n: number, fresh: boolean): Promise<string> {
   } finally {
     await admin.close();
   }
-  const db = await ServerDb.open(url);
-  await migrate(db);
-  await db.close();
   const started = Date.now();
-  await heavy('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', fillSql(n)]);
+  await heavy(process.execPath, [CLI, 'registry', 'generate', '--db', url, '--tld', TLD, '--domains', String(n), '--seed', SEED, '--as-of', AS_OF, '--quiet']);
   await heavy('psql', [url, '-q', '-c', 'VACUUM ANALYZE']);
-  console.log(`  populated ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const db = await ServerDb.open(url);
+  await db.exec(`CREATE TABLE strongroom.bench_meta (fill text, domains integer); INSERT INTO strongroom.bench_meta VALUES ('${FILL_VERSION}', ${n})`);
+  await db.close();
+  console.log(`  generated ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return url;
 }
 
@@ -172,7 +125,7 @@ async function measure(n: number, fresh: boolean, keep: boolean): Promise<Row> {
   const copy = JSON.parse(await heavy(process.execPath, [WORKER, 'copy', url])) as Row['copy'];
   const out = await mkdtemp(join(tmpdir(), 'sr-bench-deposit-'));
   try {
-    const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out])) as DepositRun;
+    const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out, AS_OF])) as DepositRun;
     if (deposit.errors > 0) throw new Error(`the benchmark deposit had ${deposit.errors} pre-flight errors`);
     const started = process.hrtime.bigint();
     const gz = await heavy('sh', ['-c', `gzip -6 -c '${deposit.file}' | wc -c`]);

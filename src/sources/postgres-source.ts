@@ -63,7 +63,7 @@ import {
 import type { DataModel, HostModel, RegistrySource, SnapshotInfo, SourceKind, TldInfo } from './source.js';
 
 /** Parents per page: bounds memory (a page and its children) and the number of statements. */
-export const DEFAULT_PAGE_SIZE = 2000;
+export const DEFAULT_PAGE_SIZE = 1000;
 
 export interface SnapshotOptions {
   tld: string;
