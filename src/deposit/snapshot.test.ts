@@ -9,6 +9,7 @@ import { isStrongroomError } from '../common/errors.js';
 import { serverTestDb } from '../testing/databases.js';
 import { FIXTURE_WATERMARK, loadFixtureRegistry } from '../testing/fixture-registry.js';
 import { requireTool } from '../testing/tools.js';
+import { assertSchemaValid } from '../testing/rde-schema.js';
 import { writeFullDeposit } from './full-deposit.js';
 
 /**
@@ -68,6 +69,7 @@ test('a deposit taken while another connection keeps writing reflects exactly it
   };
   const busy = await writeFullDeposit(db, { tld: 'example', outDir: join(dir, 'busy'), watermark: FIXTURE_WATERMARK, pageSize: 1, progress: writer });
   assert.deepEqual(committed, [1, 3, 4], 'the other connection committed three times during the deposit, unblocked');
+  assertSchemaValid(t, busy.file);
   assert.equal(busy.snapshot === quiet.snapshot, false);
   assert.ok(
     (await readFile(busy.file)).equals(await readFile(quiet.file)),
@@ -76,6 +78,7 @@ test('a deposit taken while another connection keeps writing reflects exactly it
 
   // The changes are real: a deposit from a later snapshot sees them all.
   const after = await writeFullDeposit(db, { tld: 'example', outDir: join(dir, 'after') });
+  assertSchemaValid(t, after.file);
   const xml = await readFile(after.file, 'utf8');
   for (const present of ['zzz-late.example', 'zz-late', 'ns9.example.net', 'Renamed X', 'changed@example.test', '203.0.113.9', '2050-01-01T00:00:00Z']) assert.ok(xml.includes(present), present);
   for (const absent of ['plain.example', 'reserved.example']) assert.ok(!xml.includes(`>${absent}<`), absent);
@@ -96,4 +99,5 @@ test('two runs never write the same deposit at once', async (t) => {
   });
   const result = await writeFullDeposit(server.db, { tld: 'example', outDir: dir, watermark: FIXTURE_WATERMARK });
   assert.equal(result.id, '20250105F0000', 'once the lock is free the deposit is written');
+  assertSchemaValid(t, result.file);
 });

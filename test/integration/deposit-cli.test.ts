@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { EmbeddedDb } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 import { CLI } from '../../src/testing/paths.js';
+import { assertSchemaValid } from '../../src/testing/rde-schema.js';
 import { FIXTURE_WATERMARK, loadFixtureRegistry } from '../../src/testing/fixture-registry.js';
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -48,6 +49,7 @@ test('strongroom deposit: JSON summary, exit statuses, help', async (t) => {
   assert.equal(typeof summary.sha256, 'string');
   assert.equal(typeof summary.objectsPerSecond, 'number');
   assert.deepEqual((await readdir(out)).sort(), ['example_2025-01-05_full_S1_R0.xml', 'example_2025-01-05_full_S1_R0.xml.findings.json']);
+  assertSchemaValid(t, join(out, 'example_2025-01-05_full_S1_R0.xml'));
 
   const text = await run(['deposit', '--db', dbDir, '--tld', 'example', '--type', 'full', '--out', out, '--watermark', FIXTURE_WATERMARK]);
   assert.equal(text.status, 8, 'already recorded: refused');
