@@ -1,6 +1,8 @@
 /** The list of command modules. Add one line per command file. */
 import type { Command } from 'commander';
 import { register as registerDb } from './db.js';
+import { register as registerDemo } from './demo.js';
+import { register as registerDeposit } from './deposit.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerRegistry } from './registry.js';
 import { register as registerSeal } from './seal.js';
@@ -9,6 +11,8 @@ import { register as registerUnseal } from './unseal.js';
 export function registerCommands(program: Command): void {
   registerDb(program);
   registerRegistry(program);
+  registerDeposit(program);
+  registerDemo(program);
   registerSeal(program);
   registerUnseal(program);
   registerKeys(program);

@@ -104,6 +104,12 @@ export const ERROR_CODES = {
   TRANSPORT_NOT_FOUND: 'io',
   TRANSPORT_IO: 'io',
   TRANSPORT_VERIFY_FAILED: 'integrity',
+  // sources and deposits (deposit branch)
+  SOURCE_INVALID_ROW: 'input',
+  DEPOSIT_ALREADY_RECORDED: 'refused',
+  DEPOSIT_IN_PROGRESS: 'refused',
+  DEPOSIT_QUARANTINE_CAP_EXCEEDED: 'findings',
+  DEMO_DIR_NOT_EMPTY: 'refused',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',

@@ -42,6 +42,14 @@ export interface Tx extends Queryable {
    * Only valid inside a transaction; the cursor is closed when iteration ends or stops.
    */
   cursor<R extends Row = Row>(sql: string, params?: readonly unknown[], batchSize?: number): AsyncGenerator<R[]>;
+  /**
+   * Bulk read: the output of `COPY (<query>) TO STDOUT` in PostgreSQL text format (rows end in
+   * "\n", fields separated by "\t", NULL as `\N`), as byte chunks that may cut rows anywhere.
+   * `query` takes no parameters (COPY cannot bind them): quote literals with `sqlLiteral()`.
+   * The embedded implementation materialises the whole output first: keep each query small
+   * (page it by key), exactly as for `query()`.
+   */
+  copyTo(query: string): AsyncIterable<Buffer>;
 }
 
 export interface Db extends Queryable {
@@ -85,4 +93,14 @@ export async function* sqlCursor<R extends Row>(
     // usable; if it is aborted, the rollback closes it anyway.
     if (open) await tx.exec(`CLOSE ${name}`).catch(() => undefined);
   }
+}
+
+/**
+ * A string literal for SQL text that cannot take bind parameters (COPY): an escape-string
+ * literal, so it means the same whatever `standard_conforming_strings` says. NUL cannot be
+ * represented in PostgreSQL text and is refused.
+ */
+export function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new RangeError('a PostgreSQL text value cannot contain NUL');
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -79,6 +79,17 @@ class EmbeddedTx extends PgliteQueryable implements Tx {
   cursor<R extends Row = Row>(sql: string, params: readonly unknown[] = [], batchSize?: number): AsyncGenerator<R[]> {
     return sqlCursor<R>(this, sql, params, batchSize);
   }
+
+  async *copyTo(query: string): AsyncGenerator<Buffer> {
+    const sql = `COPY (${query}) TO '/dev/blob'`;
+    let blob: Blob | undefined;
+    try {
+      blob = (await this.target.query(sql, [], { parsers: TYPE_PARSERS as never })).blob;
+    } catch (err) {
+      throw wrapQueryError(err, sql);
+    }
+    if (blob && blob.size > 0) yield Buffer.from(await blob.arrayBuffer());
+  }
 }
 
 export class EmbeddedDb extends PgliteQueryable implements Db {

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { from as copyFromStream } from 'pg-copy-streams';
+import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { beginStatement, sqlCursor, type Db, type Row, type TransactionOptions, type Tx, type Queryable } from './adapter.js';
 import { SESSION_SETUP, TYPE_PARSERS } from './types.js';
@@ -72,6 +72,26 @@ class ClientQueryable implements Queryable {
 class ServerTx extends ClientQueryable implements Tx {
   cursor<R extends Row = Row>(sql: string, params: readonly unknown[] = [], batchSize?: number): AsyncGenerator<R[]> {
     return sqlCursor<R>(this, sql, params, batchSize);
+  }
+
+  async *copyTo(query: string): AsyncGenerator<Buffer> {
+    const sql = `COPY (${query}) TO STDOUT`;
+    const stream = (this.client as pg.PoolClient).query(copyToStream(sql));
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (err) {
+      throw wrapQueryError(err, sql);
+    } finally {
+      // Stopped early: drain the rest so the connection is usable for the next statement.
+      if (!stream.readableEnded) {
+        stream.resume();
+        await new Promise<void>((resolve) => {
+          stream.once('end', resolve);
+          stream.once('error', () => resolve());
+          stream.once('close', resolve);
+        });
+      }
+    }
   }
 }
 

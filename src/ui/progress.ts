@@ -5,7 +5,7 @@
 import cliProgress from 'cli-progress';
 import type { Progress, ProgressTask, ProgressUnit } from '../common/progress.js';
 
-function formatBytes(n: number): string {
+export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = n;
   let unit = 0;

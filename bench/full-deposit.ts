@@ -1,0 +1,183 @@
+/**
+ * Benchmark: FULL deposits (`writeFullDeposit`) of a 100k- and a 1M-domain registry on the
+ * PostgreSQL server, against baselines measured in the same run on the same data:
+ *
+ * - the raw `COPY (SELECT * FROM rde.<view>) TO STDOUT` of every view the deposit reads (the
+ *   fastest way PostgreSQL can hand those rows to a client);
+ * - `gzip -6` of the produced XML (what any later byte-stream stage costs per MB).
+ *
+ * Prints objects/s, MB/s, peak RSS, and the ratios the targets are stated in (issue 2 item 9):
+ * deposit row rate ≥ 50% of the COPY row rate; peak RSS ≤ 256 MB at 1M domains and within 20%
+ * of the 100k run. Results are recorded in docs/benchmarks.md.
+ *
+ *   npm run bench -- full-deposit            (sizes 100000 and 1000000)
+ *   node dist/bench/full-deposit.js --domains 100000 --keep
+ *
+ * The registries come from `strongroom registry generate` (seed "bench", a fixed as-of, which is
+ * also the deposit's watermark). Heavy phases (generating, COPY, deposit, gzip) each run under
+ * `flock /tmp/strongroom-heavy.lock` so that helpers sharing the machine do not measure each
+ * other. Databases are named sr_bench_deposit_<n> and reused when already generated with the
+ * same seed and as-of (--fresh regenerates them; --drop removes them at the end).
+ * Environment: STRONGROOM_BENCH_PG_URL.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpus, totalmem, release, tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ServerDb } from '../src/db/server.js';
+import { withDatabase } from '../src/testing/databases.js';
+import { CLI } from '../src/testing/paths.js';
+
+const ADMIN_URL = process.env.STRONGROOM_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const LOCK = '/tmp/strongroom-heavy.lock';
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'full-deposit-worker.js');
+const TLD = 'bench';
+const SEED = 'bench';
+/** The registry's moment, and the deposit's watermark. */
+const AS_OF = '2026-01-04T00:00:00Z';
+const FILL_VERSION = `generator ${SEED} ${AS_OF}`;
+
+interface Args {
+  domains: number[];
+  fresh: boolean;
+  drop: boolean;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { domains: [100_000, 1_000_000], fresh: false, drop: false, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--domains') args.domains = argv[++i]!.split(',').map(Number);
+    else if (a === '--fresh') args.fresh = true;
+    else if (a === '--drop') args.drop = true;
+    else if (a === '--keep') args.keep = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+/** Run a command under the shared heavy-work lock; resolves with stdout. */
+function heavy(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', [LOCK, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function prepare(n: number, fresh: boolean): Promise<string> {
+  const name = `sr_bench_deposit_${n}`;
+  const url = withDatabase(ADMIN_URL, name);
+  const admin = await ServerDb.open(ADMIN_URL);
+  try {
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+    if (exists && !fresh) {
+      const db = await ServerDb.open(url);
+      const meta = await db.query<{ fill: string; domains: number }>('SELECT fill, domains FROM strongroom.bench_meta').catch(() => []);
+      await db.close();
+      if (meta[0]?.fill === FILL_VERSION && meta[0].domains === n) return url;
+    }
+    await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.exec(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.close();
+  }
+  const started = Date.now();
+  await heavy(process.execPath, [CLI, 'registry', 'generate', '--db', url, '--tld', TLD, '--domains', String(n), '--seed', SEED, '--as-of', AS_OF, '--quiet']);
+  await heavy('psql', [url, '-q', '-c', 'VACUUM ANALYZE']);
+  const db = await ServerDb.open(url);
+  await db.exec(`CREATE TABLE strongroom.bench_meta (fill text, domains integer); INSERT INTO strongroom.bench_meta VALUES ('${FILL_VERSION}', ${n})`);
+  await db.close();
+  console.log(`  generated ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return url;
+}
+
+interface DepositRun {
+  file: string;
+  bytes: number;
+  objects: number;
+  seconds: number;
+  /** CPU time of the deposit process (user + system), to tell CPU-bound from waiting. */
+  cpuSeconds: number;
+  objectsPerSecond: number;
+  errors: number;
+  maxRssKiB: number;
+  counts: Record<string, number>;
+}
+
+interface Row {
+  domains: number;
+  deposit: DepositRun;
+  copy: { rows: number; bytes: number; seconds: number };
+  gzip: { seconds: number; bytes: number };
+}
+
+async function measure(n: number, fresh: boolean, keep: boolean): Promise<Row> {
+  console.log(`\n# ${n.toLocaleString('en-US')} domains`);
+  const url = await prepare(n, fresh);
+  const db = await ServerDb.open(url);
+  await db.exec('DELETE FROM strongroom.deposit');
+  await db.close();
+  const copy = JSON.parse(await heavy(process.execPath, [WORKER, 'copy', url])) as Row['copy'];
+  const out = await mkdtemp(join(tmpdir(), 'sr-bench-deposit-'));
+  try {
+    const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out, AS_OF])) as DepositRun;
+    if (deposit.errors > 0) throw new Error(`the benchmark deposit had ${deposit.errors} pre-flight errors`);
+    const started = process.hrtime.bigint();
+    const gz = await heavy('sh', ['-c', `gzip -6 -c '${deposit.file}' | wc -c`]);
+    const gzip = { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: Number(gz.trim()) };
+    return { domains: n, deposit, copy, gzip };
+  } finally {
+    if (!keep) await rm(out, { recursive: true, force: true });
+    else console.log(`  kept ${out}`);
+  }
+}
+
+function machine(): string {
+  const cpu = cpus();
+  const pgVersion = spawnSync('psql', [ADMIN_URL, '-Atc', 'SHOW server_version'], { encoding: 'utf8' }).stdout.trim();
+  const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, PostgreSQL ${pgVersion} (loopback), load average at start ${load}`;
+}
+
+const MB = 1e6;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const args = parseArgs(process.argv.slice(2));
+console.log(`machine: ${machine()}`);
+const rows: Row[] = [];
+for (const n of args.domains) rows.push(await measure(n, args.fresh, args.keep));
+
+console.log('\n| domains | objects | XML MB | deposit s | deposit CPU s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  const d = r.deposit;
+  const rowRate = r.copy.rows / d.seconds;
+  console.log(
+    `| ${fmt(r.domains)} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.cpuSeconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
+      `${fmt(d.maxRssKiB / 1024)} | ${fmt(r.copy.rows)} | ${fmt(r.copy.seconds, 1)} | ${fmt(r.copy.rows / r.copy.seconds)} | ${fmt(rowRate)} | ` +
+      `${fmt((100 * rowRate) / (r.copy.rows / r.copy.seconds), 1)}% | ${fmt(d.bytes / MB / r.gzip.seconds, 1)} | ${fmt(d.bytes / r.gzip.bytes, 1)}× |`,
+  );
+}
+const verdicts: string[] = [];
+for (const r of rows) {
+  const ratio = r.copy.seconds / r.deposit.seconds;
+  verdicts.push(`${fmt(r.domains)} domains: deposit row rate ${fmt(100 * ratio, 1)}% of COPY (target ≥ 50%): ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
+}
+const large = rows.find((r) => r.domains === 1_000_000);
+const small = rows.find((r) => r.domains === 100_000);
+if (large) verdicts.push(`peak RSS at 1M: ${fmt(large.deposit.maxRssKiB / 1024)} MiB (target ≤ 256 MB): ${large.deposit.maxRssKiB * 1024 <= 256e6 ? 'met' : 'MISSED'}`);
+if (large && small) {
+  const growth = large.deposit.maxRssKiB / small.deposit.maxRssKiB;
+  verdicts.push(`peak RSS 1M / 100k: ${fmt(growth, 2)} (target ≤ 1.20): ${growth <= 1.2 ? 'met' : 'MISSED'}`);
+}
+console.log(`\n${verdicts.join('\n')}`);
+if (args.drop) {
+  const admin = await ServerDb.open(ADMIN_URL);
+  for (const n of args.domains) await admin.exec(`DROP DATABASE IF EXISTS sr_bench_deposit_${n} WITH (FORCE)`);
+  await admin.close();
+}

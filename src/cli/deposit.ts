@@ -1,0 +1,115 @@
+/**
+ * `strongroom deposit`: write an escrow deposit of one TLD from one consistent snapshot.
+ * Only FULL deposits exist so far; DIFF/INCR/thin arrive with their own work.
+ */
+import type { Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { EXIT_STATUS, StrongroomError, isStrongroomError } from '../common/errors.js';
+import type { Finding } from '../common/findings.js';
+import { openDb } from '../db/open.js';
+import { DEFAULT_MAX_QUARANTINED, writeFullDeposit, type DepositResult, type OnInvalid } from '../deposit/full-deposit.js';
+import { formatBytes } from '../ui/progress.js';
+import { action, printResult, progressFor, usageError, withCommon, type CommonOptions } from './command.js';
+
+interface DepositOptions extends CommonOptions {
+  db: string;
+  tld: string;
+  type: string;
+  out: string;
+  watermark?: string;
+  resend: number;
+  onInvalid: string;
+  maxQuarantined: number;
+}
+
+function nonNegativeInt(name: string): (value: string) => number {
+  return (value: string) => {
+    if (!/^\d+$/.test(value)) throw usageError(`${name} must be a non-negative integer, got "${value}"`);
+    return Number(value);
+  };
+}
+
+export function formatFinding(f: Finding): string {
+  return `${f.severity.padEnd(7)} ${f.code}  ${f.object ?? ''}${f.location ? ` (${f.location})` : ''}: ${f.message}`;
+}
+
+/** The human summary of a written deposit (also used by `strongroom demo`). */
+export function depositSummary(r: DepositResult): string {
+  const counts = Object.entries(r.counts)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  const lines = [
+    `deposit     ${r.file}`,
+    `id          ${r.id} (type ${r.type}, resend ${r.resend})`,
+    `watermark   ${r.watermark}`,
+    `snapshot    ${r.snapshot} taken at ${r.snapshotTime}`,
+    `objects     ${r.objects} (${counts})`,
+    `size        ${formatBytes(r.bytes)} (${r.bytes} bytes), sha256 ${r.sha256}`,
+    `time        ${r.seconds.toFixed(2)} s, ${Math.round(r.objectsPerSecond)} objects/s`,
+    `findings    ${r.findings.errors} error(s), ${r.findings.warnings} warning(s)${r.findingsFile ? `, report ${r.findingsFile}` : ''}`,
+  ];
+  if (r.quarantined.length > 0) lines.push(`quarantined ${r.quarantined.length} object(s) left out (listed in the findings report)`);
+  for (const f of r.findings.items.slice(0, 20)) lines.push(`  ${formatFinding(f)}`);
+  if (r.findings.items.length > 20) lines.push(`  … ${r.findings.items.length - 20 + r.findings.omitted} more in the findings report`);
+  return lines.join('\n');
+}
+
+export async function runDeposit(options: DepositOptions): Promise<number> {
+  if (options.type.toLowerCase() !== 'full') {
+    throw usageError(`--type ${options.type} is not available: this version writes FULL deposits only (--type full)`);
+  }
+  if (options.onInvalid !== 'fail' && options.onInvalid !== 'quarantine') throw usageError(`--on-invalid must be fail or quarantine, got "${options.onInvalid}"`);
+  await mkdir(options.out, { recursive: true }).catch((err: unknown) => {
+    throw new StrongroomError('FILE_WRITE_FAILED', `cannot create the output directory ${options.out}: ${(err as Error).message}`, { location: options.out });
+  });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const db = await openDb(options.db);
+  try {
+    const result = await writeFullDeposit(db, {
+      tld: options.tld,
+      outDir: options.out,
+      ...(options.watermark === undefined ? {} : { watermark: options.watermark }),
+      resend: options.resend,
+      onInvalid: options.onInvalid as OnInvalid,
+      maxQuarantined: options.maxQuarantined,
+      progress: progressFor(options),
+      signal: controller.signal,
+    });
+    printResult(options, result, () => depositSummary(result));
+    return EXIT_STATUS.ok;
+  } catch (err) {
+    if (!options.json && isStrongroomError(err, 'DEPOSIT_PREFLIGHT_FAILED')) {
+      const items = (err.data?.findings ?? []) as Finding[];
+      for (const f of items.slice(0, 50)) process.stderr.write(`${formatFinding(f)}\n`);
+      if (items.length > 50) process.stderr.write(`… and ${items.length - 50} more (use --json for all)\n`);
+    }
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    await db.close();
+  }
+}
+
+export function register(program: Command): void {
+  withCommon(
+    program
+      .command('deposit')
+      .description(
+        'Write an escrow deposit of one TLD (RFC 8909/9022 XML, ICANN Spec 2 name) from one consistent read-only snapshot; ' +
+          'registrations continue meanwhile. Pre-flight checks run on what is written before the file gets its final name.',
+      )
+      .requiredOption('--db <db>', 'registry database: postgres:// URL or embedded database directory')
+      .requiredOption('--tld <tld>', 'the TLD (A-label, without dot)')
+      .requiredOption('--type <type>', 'deposit type: full')
+      .requiredOption('--out <dir>', 'directory to write the deposit into (created if missing)')
+      .option('--watermark <time>', 'RFC 3339 moment the deposit represents (default: the snapshot time); refused if the snapshot cannot honour it')
+      .option('--resend <n>', 'resend number (RFC 8909 resend, Spec 2 R{n})', nonNegativeInt('--resend'), 0)
+      .option('--on-invalid <mode>', 'a broken object fails the run (fail) or is left out and reported (quarantine)', 'fail')
+      .option('--max-quarantined <n>', 'with quarantine: fail when more objects than this would be left out', nonNegativeInt('--max-quarantined'), DEFAULT_MAX_QUARANTINED),
+    [[EXIT_STATUS.findings, 'pre-flight found errors (nothing published), or too many objects to quarantine']],
+  ).action(action(async (options: DepositOptions) => runDeposit(options)));
+}

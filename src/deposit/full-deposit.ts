@@ -1,0 +1,497 @@
+/**
+ * FULL deposits (RFC 8909 container, RFC 9022 XML objects, ICANN Spec 2 naming) from one
+ * consistent snapshot of a registry database.
+ *
+ * Order of work (all inside the snapshot's read-only transaction, writers never blocked):
+ *   1. open the snapshot; resolve and honour the watermark (sources/postgres-source.ts);
+ *   2. decide the object kinds present (the menu must equal the header's URIs) and count them;
+ *   3. cross-object pre-flight in SQL (preflight.ts `referenceChecks`);
+ *   4. stream every object: per-object pre-flight → XML → ~1 MiB buffered writes to a temporary
+ *      file, with the header last, counting what was actually written;
+ *   5. verdict: on errors, `fail` removes the temporary and reports; `quarantine` has already
+ *      left the bad objects (and everything referring to them) out;
+ *   6. publish under the Spec 2 name (never replacing a file), then the findings report;
+ * then, in a transaction of its own, record the deposit with its snapshot in strongroom.deposit.
+ *
+ * Container choices (docs/commands/deposit.md):
+ * - `<rdeHeader:header>` is the last element of `<rde:contents>`, so its counts are those of the
+ *   objects actually written (RFC 8909 leaves the order inside contents free).
+ * - `<rde:rdeMenu>` lists exactly the URIs counted in the header, and not rdeHeader's own URI:
+ *   ICANN RST rde-05 compares the two sets (RDE_MENU_AND_HEADER_URIS_DIFFER) and the header does
+ *   not count itself; gbxyz/fakerde, written against RST, does the same. The RFC 9022 examples
+ *   list rdeHeader in the menu; the schema accepts both.
+ * - All namespaces are declared once on `<rde:deposit>`.
+ */
+import { stat } from 'node:fs/promises';
+import type { Db } from '../db/adapter.js';
+import { StrongroomError, messageOf } from '../common/errors.js';
+import { FindingList, type Finding } from '../common/findings.js';
+import { progressOrNoop, type Progress } from '../common/progress.js';
+import { tryCanonicalDateTime } from '../model/datetime.js';
+import { OBJECT_URI, PREFIXES, RDE_MENU_VERSION } from '../model/namespaces.js';
+import type { Contact, Domain, Header, HeaderCount, Host, Nndn, Registrar } from '../model/objects.js';
+import { withRegistrySnapshot, type PostgresRegistrySource } from '../sources/postgres-source.js';
+import type { SourceKind, TldInfo } from '../sources/source.js';
+import { depositFileName, depositId, MAX_RESEND } from './naming.js';
+import { DepositFile, writeFileAtomically } from './output.js';
+import { hasError, objectKey, ObjectChecker, referenceChecks, type CheckedKind, type KeyedFinding, type ReferenceFindings } from './preflight.js';
+import { contactXml, domainXml, eppParamsXml, headerXml, hostXml, idnTableXml, nndnXml, policyXml, registrarXml } from './serialize.js';
+import { esc, XmlCharacterError } from './xml.js';
+
+export type OnInvalid = 'fail' | 'quarantine';
+
+/** Default cap on quarantined objects: beyond it the run fails instead (a systematic problem). */
+export const DEFAULT_MAX_QUARANTINED = 10_000;
+
+/** Findings kept in memory and in reports; more are only counted. */
+const MAX_FINDINGS = 10_000;
+
+/** Objects between two progress updates. */
+const PROGRESS_EVERY = 1000;
+
+/** Objects between two turns of the event loop (see the writing loop). */
+const TURN_EVERY = 100;
+
+export interface FullDepositOptions {
+  tld: string;
+  /** Directory the deposit is written into (must exist). */
+  outDir: string;
+  /** The moment the deposit represents (RFC 3339); default: the snapshot's own time. */
+  watermark?: string;
+  /** Resend count (RFC 8909 `resend`, Spec 2 `R{rev}`), default 0. */
+  resend?: number;
+  /** What a broken object does: fail the run (default) or be quarantined into the findings report. */
+  onInvalid?: OnInvalid;
+  maxQuarantined?: number;
+  /** Parents per page when reading (tests use tiny pages). */
+  pageSize?: number;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+export interface QuarantinedObject {
+  kind: CheckedKind;
+  /** The object's identifier (domain/host name, contact/registrar id, NNDN aName, IDN table id). */
+  object: string;
+}
+
+export interface DepositResult {
+  tld: string;
+  type: 'FULL';
+  id: string;
+  resend: number;
+  watermark: string;
+  snapshot: string;
+  snapshotTime: string;
+  /** Absolute path of the deposit XML. */
+  file: string;
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  /** Objects written per kind (the header's counts, by kind). */
+  counts: Partial<Record<SourceKind, number>>;
+  objects: number;
+  seconds: number;
+  objectsPerSecond: number;
+  findings: { errors: number; warnings: number; omitted: number; items: Finding[] };
+  quarantined: QuarantinedObject[];
+  /** Absolute path of `{file}.findings.json`, written when there were findings. */
+  findingsFile?: string;
+}
+
+/** Menu/header order: the order of the RFC 9022 examples (domain first), header excluded. */
+const URI_ORDER: readonly SourceKind[] = ['domain', 'host', 'contact', 'registrar', 'idnTable', 'nndn', 'eppParams', 'policy'];
+
+/** The kinds a deposit of this TLD carries (each with a header count, possibly 0). */
+export function kindsPresent(tld: TldInfo, counts: Record<SourceKind, number>): SourceKind[] {
+  return URI_ORDER.filter((kind) => {
+    switch (kind) {
+      case 'domain':
+      case 'registrar':
+      case 'eppParams':
+        return true; // RST rde-05: always expected
+      case 'host':
+        return tld.hostModel === 'objects';
+      case 'contact':
+        return tld.dataModel !== 'minimum';
+      default:
+        return counts[kind] > 0;
+    }
+  });
+}
+
+function invalid(message: string): StrongroomError {
+  return new StrongroomError('DEPOSIT_INVALID_ARGUMENT', message);
+}
+
+function validate(options: FullDepositOptions): { watermark: string | undefined; resend: number; onInvalid: OnInvalid; maxQuarantined: number } {
+  let watermark: string | undefined;
+  if (options.watermark !== undefined) {
+    const canonical = tryCanonicalDateTime(options.watermark);
+    if (canonical === null) throw invalid(`--watermark "${options.watermark}" is not an RFC 3339 date-time (e.g. 2024-01-07T00:00:00Z)`);
+    watermark = canonical;
+  }
+  const resend = options.resend ?? 0;
+  if (!Number.isInteger(resend) || resend < 0 || resend > MAX_RESEND) throw invalid(`--resend must be an integer from 0 to ${MAX_RESEND}`);
+  const onInvalid = options.onInvalid ?? 'fail';
+  if (onInvalid !== 'fail' && onInvalid !== 'quarantine') throw invalid(`--on-invalid must be fail or quarantine, got "${String(onInvalid)}"`);
+  const maxQuarantined = options.maxQuarantined ?? DEFAULT_MAX_QUARANTINED;
+  if (!Number.isInteger(maxQuarantined) || maxQuarantined < 0) throw invalid('the quarantine cap must be a non-negative integer');
+  return { watermark, resend, onInvalid, maxQuarantined };
+}
+
+/** Objects left out, by kind and key, so that objects referring to them are left out too. */
+class Quarantine {
+  readonly objects: QuarantinedObject[] = [];
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  add(kind: CheckedKind, key: string, object: string): void {
+    if (this.objects.length >= this.max) {
+      throw new StrongroomError(
+        'DEPOSIT_QUARANTINE_CAP_EXCEEDED',
+        `more than ${this.max} objects would have to be quarantined: this is not one bad row but a systematic problem; fix the data or the mapping (or raise --max-quarantined)`,
+      );
+    }
+    this.keys.add(objectKey(kind, key));
+    this.objects.push({ kind, object });
+  }
+
+  has(kind: CheckedKind, key: string | undefined): boolean {
+    return key !== undefined && this.keys.size > 0 && this.keys.has(objectKey(kind, key));
+  }
+}
+
+interface Reference {
+  kind: CheckedKind;
+  key: string | undefined;
+  what: string;
+}
+
+function registrarRefs(o: { clID: string; crRr?: { id: string }; upRr?: { id: string }; trnData?: { reRr: { id: string }; acRr: { id: string } } }): Reference[] {
+  return [
+    { kind: 'registrar', key: o.clID, what: 'clID' },
+    { kind: 'registrar', key: o.crRr?.id, what: 'crRr' },
+    { kind: 'registrar', key: o.upRr?.id, what: 'upRr' },
+    { kind: 'registrar', key: o.trnData?.reRr.id, what: 'reRr' },
+    { kind: 'registrar', key: o.trnData?.acRr.id, what: 'acRr' },
+  ];
+}
+
+/** The objects an object refers to (what quarantining cascades along). Hosts are keyed by name here. */
+function referencesOf(kind: SourceKind, value: unknown): Reference[] {
+  switch (kind) {
+    case 'contact':
+      return registrarRefs(value as Contact);
+    case 'host':
+      return registrarRefs(value as Host);
+    case 'domain': {
+      const d = value as Domain;
+      const refs = registrarRefs(d);
+      if (d.registrant !== undefined) refs.push({ kind: 'contact', key: d.registrant, what: 'registrant' });
+      for (const c of d.contact) refs.push({ kind: 'contact', key: c.id, what: `${c.type} contact` });
+      if (d.ns !== undefined && 'hostObj' in d.ns) for (const name of d.ns.hostObj) refs.push({ kind: 'host', key: name, what: 'name server' });
+      if (d.idnTableId !== undefined) refs.push({ kind: 'idnTable', key: d.idnTableId, what: 'idnTableId' });
+      return refs;
+    }
+    case 'nndn': {
+      const n = value as Nndn;
+      return n.idnTableId === undefined ? [] : [{ kind: 'idnTable', key: n.idnTableId, what: 'idnTableId' }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Key (in its view) and identifier (for people) of an object. Hosts are quarantined by name. */
+function identify(kind: SourceKind, value: unknown): { key: string; object: string } {
+  switch (kind) {
+    case 'registrar':
+      return { key: (value as Registrar).id, object: (value as Registrar).id };
+    case 'contact':
+      return { key: (value as Contact).id, object: (value as Contact).id };
+    case 'host':
+      return { key: (value as Host).roid, object: (value as Host).name };
+    case 'domain':
+      return { key: (value as Domain).roid, object: (value as Domain).name };
+    case 'nndn':
+      return { key: (value as Nndn).aName, object: (value as Nndn).aName };
+    case 'idnTable':
+      return { key: (value as { id: string }).id, object: (value as { id: string }).id };
+    case 'eppParams':
+      return { key: 'eppParams', object: 'eppParams' };
+    case 'policy':
+      return { key: (value as { scope: string }).scope, object: (value as { scope: string }).scope };
+  }
+}
+
+/** The XML prolog, root element with every namespace, watermark and menu, and `<rde:contents>`. */
+function prolog(id: string, resend: number, watermark: string, uris: readonly string[]): string {
+  const xmlns = Object.entries(PREFIXES)
+    .map(([prefix, uri]) => `\n    xmlns:${prefix}="${esc(uri)}"`)
+    .join('');
+  const menu = uris.map((uri) => `\n    <rde:objURI>${esc(uri)}</rde:objURI>`).join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<rde:deposit${xmlns}\n    type="FULL" id="${esc(id)}" resend="${resend}">\n` +
+    `  <rde:watermark>${esc(watermark)}</rde:watermark>\n` +
+    `  <rde:rdeMenu>\n    <rde:version>${RDE_MENU_VERSION}</rde:version>${menu}\n  </rde:rdeMenu>\n` +
+    `  <rde:contents>`
+  );
+}
+
+const EPILOG = '\n  </rde:contents>\n</rde:deposit>\n';
+
+type Serializer = (value: never) => string;
+
+const KIND_WRITERS: ReadonlyArray<{
+  kind: SourceKind;
+  read: (s: PostgresRegistrySource) => AsyncIterable<unknown>;
+  check: (c: ObjectChecker, value: never, out: Finding[]) => void;
+  xml: Serializer;
+}> = [
+  // Dependency order: everything an object refers to is written (or quarantined) before it.
+  { kind: 'registrar', read: (s) => s.registrars(), check: (c, v, o) => c.checkRegistrar(v, o), xml: registrarXml },
+  { kind: 'idnTable', read: (s) => s.idnTables(), check: (c, v, o) => c.checkIdnTable(v, o), xml: idnTableXml },
+  { kind: 'contact', read: (s) => s.contacts(), check: (c, v, o) => c.checkContact(v, o), xml: contactXml },
+  { kind: 'host', read: (s) => s.hosts(), check: (c, v, o) => c.checkHost(v, o), xml: hostXml },
+  { kind: 'domain', read: (s) => s.domains(), check: (c, v, o) => c.checkDomain(v, o), xml: domainXml },
+  { kind: 'nndn', read: (s) => s.nndns(), check: (c, v, o) => c.checkNndn(v, o), xml: nndnXml },
+  { kind: 'eppParams', read: (s) => s.eppParams(), check: (c, v, o) => c.checkEppParams(v, o), xml: eppParamsXml },
+  { kind: 'policy', read: (s) => s.policies(), check: (c, v, o) => c.checkPolicy(v, o), xml: policyXml },
+];
+
+/** Rules about the deposit as a whole; returns how many errors it found (these fail in every mode). */
+function depositLevelChecks(tld: TldInfo, counts: Partial<Record<SourceKind, number>>, findings: FindingList): number {
+  let errors = 0;
+  const add = (code: string, message: string, severity: Finding['severity'] = 'error') => {
+    if (severity === 'error') errors++;
+    findings.add({ code, severity, object: tld.name, location: 'rde:deposit', message });
+  };
+  const eppParams = counts.eppParams ?? 0;
+  if (eppParams === 0) add('RDE_MISSING_EPP_PARAMS_OBJECT', 'the deposit holds no EPP parameters object (rde.epp_params has no row for the TLD, or it was invalid)');
+  if (eppParams > 1) add('SR_EPP_PARAMS_NOT_UNIQUE', `the deposit would hold ${eppParams} EPP parameters objects; RST rde-13 expects exactly one`);
+  if ((counts.registrar ?? 0) === 0) add('RDE_REGISTRAR_OBJECT_MISSING', 'the deposit holds no registrar object');
+  if ((counts.domain ?? 0) === 0) add('RDE_DOMAIN_OBJECT_MISSING', 'the deposit holds no domain object (normal only for a TLD without registrations)', 'warning');
+  if (tld.dataModel === 'maximum' && (counts.policy ?? 0) === 0) add('RDE_POLICY_OBJECT_MISSING', 'the maximum data model expects at least one policy object (RST rde-14)', 'warning');
+  return errors;
+}
+
+/** Write a FULL deposit of `options.tld` from one snapshot of `db`. */
+export async function writeFullDeposit(db: Db, options: FullDepositOptions): Promise<DepositResult> {
+  const started = process.hrtime.bigint();
+  const { watermark: requested, resend, onInvalid, maxQuarantined } = validate(options);
+  const dir = await stat(options.outDir).catch(() => null);
+  if (!dir?.isDirectory()) throw new StrongroomError('FILE_NOT_FOUND', `the output directory ${options.outDir} does not exist or is not a directory`, { location: options.outDir });
+  const progress = progressOrNoop(options.progress);
+  const findings = new FindingList(MAX_FINDINGS);
+  const quarantine = new Quarantine(onInvalid === 'quarantine' ? maxQuarantined : Number.MAX_SAFE_INTEGER);
+
+  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
+    const { tld, snapshot } = source;
+    const watermark = snapshot.watermark;
+    const id = depositId(watermark, 'FULL');
+    const fileName = depositFileName({ tld: tld.name, watermark, type: 'full', resend, ext: 'xml' });
+
+    // One writer per deposit identity: a transaction-scoped advisory lock (allowed in a read-only
+    // transaction, released with it) keeps two runs from writing the same deposit at once.
+    const [bookkeeping] = await source.tx.query<{ ok: boolean; taken: boolean; locked: boolean }>(
+      `SELECT to_regclass('strongroom.deposit') IS NOT NULL AS ok,
+              CASE WHEN to_regclass('strongroom.deposit') IS NULL THEN false
+                   ELSE EXISTS (SELECT 1 FROM strongroom.deposit WHERE tld = $1 AND id = $2 AND resend = $3) END AS taken,
+              pg_try_advisory_xact_lock(hashtext('strongroom.deposit'), hashtext($1 || '/' || $2 || '/' || $3::text)) AS locked`,
+      [tld.name, id, resend],
+    );
+    if (!bookkeeping?.ok) throw new StrongroomError('DB_SCHEMA_MISSING', 'the database has no strongroom.deposit table to record deposits in (docs/schema-mapping.md)');
+    if (!bookkeeping.locked) {
+      throw new StrongroomError('DEPOSIT_IN_PROGRESS', `another run is writing deposit ${id} (resend ${resend}) of ${tld.name} right now`);
+    }
+    if (bookkeeping.taken) {
+      throw new StrongroomError('DEPOSIT_ALREADY_RECORDED', `deposit ${id} (resend ${resend}) of ${tld.name} is already recorded in strongroom.deposit; a new deposit for the same watermark is a resend: use --resend ${resend + 1}`);
+    }
+
+    const totals = await source.counts();
+    const kinds = kindsPresent(tld, totals);
+    const present = new Set<SourceKind>(kinds);
+    const total = kinds.reduce((sum, kind) => sum + totals[kind], 0);
+
+    const refs: ReferenceFindings = await referenceChecks(source.tx, tld, onInvalid === 'quarantine' ? maxQuarantined : MAX_FINDINGS);
+    if (onInvalid === 'quarantine' && (refs.truncated || refs.byObject.size > maxQuarantined)) {
+      throw new StrongroomError('DEPOSIT_QUARANTINE_CAP_EXCEEDED', `more than ${maxQuarantined} objects fail cross-object checks: a systematic problem, not one bad row; fix the data or the mapping (or raise --max-quarantined)`);
+    }
+
+    const file = await DepositFile.create(options.outDir, fileName);
+    try {
+      const checker = new ObjectChecker({ tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes });
+      const counts: Partial<Record<SourceKind, number>> = {};
+      const task = progress.task(`deposit ${fileName}`, 'objects', total);
+      let sinceProgress = 0;
+      let sinceTurn = 0;
+      let failed = false;
+      file.write(prolog(id, resend, watermark, kinds.map((kind) => OBJECT_URI[kind])));
+
+      for (const writer of KIND_WRITERS) {
+        if (!present.has(writer.kind)) continue;
+        let count = 0;
+        const own: Finding[] = [];
+        for await (const value of writer.read(source)) {
+          if (options.signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the deposit was interrupted; nothing was published');
+          own.length = 0;
+          writer.check(checker, value as never, own);
+          const { key, object } = identify(writer.kind, value);
+          const crossed: KeyedFinding[] | undefined = refs.byObject.get(objectKey(writer.kind, key));
+          if (crossed) own.push(...crossed);
+          if (onInvalid === 'quarantine') {
+            for (const ref of referencesOf(writer.kind, value)) {
+              if (quarantine.has(ref.kind, ref.key)) {
+                own.push({ code: 'SR_REFERENCES_QUARANTINED_OBJECT', severity: 'error', object, location: `${writer.kind} ${object}`, message: `${ref.what} refers to ${ref.kind} ${ref.key}, which is quarantined` });
+              }
+            }
+          }
+          let xml: string | null = null;
+          if (!hasError(own)) {
+            try {
+              xml = writer.xml(value as never);
+            } catch (err) {
+              if (!(err instanceof XmlCharacterError)) throw err;
+              own.push({ code: 'SR_XML_INVALID_CHARACTER', severity: 'error', object, location: `${writer.kind} ${object}`, message: `a value ${err.message}` });
+            }
+          }
+          for (const finding of own) findings.add(finding);
+          if (xml === null) {
+            if (onInvalid === 'quarantine') quarantine.add(writer.kind, writer.kind === 'host' ? (value as Host).name : key, object);
+            else failed = true;
+          } else {
+            count++;
+            if (!failed) {
+              file.write(xml);
+              if (file.full) await file.flush();
+            }
+          }
+          if (++sinceProgress >= PROGRESS_EVERY) {
+            task.add(sinceProgress);
+            sinceProgress = 0;
+          }
+          // Let I/O callbacks run now and then, so the source's read-ahead makes progress while
+          // this loop turns objects into XML (async generators alone only yield microtasks).
+          if (++sinceTurn >= TURN_EVERY) {
+            sinceTurn = 0;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        }
+        counts[writer.kind] = count;
+        task.add(sinceProgress);
+        sinceProgress = 0;
+      }
+      task.done();
+
+      const depositErrors = depositLevelChecks(tld, counts, findings);
+      if (failed || depositErrors > 0) {
+        throw new StrongroomError('DEPOSIT_PREFLIGHT_FAILED', `pre-flight found ${findings.errors} error(s) in the deposit of ${tld.name}; nothing was published${onInvalid === 'fail' ? ' (use --on-invalid quarantine to leave broken objects out)' : ''}`, {
+          data: { findings: findings.items, omitted: findings.omitted },
+        });
+      }
+
+      const header: Header = {
+        tld: tld.name,
+        count: kinds.map((kind): HeaderCount => ({ uri: OBJECT_URI[kind], count: counts[kind] ?? 0 })),
+      };
+      file.write(headerXml(header));
+      file.write(EPILOG);
+      const { bytes, sha256 } = await file.finish();
+      await file.publish();
+
+      let findingsFile: string | undefined;
+      if (findings.items.length > 0) {
+        const report = {
+          tld: tld.name,
+          id,
+          resend,
+          file: fileName,
+          watermark,
+          snapshot: snapshot.snapshot,
+          onInvalid,
+          quarantined: quarantine.objects,
+          errors: findings.errors,
+          warnings: findings.count('warning'),
+          omitted: findings.omitted,
+          findings: findings.items,
+        };
+        findingsFile = await writeFileAtomically(options.outDir, `${fileName}.findings.json`, `${JSON.stringify(report, null, 2)}\n`);
+      }
+      return { tld, snapshot, id, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile };
+    } catch (err) {
+      await file.discard();
+      throw err;
+    }
+  });
+
+  const objects = Object.values(written.counts).reduce((sum, n) => sum + (n ?? 0), 0);
+  await recordDeposit(db, {
+    tld: written.tld.name,
+    id: written.id,
+    resend,
+    watermark: written.snapshot.watermark,
+    snapshot: written.snapshot.snapshot,
+    snapshotTime: written.snapshot.snapshotTime,
+    fileName: written.fileName,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    counts: written.counts,
+    findings: findings.items.length + findings.omitted,
+    quarantined: quarantine.objects.length,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    tld: written.tld.name,
+    type: 'FULL',
+    id: written.id,
+    resend,
+    watermark: written.snapshot.watermark,
+    snapshot: written.snapshot.snapshot,
+    snapshotTime: written.snapshot.snapshotTime,
+    file: written.file,
+    fileName: written.fileName,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    counts: written.counts,
+    objects,
+    seconds,
+    objectsPerSecond: seconds > 0 ? objects / seconds : objects,
+    findings: { errors: findings.errors, warnings: findings.count('warning'), omitted: findings.omitted, items: findings.items },
+    quarantined: quarantine.objects,
+    ...(written.findingsFile ? { findingsFile: written.findingsFile } : {}),
+  };
+}
+
+interface DepositRecord {
+  tld: string;
+  id: string;
+  resend: number;
+  watermark: string;
+  snapshot: string;
+  snapshotTime: string;
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  counts: Partial<Record<SourceKind, number>>;
+  findings: number;
+  quarantined: number;
+}
+
+/** Record a published deposit and the snapshot it was read from (strongroom.deposit). */
+async function recordDeposit(db: Db, r: DepositRecord): Promise<void> {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO strongroom.deposit (tld, id, resend, type, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined)
+         VALUES ($1, $2, $3, 'FULL', $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [r.tld, r.id, r.resend, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined],
+      );
+    });
+  } catch (err) {
+    throw new StrongroomError('DB_QUERY_FAILED', `the deposit ${r.fileName} was published, but recording it in strongroom.deposit failed: ${messageOf(err)}`, { cause: err });
+  }
+}
+
