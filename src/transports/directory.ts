@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
@@ -62,13 +62,15 @@ export class DirectoryTransport implements Transport {
         throw new StrongroomError('TRANSPORT_VERIFY_FAILED', `${name}: SHA-256 ${sha256} does not match the expected ${body.sha256}`, { location: target });
       }
       if (options.overwrite) {
-        await rm(target, { force: true });
+        // rename() replaces atomically: readers see the old or the new object, never neither.
+        await rename(temp, target);
+      } else {
+        // link() fails when the target exists: no silent replacement even if a racing writer won.
+        await link(temp, target).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EEXIST') throw new StrongroomError('TRANSPORT_EXISTS', `${name} already exists in ${this.description}`, { location: target });
+          throw err;
+        });
       }
-      // link() fails when the target exists: no silent replacement even if a racing writer won.
-      await link(temp, target).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EEXIST') throw new StrongroomError('TRANSPORT_EXISTS', `${name} already exists in ${this.description}`, { location: target });
-        throw err;
-      });
       await fsyncPath(dir);
       return { name, size, sha256 };
     } catch (err) {
