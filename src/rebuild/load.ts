@@ -1,0 +1,252 @@
+/**
+ * The bulk-loading machinery of the rebuild, in the database:
+ *
+ * - `Keys`: the keys (primary, unique, foreign) and indexes of the registry tables are taken
+ *   off before the load and put back after it, all inside the rebuild's transaction — the
+ *   pg_restore order (data, then unique keys and indexes, then foreign keys): each is built
+ *   once over the loaded data instead of being maintained row by row. CHECK and NOT NULL
+ *   constraints stay on. A failure to put a key back names the offending rows.
+ * - `Staging`: temporary tables (ON COMMIT DROP) for the rows that cannot go to their table
+ *   directly: rows carrying the TLD (known only once the header is read, and Strongroom writes
+ *   the header last) and name servers given by host name (the schema links them by host roid).
+ * - `ChunkedCopy`: a RowSink that buffers COPY lines per table and loads a full chunk while the
+ *   reader parses the next one (at most two chunks in memory).
+ */
+import type { Tx } from '../db/adapter.js';
+import { StrongroomError, messageOf } from '../common/errors.js';
+import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
+
+/** Tables whose rows carry the TLD column: staged, then inserted with the header's TLD. */
+export const STAGED_TABLES: readonly TableName[] = ['idn_table', 'epp_params', 'policy', 'domain', 'nndn'];
+
+/** Name servers by host name (host-object model), resolved to host roids after the load. */
+export const NS_STAGE = 'sr_rebuild_ns';
+
+export function stagedName(table: TableName): string {
+  return `sr_rebuild_${table}`;
+}
+
+/** Where COPY lines of `table` go during the load. */
+export function loadTarget(table: TableName): string {
+  return STAGED_TABLES.includes(table) ? `pg_temp.${stagedName(table)}` : `registry.${table}`;
+}
+
+export async function createStaging(tx: Tx): Promise<void> {
+  const statements = STAGED_TABLES.map((t) => `CREATE TEMP TABLE ${stagedName(t)} (LIKE registry.${t}) ON COMMIT DROP`);
+  statements.push(`CREATE TEMP TABLE ${NS_STAGE} (domain_roid text COLLATE "C" NOT NULL, ord smallint NOT NULL, host_name text COLLATE "C" NOT NULL) ON COMMIT DROP`);
+  await tx.exec(statements.join(';\n'));
+}
+
+/** Move the staged rows into their tables, with `tld` in the TLD column. */
+export async function insertStaged(tx: Tx, tld: string): Promise<void> {
+  for (const table of STAGED_TABLES) {
+    const columns = TABLES[table];
+    const select = columns.map((c) => (c === 'tld' ? '$1::text' : c)).join(', ');
+    await tx.query(`INSERT INTO registry.${table} (${columns.join(', ')}) SELECT ${select} FROM pg_temp.${stagedName(table)}`, [tld]);
+  }
+}
+
+interface KeyDef {
+  table: string;
+  name: string;
+  type: 'p' | 'u' | 'f';
+  def: string;
+  /** Columns of a foreign key, and the table and columns it refers to. */
+  columns: string[];
+  refTable: string | null;
+  refColumns: string[];
+}
+
+type IndexDef = {
+  name: string;
+  def: string;
+};
+
+/** The keys and indexes of the registry schema, taken off for the load and put back after. */
+export class Keys {
+  private constructor(
+    private readonly keys: KeyDef[],
+    private readonly indexes: IndexDef[],
+  ) {}
+
+  static async read(tx: Tx): Promise<Keys> {
+    const keys = await tx.query<{ table: string; name: string; type: 'p' | 'u' | 'f'; def: string; columns: string[]; ref_table: string | null; ref_columns: string[] }>(
+      `SELECT c.conrelid::regclass::text AS table, c.conname AS name, c.contype AS type, pg_get_constraintdef(c.oid) AS def,
+              array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o) AS columns,
+              CASE WHEN c.contype = 'f' THEN c.confrelid::regclass::text END AS ref_table,
+              array(SELECT a.attname::text FROM unnest(coalesce(c.confkey, '{}')) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o) AS ref_columns
+       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+       WHERE n.nspname = 'registry' AND c.contype IN ('p', 'u', 'f')
+       ORDER BY c.contype, c.conrelid::regclass::text, c.conname`,
+    );
+    const indexes = await tx.query<IndexDef>(
+      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+       WHERE n.nspname = 'registry' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+       ORDER BY 1`,
+    );
+    return new Keys(
+      keys.map((k) => ({ table: k.table, name: k.name, type: k.type, def: k.def, columns: k.columns, refTable: k.ref_table, refColumns: k.ref_columns })),
+      indexes,
+    );
+  }
+
+  get foreignKeys(): number {
+    return this.keys.filter((k) => k.type === 'f').length;
+  }
+
+  /** Take them off: foreign keys first (they depend on the unique indexes), then keys, then indexes. */
+  async drop(tx: Tx): Promise<void> {
+    const statements: string[] = [];
+    for (const k of this.keys.filter((k) => k.type === 'f')) statements.push(`ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}`);
+    for (const k of this.keys.filter((k) => k.type !== 'f')) statements.push(`ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}`);
+    for (const i of this.indexes) statements.push(`DROP INDEX ${i.name}`);
+    if (statements.length > 0) await tx.exec(statements.join(';\n'));
+  }
+
+  /** Put them back: unique keys, indexes, then foreign keys (each validated over all rows). */
+  async restore(tx: Tx): Promise<void> {
+    for (const k of this.keys.filter((k) => k.type !== 'f')) {
+      try {
+        await tx.exec(`ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`);
+      } catch (err) {
+        throw new StrongroomError('REBUILD_CHECK_FAILED', `the deposit holds the same key twice in ${k.table} (${k.def}): ${detailOf(err)}`, {
+          cause: err,
+          location: k.table,
+        });
+      }
+    }
+    for (const i of this.indexes) await tx.exec(i.def);
+    for (const k of this.keys.filter((k) => k.type === 'f')) {
+      try {
+        // A savepoint, so that after a failure the transaction can still name the rows.
+        await tx.exec(`SAVEPOINT sr_rebuild_fk; ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}; RELEASE SAVEPOINT sr_rebuild_fk`);
+      } catch (err) {
+        const examples = await tx
+          .exec('ROLLBACK TO SAVEPOINT sr_rebuild_fk')
+          .then(() => this.dangling(tx, k))
+          .catch(() => [] as string[]);
+        throw new StrongroomError(
+          'REBUILD_CHECK_FAILED',
+          `a reference does not resolve: ${k.table} (${k.columns.join(', ')}) → ${k.refTable} (${k.refColumns.join(', ')}): ${examples.length > 0 ? examples.join('; ') : detailOf(err)}`,
+          { cause: err, location: k.table, data: { constraint: k.name, examples } },
+        );
+      }
+    }
+  }
+
+  /** Up to 5 rows of `k.table` whose reference does not resolve, named by their primary key. */
+  private async dangling(tx: Tx, k: KeyDef): Promise<string[]> {
+    const pk = this.keys.find((x) => x.type === 'p' && x.table === k.table)?.columns ?? k.columns;
+    const notNull = k.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ');
+    const match = k.columns.map((c, n) => `p.${k.refColumns[n]} = c.${c}`).join(' AND ');
+    const show = [...new Set([...pk, ...k.columns])];
+    const rows = await tx.query<Record<string, unknown>>(
+      `SELECT ${show.map((c) => `c.${c}::text AS ${c}`).join(', ')} FROM ${k.table} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${k.refTable} p WHERE ${match}) LIMIT 5`,
+    );
+    return rows.map((r) => show.map((c) => `${c}=${String(r[c])}`).join(' '));
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** PostgreSQL's message and detail ("Key (roid)=(D1-X) is duplicated.") of a failed statement. */
+export function detailOf(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  const detail = (cause as { detail?: unknown }).detail;
+  return `${messageOf(cause)}${typeof detail === 'string' && detail !== '' ? ` — ${detail}` : ''}`;
+}
+
+/** Bytes per COPY write: large enough to amortise calls, small enough to stream. */
+const COPY_PIECE_BYTES = 256 * 1024;
+
+async function* pieces(lines: readonly string[]): AsyncGenerator<string> {
+  let piece = '';
+  for (const line of lines) {
+    piece += line;
+    if (piece.length >= COPY_PIECE_BYTES) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}
+
+type Target = TableName | typeof NS_STAGE;
+
+/**
+ * Buffers COPY lines per table and loads them a chunk at a time, in table order. A full chunk
+ * is loaded while the caller fills the next one (at most two chunks in memory).
+ */
+export class ChunkedCopy implements RowSink {
+  private buffers = new Map<Target, string[]>();
+  private pending = 0;
+  private inflight: Promise<void> | null = null;
+  private failure: { error: unknown } | null = null;
+  readonly rows = new Map<Target, number>();
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly chunkBytes: number,
+  ) {}
+
+  row(table: Target, line: string): void {
+    let buffer = this.buffers.get(table);
+    if (!buffer) this.buffers.set(table, (buffer = []));
+    buffer.push(line);
+    this.pending += line.length;
+  }
+
+  get full(): boolean {
+    return this.pending >= this.chunkBytes;
+  }
+
+  /** Start loading the buffered rows (after the previous chunk has been loaded). */
+  async startFlush(): Promise<void> {
+    await this.drain();
+    const buffers = this.take();
+    this.inflight = this.load(buffers).catch((error: unknown) => {
+      this.failure = { error };
+    });
+  }
+
+  /** Load everything buffered and wait until the database has it. */
+  async flush(): Promise<void> {
+    await this.drain();
+    await this.load(this.take());
+  }
+
+  /** Wait for a load in flight (on error paths too, so the connection is idle afterwards). */
+  async settle(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    this.inflight = null;
+  }
+
+  private take(): Map<Target, string[]> {
+    const buffers = this.buffers;
+    this.buffers = new Map();
+    this.pending = 0;
+    return buffers;
+  }
+
+  private async drain(): Promise<void> {
+    await this.settle();
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async load(buffers: Map<Target, string[]>): Promise<void> {
+    for (const table of [...TABLE_ORDER, NS_STAGE] as Target[]) {
+      const lines = buffers.get(table);
+      if (!lines || lines.length === 0) continue;
+      const sql =
+        table === NS_STAGE
+          ? `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN`
+          : `COPY ${loadTarget(table)} (${TABLES[table].join(', ')}) FROM STDIN`;
+      const loaded = await this.tx.copyFrom(sql, pieces(lines));
+      if (loaded !== lines.length) throw new StrongroomError('INTERNAL', `COPY into ${table} loaded ${loaded} of ${lines.length} rows`);
+      this.rows.set(table, (this.rows.get(table) ?? 0) + loaded);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isStrongroomError } from '../common/errors.js';
+import type { Db } from '../db/adapter.js';
+import { writeFullDeposit } from '../deposit/full-deposit.js';
+import { generateRegistry } from '../generate/generate.js';
+import type { GenerateOptions } from '../generate/plan.js';
+import { embeddedTestDb, serverTestDb, type TestDb } from '../testing/databases.js';
+import { compareDatabases } from './compare.js';
+import { rebuildFull } from './rebuild.js';
+
+const AS_OF = '2025-01-05T00:00:00Z';
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sr-rebuild-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function deposit(db: Db, tld: string, dir: string) {
+  await mkdir(dir, { recursive: true });
+  return writeFullDeposit(db, { tld, outDir: dir, watermark: AS_OF });
+}
+
+type Kind = 'embedded' | 'server';
+const open = (t: Parameters<typeof embeddedTestDb>[0], kind: Kind, migrate: boolean): Promise<TestDb | null> =>
+  kind === 'embedded' ? embeddedTestDb(t, { migrate }) : serverTestDb(t, { migrate });
+
+/** What a failed rebuild must leave exactly as it was: schema objects, keys, indexes and rows. */
+async function fingerprint(db: Db): Promise<string> {
+  const rows = await db.query<{ what: string }>(
+    `SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS what FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname IN ('registry', 'rde', 'strongroom')
+     UNION ALL SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+     WHERE connamespace IN (SELECT oid FROM pg_namespace WHERE nspname = 'registry')
+     ORDER BY 1`,
+  );
+  const counts = rows.some((r) => r.what === 'registry.domain:r')
+    ? await db.query<{ n: number }>('SELECT (SELECT count(*) FROM registry.domain) + (SELECT count(*) FROM registry.registrar) + (SELECT count(*) FROM registry.tld) AS n')
+    : [];
+  return JSON.stringify({ objects: rows.map((r) => r.what), counts });
+}
+
+/** The deposit with its last domain's sponsoring registrar replaced by one that does not exist. */
+function danglingLastDomain(xml: string): { xml: string; domain: string } {
+  const at = xml.lastIndexOf('<rdeDomain:clID>');
+  const end = xml.indexOf('</rdeDomain:clID>', at);
+  const start = xml.lastIndexOf('<rdeDomain:roid>', at);
+  const domain = xml.slice(start + '<rdeDomain:roid>'.length, xml.indexOf('</rdeDomain:roid>', start));
+  return { xml: `${xml.slice(0, at)}<rdeDomain:clID>ghost-registrar${xml.slice(end)}`, domain };
+}
+
+/** The deposit with a malformed date in its last domain. */
+function badDateLastDomain(xml: string): string {
+  const at = xml.lastIndexOf('<rdeDomain:crDate>') + '<rdeDomain:crDate>'.length;
+  return `${xml.slice(0, at)}2025-13-45T00:00:00Z${xml.slice(xml.indexOf('<', at))}`;
+}
+
+const CASES: Array<{ kind: Kind; options: GenerateOptions }> = [
+  { kind: 'embedded', options: { tld: 'example', domains: 300, seed: 'round-trip-1', hostModel: 'objects', asOf: AS_OF } },
+  { kind: 'embedded', options: { tld: 'xn--q9jyb4c', domains: 200, seed: 'round-trip-2', hostModel: 'attributes', asOf: AS_OF } },
+  { kind: 'server', options: { tld: 'example', domains: 250, seed: 'round-trip-3', hostModel: 'objects', asOf: AS_OF } },
+  { kind: 'server', options: { tld: 'org', domains: 200, seed: 'round-trip-4', hostModel: 'attributes', asOf: AS_OF } },
+  { kind: 'server', options: { tld: 'xn--q9jyb4c', domains: 26, seed: 'edge-cases-only', hostModel: 'objects', asOf: AS_OF } },
+];
+
+for (const { kind, options } of CASES) {
+  test(`round trip on the ${kind} database, host ${options.hostModel}, seed ${options.seed}: generate → FULL → rebuild compares equal and re-deposits byte-identically`, async (t) => {
+    const source = await open(t, kind, true);
+    if (!source) return;
+    const target = await open(t, kind, false);
+    if (!target) return;
+    const dir = await tempDir(t);
+    await generateRegistry(source.db, options);
+    const first = await deposit(source.db, options.tld, join(dir, 'source'));
+    assert.deepEqual(first.findings.items, []);
+
+    // All or nothing: a bad object late in the file leaves the target exactly as it was.
+    const before = await fingerprint(target.db);
+    const xml = await readFile(first.file, 'utf8');
+    const dangling = danglingLastDomain(xml);
+    const broken = join(dir, 'dangling.xml');
+    await writeFile(broken, dangling.xml);
+    await assert.rejects(rebuildFull(target.db, broken), (err: unknown) => {
+      assert.ok(isStrongroomError(err, 'REBUILD_CHECK_FAILED'), String(err));
+      assert.match(err.message, /a reference does not resolve: registry\.domain \(cl_id\)/);
+      assert.ok(err.message.includes(`roid=${dangling.domain} cl_id=ghost-registrar`), err.message);
+      return true;
+    });
+    assert.equal(await fingerprint(target.db), before, 'a dangling reference leaves the target untouched');
+    await writeFile(broken, badDateLastDomain(xml));
+    await assert.rejects(rebuildFull(target.db, broken), (err: unknown) => isStrongroomError(err, 'READER_INVALID_OBJECT') && /crDate \(line \d+, column \d+\)/.test(err.message));
+    assert.equal(await fingerprint(target.db), before, 'a malformed object leaves the target untouched');
+
+    const summary = await rebuildFull(target.db, first.file);
+    assert.equal(summary.tld.name, options.tld);
+    assert.equal(summary.tld.hostModel, options.hostModel);
+    assert.deepEqual(summary.objects, first.counts, 'every object of the deposit was loaded');
+    assert.ok(summary.migrated.length > 0, 'the schema was created inside the rebuild');
+    for (const check of summary.checks.counts) assert.equal(check.database, check.header, `${check.kind} count`);
+
+    const comparison = await compareDatabases(source.db, target.db);
+    assert.deepEqual(comparison.differences, [], 'the rebuilt database equals the source');
+    assert.equal(comparison.equal, true);
+
+    const second = await deposit(target.db, options.tld, join(dir, 'rebuilt'));
+    assert.equal(second.fileName, first.fileName);
+    assert.equal(second.sha256, first.sha256, 'the re-deposit of the rebuilt database is byte-identical');
+
+    await assert.rejects(rebuildFull(target.db, first.file), (err: unknown) => isStrongroomError(err, 'REBUILD_TARGET_NOT_EMPTY'), 'a second rebuild into the same database is refused');
+  });
+}

@@ -1,0 +1,384 @@
+/**
+ * Rebuild: a FULL deposit (RFC 8909/9022 XML, from Strongroom or any other implementation)
+ * streamed into an EMPTY reference database (migrations/001), all or nothing.
+ *
+ * One transaction does everything, so on any error — a broken object on the last line, a
+ * reference that does not resolve, a count that differs from the header, an interruption —
+ * the target is exactly as it was (schema creation included: migrations run inside it too).
+ *
+ *   1. lock (one rebuild per database at a time), create the schema if absent, refuse a
+ *      target that holds any registry row;
+ *   2. take the registry tables' keys and indexes off (./load.ts `Keys`), create staging;
+ *   3. stream the deposit (src/reader): each object → reference-schema COPY lines
+ *      (src/generate/rows.ts, the same rows the generator writes) → chunked COPY;
+ *   4. move staged rows in with the header's TLD, resolve name servers by host name,
+ *      write the registry.tld row;
+ *   5. put keys and indexes back (duplicate keys and dangling references fail here, naming
+ *      the rows), and check in the database that the object counts equal the header's.
+ *
+ * What a deposit does not say is inferred (docs/commands/rebuild.md): the TLD's host model
+ * (host objects iff the deposit escrows hosts or a domain names a hostObj), its data model
+ * (`minimum` iff no contacts are escrowed, otherwise `per-registrar`, the one that accepts both
+ * full and thin domains), its repository id (the commonest roid suffix of the domains), and
+ * its creation time (the watermark).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Db, Tx } from '../db/adapter.js';
+import { migrateWithin } from '../db/migrate.js';
+import { StrongroomError } from '../common/errors.js';
+import { progressOrNoop, type Progress } from '../common/progress.js';
+import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, RGP_STATUS } from '../deposit/preflight.js';
+import { contactRows, copyField, domainRows, eppParamsRow, hostRows, idnTableRow, nndnRow, policyRow, registrarRows, tldRow, TABLE_ORDER, type TableName } from '../generate/rows.js';
+import { OBJECT_URI } from '../model/namespaces.js';
+import type { DepositEnvelope, Domain, Header, ObjectKind, RdeObject, Status } from '../model/objects.js';
+import { readDeposit } from '../reader/index.js';
+import { readerError } from '../reader/objects.js';
+import { ChunkedCopy, createStaging, insertStaged, Keys, NS_STAGE } from './load.js';
+
+export type RebuildKind = Exclude<ObjectKind, 'header'>;
+
+export interface RebuildOptions {
+  progress?: Progress;
+  signal?: AbortSignal;
+  /** COPY text buffered before a chunk is loaded (default 8 MiB). */
+  chunkBytes?: number;
+}
+
+export interface CountCheck {
+  kind: RebuildKind;
+  uri: string;
+  header: number;
+  database: number;
+}
+
+export interface RebuildSummary {
+  file: string;
+  target: string;
+  deposit: { type: string; id: string; prevId?: string; resend: number; watermark: string };
+  tld: { name: string; roidSuffix: string; hostModel: 'objects' | 'attributes'; dataModel: 'minimum' | 'per-registrar' };
+  /** Objects loaded per kind. */
+  objects: Partial<Record<RebuildKind, number>>;
+  totalObjects: number;
+  /** Rows written per registry table. */
+  rows: Partial<Record<TableName, number>>;
+  bytes: number;
+  seconds: number;
+  objectsPerSecond: number;
+  bytesPerSecond: number;
+  /** Schema versions created by this rebuild (empty when the schema was there). */
+  migrated: number[];
+  checks: {
+    counts: CountCheck[];
+    /** Foreign keys validated over all rows when they were put back. */
+    foreignKeys: number;
+    /** Name servers (hostObj) resolved to host objects by name. */
+    nameServers: number;
+  };
+}
+
+const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+const PROGRESS_BYTES = 1024 * 1024;
+
+/** Header count URI → object kind (RFC 9022 namespaces). */
+const KIND_OF_URI = new Map<string, RebuildKind>(
+  (Object.entries(OBJECT_URI) as Array<[ObjectKind, string]>).filter(([kind]) => kind !== 'header').map(([kind, uri]) => [uri, kind as RebuildKind]),
+);
+
+/** How the database counts each kind after the load. */
+const COUNT_SQL: Record<RebuildKind, string> = {
+  registrar: 'SELECT count(*)::int AS n FROM registry.registrar',
+  contact: 'SELECT count(*)::int AS n FROM registry.contact',
+  host: 'SELECT count(*)::int AS n FROM registry.host',
+  domain: 'SELECT count(*)::int AS n FROM registry.domain WHERE tld = $1',
+  idnTable: 'SELECT count(*)::int AS n FROM registry.idn_table WHERE tld = $1',
+  nndn: 'SELECT count(*)::int AS n FROM registry.nndn WHERE tld = $1',
+  eppParams: 'SELECT count(*)::int AS n FROM registry.epp_params WHERE tld = $1',
+  policy: 'SELECT count(*)::int AS n FROM registry.policy WHERE tld = $1',
+};
+
+/** Distinct roid suffixes tallied (the repository id is the commonest; a cap bounds memory). */
+const MAX_SUFFIXES = 64;
+
+function invalid(message: string): StrongroomError {
+  return new StrongroomError('REBUILD_INVALID_ARGUMENT', message);
+}
+
+/** Refuse a target holding any registry row (a rebuild never merges into existing data). */
+async function refuseIfNotEmpty(tx: Tx, where: string): Promise<void> {
+  const [row] = await tx.query<Record<string, boolean>>(`SELECT ${TABLE_ORDER.map((t) => `EXISTS (SELECT 1 FROM registry.${t}) AS ${t}`).join(', ')}`);
+  const found = Object.entries(row ?? {})
+    .filter(([, present]) => present)
+    .map(([table]) => table);
+  if (found.length > 0) {
+    throw new StrongroomError('REBUILD_TARGET_NOT_EMPTY', `${where} already holds registry data (${found.map((t) => `registry.${t}`).join(', ')}); rebuild only into an empty database`, {
+      location: where,
+      data: { tables: found },
+    });
+  }
+}
+
+interface ObjectState {
+  file: string;
+  envelope: DepositEnvelope | null;
+  header: Header | null;
+  counts: Partial<Record<RebuildKind, number>>;
+  suffixes: Map<string, number>;
+  policyOrd: number;
+  hostObjects: boolean;
+  hostAttributes: boolean;
+}
+
+function checkStatuses(state: ObjectState, object: string, field: string, at: { line: number; column: number }, list: readonly Status[], allowed: ReadonlySet<string>): void {
+  for (const s of list) {
+    if (!allowed.has(s.s)) throw readerError(state.file, object, `${field}/@s`, at, `"${s.s.slice(0, 40)}" is not a valid status value`);
+  }
+}
+
+function tallySuffix(state: ObjectState, roid: string): void {
+  const dash = roid.lastIndexOf('-');
+  if (dash < 0) return;
+  const suffix = roid.slice(dash + 1);
+  const n = state.suffixes.get(suffix);
+  if (n !== undefined) state.suffixes.set(suffix, n + 1);
+  else if (state.suffixes.size < MAX_SUFFIXES) state.suffixes.set(suffix, 1);
+}
+
+/** The commonest roid suffix of the domains (ties: byte order), else a fallback from the TLD. */
+function repositoryId(state: ObjectState, tld: string): string {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [suffix, n] of [...state.suffixes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (n > bestCount) {
+      best = suffix;
+      bestCount = n;
+    }
+  }
+  return best ?? (tld.replace(/[^A-Za-z0-9_]/g, '').toUpperCase().slice(0, 8) || 'REBUILT');
+}
+
+/**
+ * Rebuild `file` (a FULL deposit) into `db`, which must hold no registry data. Returns the
+ * summary; throws (leaving the target untouched) on any problem.
+ */
+export async function rebuildFull(db: Db, file: string, options: RebuildOptions = {}): Promise<RebuildSummary> {
+  const started = performance.now();
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) throw new StrongroomError('FILE_NOT_FOUND', `the deposit ${file} does not exist or is not a file`, { location: file });
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw invalid('the chunk size must be a positive integer');
+  const progress = progressOrNoop(options.progress);
+
+  return db.transaction(async (tx) => {
+    // One rebuild per database at a time; a second one waits, then finds the target not empty.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('strongroom/rebuild'))");
+    const migrated = await migrateWithin(tx, db.description);
+    await refuseIfNotEmpty(tx, db.description);
+    if (db.kind === 'server') await tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
+
+    const keys = await Keys.read(tx);
+    await keys.drop(tx);
+    await createStaging(tx);
+
+    const copy = new ChunkedCopy(tx, chunkBytes);
+    const state: ObjectState = { file, envelope: null, header: null, counts: {}, suffixes: new Map(), policyOrd: 0, hostObjects: false, hostAttributes: false };
+    const task = progress.task(`rebuild ${file}`, 'bytes', info.size);
+    let bytes = 0;
+    let reported = 0;
+    const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+    const counted = (async function* () {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes - reported >= PROGRESS_BYTES) {
+          task.add(bytes - reported);
+          reported = bytes;
+        }
+        yield chunk;
+      }
+    })();
+
+    let end: { bytes: number } | null = null;
+    try {
+      for await (const event of readDeposit(counted, { file, ...(options.signal ? { signal: options.signal } : {}) })) {
+        if (options.signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the rebuild was interrupted; the target is unchanged');
+        switch (event.type) {
+          case 'deposit':
+            if (event.envelope.type !== 'FULL') {
+              throw new StrongroomError('REBUILD_UNSUPPORTED_DEPOSIT', `${file} is a ${event.envelope.type} deposit (id ${event.envelope.id}); a rebuild starts from a FULL deposit`, { location: file });
+            }
+            state.envelope = event.envelope;
+            break;
+          case 'delete':
+            throw readerError(file, `${event.delete.kind} delete`, 'rde:deletes', event, 'a FULL deposit cannot delete objects (RFC 8909 §5.1: deletes belong to DIFF and INCR deposits)');
+          case 'object':
+            addObject(state, copy, event.object, event);
+            if (copy.full) await copy.startFlush();
+            break;
+          case 'end':
+            end = event;
+            break;
+        }
+      }
+      await copy.flush();
+    } finally {
+      input.destroy();
+      await copy.settle();
+    }
+    task.add(bytes - reported);
+    task.done();
+    if (!end || !state.envelope) throw new StrongroomError('INTERNAL', 'the reader ended without an envelope');
+    if (!state.header) throw new StrongroomError('REBUILD_CHECK_FAILED', `${file} has no <rdeHeader:header>: the object counts cannot be checked`, { location: file });
+
+    const finishing = progress.task('keys, indexes and checks', 'steps', 4);
+    const tld = state.header.tld;
+    const hostModel = state.hostObjects || state.counts.host !== undefined || state.envelope.objURI.includes(OBJECT_URI.host) ? 'objects' : 'attributes';
+    if (hostModel === 'objects' && state.hostAttributes) {
+      throw new StrongroomError('REBUILD_CHECK_FAILED', `${file} mixes both name-server models (host objects, and domains with hostAttr name servers); a TLD uses one`, { location: file });
+    }
+    const escrowsContacts = state.counts.contact !== undefined || state.envelope.objURI.includes(OBJECT_URI.contact) || state.header.count.some((c) => c.uri === OBJECT_URI.contact);
+    const dataModel = escrowsContacts ? 'per-registrar' : 'minimum';
+    const roidSuffix = repositoryId(state, tld);
+    tldRow(copy, { name: tld, roidSuffix, hostModel, dataModel, created: state.envelope.watermark });
+    await copy.flush();
+    await insertStaged(tx, tld);
+    const nameServers = await resolveNameServers(tx, file);
+    finishing.add(1);
+
+    await keys.restore(tx);
+    finishing.add(2);
+    const counts = await checkCounts(tx, file, tld, state);
+    finishing.add(1);
+    finishing.done();
+
+    const seconds = (performance.now() - started) / 1000;
+    const totalObjects = Object.values(state.counts).reduce((a, b) => a + (b ?? 0), 0);
+    const rows: Partial<Record<TableName, number>> = {};
+    for (const table of TABLE_ORDER) {
+      const n = copy.rows.get(table);
+      if (n) rows[table] = n;
+    }
+    if (nameServers > 0) rows.domain_ns = nameServers;
+    const env = state.envelope;
+    return {
+      file,
+      target: db.description,
+      deposit: { type: env.type, id: env.id, ...(env.prevId ? { prevId: env.prevId } : {}), resend: env.resend, watermark: env.watermark },
+      tld: { name: tld, roidSuffix, hostModel, dataModel },
+      objects: state.counts,
+      totalObjects,
+      rows,
+      bytes: end.bytes,
+      seconds,
+      objectsPerSecond: seconds > 0 ? totalObjects / seconds : totalObjects,
+      bytesPerSecond: seconds > 0 ? end.bytes / seconds : end.bytes,
+      migrated,
+      checks: { counts, foreignKeys: keys.foreignKeys, nameServers },
+    };
+  });
+}
+
+/** One object → its rows (children in document order keep their order through `ord`). */
+function addObject(state: ObjectState, copy: ChunkedCopy, object: RdeObject, at: { line: number; column: number }): void {
+  if (object.kind !== 'header') state.counts[object.kind] = (state.counts[object.kind] ?? 0) + 1;
+  switch (object.kind) {
+    case 'header':
+      if (state.header) throw readerError(state.file, 'header', 'rdeHeader:header', at, 'the deposit has a second header');
+      state.header = object.value;
+      return;
+    case 'registrar':
+      registrarRows(copy, object.value);
+      return;
+    case 'contact':
+      checkStatuses(state, `contact ${object.value.id}`, 'status', at, object.value.status, CONTACT_STATUS);
+      contactRows(copy, object.value);
+      return;
+    case 'host':
+      checkStatuses(state, `host ${object.value.name}`, 'status', at, object.value.status, HOST_STATUS);
+      hostRows(copy, object.value);
+      return;
+    case 'domain': {
+      const d = object.value;
+      checkStatuses(state, `domain ${d.name}`, 'status', at, d.status, DOMAIN_STATUS);
+      checkStatuses(state, `domain ${d.name}`, 'rgpStatus', at, d.rgpStatus, RGP_STATUS);
+      tallySuffix(state, d.roid);
+      if (d.ns && 'hostObj' in d.ns) {
+        state.hostObjects = true;
+        // The schema links name servers to host objects by roid: staged by name, resolved later.
+        const { ns, ...rest } = d;
+        domainRows(copy, rest as Domain, '');
+        ns.hostObj.forEach((name, ord) => copy.row(NS_STAGE, `${copyField(d.roid)}\t${ord}\t${copyField(name)}\n`));
+      } else {
+        if (d.ns) state.hostAttributes = true;
+        domainRows(copy, d, '');
+      }
+      return;
+    }
+    case 'idnTable':
+      idnTableRow(copy, '', object.value);
+      return;
+    case 'nndn':
+      nndnRow(copy, '', object.value);
+      return;
+    case 'eppParams':
+      eppParamsRow(copy, '', object.value);
+      return;
+    case 'policy':
+      policyRow(copy, '', state.policyOrd++, object.value);
+      return;
+  }
+}
+
+/** hostObj names → host roids; every name must be a host object of the deposit. */
+async function resolveNameServers(tx: Tx, file: string): Promise<number> {
+  const missing = await tx.query<{ name: string; host_name: string; n: number }>(
+    `SELECT d.name, s.host_name, count(*) OVER ()::int AS n
+     FROM pg_temp.${NS_STAGE} s JOIN registry.domain d ON d.roid = s.domain_roid
+     WHERE NOT EXISTS (SELECT 1 FROM registry.host h WHERE h.name = s.host_name)
+     ORDER BY d.name, s.host_name LIMIT 5`,
+  );
+  if (missing.length > 0) {
+    const examples = missing.map((m) => `domain ${m.name} → ${m.host_name}`);
+    throw new StrongroomError('REBUILD_CHECK_FAILED', `${missing[0]!.n} name server(s) name no host object of the deposit: ${examples.join('; ')}`, {
+      location: file,
+      data: { unresolved: missing[0]!.n, examples },
+    });
+  }
+  const rows = await tx.query<{ n: number }>(
+    `WITH moved AS (INSERT INTO registry.domain_ns (domain_roid, ord, host_roid)
+                    SELECT s.domain_roid, s.ord, h.roid FROM pg_temp.${NS_STAGE} s JOIN registry.host h ON h.name = s.host_name
+                    RETURNING 1)
+     SELECT count(*)::int AS n FROM moved`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Counts per kind in the database equal the header's; every kind present has a header count. */
+async function checkCounts(tx: Tx, file: string, tld: string, state: ObjectState): Promise<CountCheck[]> {
+  const header = state.header!;
+  const checks: CountCheck[] = [];
+  const problems: string[] = [];
+  const seen = new Set<RebuildKind>();
+  for (const c of header.count) {
+    const kind = KIND_OF_URI.get(c.uri);
+    if (!kind) {
+      problems.push(`the header counts objects of ${c.uri}, which no RFC 9022 object kind has`);
+      continue;
+    }
+    if (c.rcdn !== undefined || c.registrarId !== undefined) continue; // partial counts (per RCDN / registrar)
+    seen.add(kind);
+    const [row] = await tx.query<{ n: number }>(COUNT_SQL[kind], kind === 'registrar' || kind === 'contact' || kind === 'host' ? [] : [tld]);
+    const database = row?.n ?? 0;
+    checks.push({ kind, uri: c.uri, header: c.count, database });
+    if (database !== c.count) problems.push(`${kind}: the header says ${c.count}, the database holds ${database}`);
+  }
+  for (const [kind, n] of Object.entries(state.counts) as Array<[RebuildKind, number]>) {
+    if (!seen.has(kind)) problems.push(`${kind}: the deposit holds ${n} object(s) but the header has no count for ${OBJECT_URI[kind]}`);
+  }
+  if (problems.length > 0) {
+    throw new StrongroomError('REBUILD_CHECK_FAILED', `object counts do not match the header (RDE_OBJECT_COUNT_MISMATCH): ${problems.join('; ')}`, {
+      location: file,
+      data: { problems, checks },
+    });
+  }
+  return checks;
+}
