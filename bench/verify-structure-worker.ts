@@ -1,0 +1,32 @@
+/**
+ * Child process of bench/verify-structure.ts: checks one deposit XML with Strongroom's
+ * structure checker (or only parses it with saxes, the floor any SAX-based checker sits on) in
+ * a fresh process, and reports wall time, findings and peak RSS.
+ *
+ *   node dist/bench/verify-structure-worker.js check|parse <deposit.xml>
+ */
+import { createReadStream } from 'node:fs';
+import { SaxesParser } from 'saxes';
+import { checkStructure } from '../src/agent/structure/checker.js';
+
+const [mode, file] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+let errors = 0;
+let elements = 0;
+if (mode === 'check') {
+  const result = await checkStructure(createReadStream(file!, { highWaterMark: 1 << 20 }));
+  errors = result.errors;
+  elements = result.elements;
+} else if (mode === 'parse') {
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  parser.on('opentag', () => void elements++);
+  parser.on('text', () => undefined);
+  parser.on('error', (err) => {
+    throw err;
+  });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const chunk of createReadStream(file!, { highWaterMark: 1 << 20 })) parser.write(decoder.decode(chunk as Buffer, { stream: true }));
+  parser.close();
+} else throw new Error(`unknown mode ${mode}`);
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+process.stdout.write(`${JSON.stringify({ mode, seconds, errors, elements, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);

@@ -1,0 +1,134 @@
+/**
+ * The verification pipeline's plug-in point: a check stage.
+ *
+ * A stage declares what it needs from the stages before it (`needs`) and reports findings
+ * through `emit`; it never throws for what it found. The runner (verify.ts) runs the stages in
+ * Spec 2 Part A §8 order and decides each stage's status:
+ *
+ *   PASS     it ran to the end and emitted no error finding;
+ *   FAIL     it emitted an error finding, or threw an integrity/input error (the verdict of
+ *            the container stages: a bad signature IS the result);
+ *   ERROR    it could not do its job (a tool crashed, the catalog failed …): the deposit is
+ *            neither passed nor failed by it;
+ *   NOT RUN  a need was not met (an earlier stage failed, no catalog …) or the stage declined
+ *            (`{ notRun }`), with the reason. A NOT RUN stage is never counted as passed: it
+ *            blocks an overall PASS unless it says it is not applicable or skipped on request
+ *            (`blocking: false`).
+ *
+ * Other helpers' checks (the XML structure checker, the typed reader's semantic rules) plug
+ * in as stages of kind 'xml' / 'semantic' reading `ctx.plaintext()`.
+ */
+import type { Finding, Severity } from '../../common/findings.js';
+import type { Progress } from '../../common/progress.js';
+import type { Catalog } from '../catalog.js';
+import type { DecryptionKey, VerificationKey } from '../../ryde/keys.js';
+import type { DepositName } from '../../ryde/naming.js';
+
+export type StageStatus = 'PASS' | 'FAIL' | 'ERROR' | 'NOT RUN';
+
+/** What a stage can need before it runs. */
+export type StageNeed = 'signatures' | 'plaintext' | 'summary' | 'catalog';
+
+export type StageKind = 'container' | 'xml' | 'semantic' | 'chain';
+
+/** One part of a deposit to verify: local paths of the .ryde and .sig files. */
+export interface DepositPart {
+  part: number;
+  ryde: string;
+  sig: string;
+}
+
+export interface DepositInput {
+  /** The deposit's Spec 2 name (part 1). */
+  name: DepositName;
+  /** `{tld}_{date}_{type}_R{rev}` */
+  key: string;
+  parts: DepositPart[];
+}
+
+/** What the XML pass learns about the deposit (RFC 8909 container and RFC 9022 header). */
+export interface DepositSummary {
+  /** The root is <rde:deposit> in the RFC 8909 namespace. */
+  rootOk: boolean;
+  type?: string;
+  id?: string;
+  prevId?: string;
+  resend?: number;
+  watermark?: string;
+  menuUris: string[];
+  headers: number;
+  headerTld?: string;
+  counts: Array<{ uri: string; rcdn?: string; registrarId?: string; value: string }>;
+  /** Objects in <rde:contents> (header excluded) by namespace URI. */
+  objects: Record<string, number>;
+  /** Objects in <rde:deletes> by namespace URI. */
+  deletes: Record<string, number>;
+}
+
+export interface VerifyLimits {
+  /** Largest deposit XML accepted (bytes, after decompression). */
+  maxXmlBytes: number;
+  /** Largest ratio of decompressed to sealed bytes, applied past `ratioGraceBytes`. */
+  maxRatio: number;
+  ratioGraceBytes: number;
+}
+
+/** Defaults: a zip bomb is cut off long before the disk fills (docs/agent.md). */
+export const DEFAULT_LIMITS: VerifyLimits = {
+  maxXmlBytes: 256 * 2 ** 30,
+  maxRatio: 300,
+  ratioGraceBytes: 64 * 2 ** 20,
+};
+
+export interface VerifyContext {
+  input: DepositInput;
+  decryptionKeys: readonly DecryptionKey[];
+  verificationKeys: readonly VerificationKey[];
+  allowNoMdc: boolean;
+  limits: VerifyLimits;
+  now: Date;
+  progress: Progress;
+  catalog?: Catalog;
+  /** Set by the container stages. */
+  signaturesOk?: boolean;
+  /** The decrypted deposit XML, re-read from the encrypted spool (never plaintext on disk). */
+  plaintext?: () => AsyncIterable<Buffer>;
+  xmlSize?: number;
+  summary?: DepositSummary;
+  /** Facts for the report (signer, recipient, cipher, compression, sizes …). */
+  facts: Record<string, unknown>;
+}
+
+export interface StageFinding {
+  code: string;
+  severity?: Severity;
+  object?: string;
+  location?: string;
+  message: string;
+}
+
+export type StageOutcome = void | { notRun: string; blocking?: boolean };
+
+export interface CheckStage {
+  /** Stable id, e.g. 'signature', 'decrypt', 'xml-wellformed', 'chain'. */
+  id: string;
+  title: string;
+  kind: StageKind;
+  needs: readonly StageNeed[];
+  run(ctx: VerifyContext, emit: (finding: StageFinding) => void): Promise<StageOutcome>;
+}
+
+export interface StageResult {
+  id: string;
+  title: string;
+  kind: StageKind;
+  status: StageStatus;
+  /** Why it did not run, or what went wrong for ERROR. */
+  reason?: string;
+  /** Does this NOT RUN keep the deposit from passing? */
+  blocking?: boolean;
+  errors: number;
+  warnings: number;
+}
+
+export type ReportFinding = Finding & { stage: string };

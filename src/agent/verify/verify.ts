@@ -1,0 +1,239 @@
+/**
+ * `verifyDeposit`: runs the check stages over one deposit in Spec 2 Part A §8 order and
+ * returns the report. Order (each stage in its own module):
+ *
+ *   container  signature → decode (join, decrypt, decompress, safe untar → encrypted spool)
+ *   xml        xml-wellformed (saxes, no DOCTYPE) → schema (xmllint) → plug-ins of kind 'xml'
+ *   semantic   container-rules (name vs content, rde-05, rde-06) → references (FULL: every
+ *              reference resolves, no duplicates) → plug-ins of kind 'semantic'
+ *   chain      chain (catalog: prevId, order, gaps, FULL cadence)
+ *
+ * A stage whose needs are not met is NOT RUN with the reason; the overall status is FAIL when
+ * any stage failed, else ERROR when any stage errored or a blocking stage did not run, else
+ * PASS. Nothing decrypted is written in clear: the XML lives in the encrypted spool, removed
+ * when the verification ends, whatever happens.
+ */
+import { FindingList } from '../../common/findings.js';
+import type { VerificationReport, VerifiedDeposit } from '../../common/verification-report.js';
+import type { DepositType, Header } from '../../model/objects.js';
+import { noProgress, type Progress } from '../../common/progress.js';
+import type { DecryptionKey, VerificationKey } from '../../ryde/keys.js';
+import type { Catalog } from '../catalog.js';
+import { DEFAULT_CHAIN_POLICY, chainStage, type ChainPolicy } from './chain.js';
+import { decodeStage, findingFromError, isVerdict, signatureStage, type ContainerState } from './container.js';
+import { xmllintSchemaStage } from './schema.js';
+import { referencesStage } from './references.js';
+import { containerRulesStage } from './semantic.js';
+import { structureStage } from './structure.js';
+import {
+  DEFAULT_LIMITS,
+  type CheckStage,
+  type DepositInput,
+  type ReportFinding,
+  type StageKind,
+  type StageNeed,
+  type StageResult,
+  type VerifyContext,
+  type VerifyLimits,
+} from './stage.js';
+import { xmlWellFormedStage } from './xml.js';
+
+export type VerifyStatus = 'PASS' | 'FAIL' | 'ERROR';
+
+/**
+ * The verification report: the shared VerificationReport (src/common/verification-report.ts,
+ * what rdeNotification and the notifiers read) plus the stages, counts and facts.
+ */
+export interface VerifyReport extends VerificationReport {
+  status: VerifyStatus;
+  deposit: VerifiedDeposit & {
+    /** `{tld}_{date}_{type}_R{rev}` */
+    key: string;
+    /** From the file name: the watermark date, the Spec 2 type, the resend. */
+    date: string;
+    nameType: string;
+    rev: number;
+    parts: number;
+  };
+  stages: StageResult[];
+  findings: ReportFinding[];
+  omittedFindings: number;
+  summary: { errors: number; warnings: number; infos: number; omitted: number };
+  facts: Record<string, unknown>;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface VerifyOptions {
+  decryptionKeys: readonly DecryptionKey[];
+  verificationKeys: readonly VerificationKey[];
+  allowNoMdc?: boolean;
+  /** The catalog, for the chain rules; without it they are NOT RUN (blocking unless skipChain). */
+  catalog?: Catalog;
+  skipChain?: boolean;
+  chainPolicy?: ChainPolicy;
+  /** The schema set for the xmllint stage (all-rde-deposit.xsd). */
+  schema?: string;
+  /** Extra stages (other checkers), run after the built-in ones of the same kind. */
+  stages?: readonly CheckStage[];
+  limits?: Partial<VerifyLimits>;
+  now?: Date;
+  progress?: Progress;
+  /** Findings kept in the report; more are only counted. */
+  maxFindings?: number;
+  /** When the deposit's last part arrived (the notification's reDate). */
+  receivedAt?: string;
+}
+
+const KIND_ORDER: readonly StageKind[] = ['container', 'xml', 'semantic', 'chain'];
+
+function needMet(ctx: VerifyContext, need: StageNeed): boolean {
+  switch (need) {
+    case 'signatures':
+      return ctx.signaturesOk === true;
+    case 'plaintext':
+      return ctx.plaintext !== undefined;
+    case 'summary':
+      return ctx.summary !== undefined;
+    case 'catalog':
+      return ctx.catalog !== undefined;
+  }
+}
+
+const NEED_TEXT: Record<StageNeed, string> = {
+  signatures: 'the signatures were not all verified',
+  plaintext: 'the deposit could not be opened (decrypt/decompress/untar did not pass)',
+  summary: 'the deposit XML could not be read (not well-formed)',
+  catalog: 'no catalog to check the chain against (give --db and --repo, or --no-chain)',
+};
+
+export async function verifyDeposit(input: DepositInput, options: VerifyOptions): Promise<VerifyReport> {
+  const started = options.now ?? new Date();
+  const state: ContainerState = { handles: [] };
+  const ctx: VerifyContext = {
+    input,
+    decryptionKeys: options.decryptionKeys,
+    verificationKeys: options.verificationKeys,
+    allowNoMdc: options.allowNoMdc ?? false,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    now: started,
+    progress: options.progress ?? noProgress,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    facts: {},
+  };
+  const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), referencesStage()];
+  const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
+  const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+  const findings = new FindingList(options.maxFindings ?? 10_000);
+  const reportFindings: ReportFinding[] = [];
+  const results: StageResult[] = [];
+  try {
+    for (const stage of stages) {
+      const result: StageResult = { id: stage.id, title: stage.title, kind: stage.kind, status: 'PASS', errors: 0, warnings: 0 };
+      results.push(result);
+      if (stage === chain && options.skipChain) {
+        Object.assign(result, { status: 'NOT RUN', reason: 'skipped on request (--no-chain)', blocking: false });
+        continue;
+      }
+      const unmet = stage.needs.find((need) => !needMet(ctx, need));
+      if (unmet) {
+        Object.assign(result, { status: 'NOT RUN', reason: NEED_TEXT[unmet], blocking: true });
+        continue;
+      }
+      const emit = (finding: { code: string; severity?: 'error' | 'warning' | 'info'; object?: string; location?: string; message: string }): void => {
+        const full = { code: finding.code, severity: finding.severity ?? 'error', ...(finding.object !== undefined ? { object: finding.object } : {}), ...(finding.location !== undefined ? { location: finding.location } : {}), message: finding.message };
+        if (full.severity === 'error') result.errors++;
+        if (full.severity === 'warning') result.warnings++;
+        findings.add(full);
+        if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push({ ...full, stage: stage.id });
+      };
+      try {
+        const outcome = await stage.run(ctx, emit);
+        if (outcome && 'notRun' in outcome) {
+          Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
+        } else if (result.errors > 0) result.status = 'FAIL';
+      } catch (err) {
+        if (isVerdict(err)) {
+          emit({ ...findingFromError(err), object: input.key });
+          result.status = 'FAIL';
+        } else {
+          const finding = findingFromError(err);
+          emit({ ...finding, code: 'AGENT_CHECK_ERROR', message: `the check could not run: ${finding.message}` });
+          result.status = 'ERROR';
+          result.reason = finding.message;
+        }
+      }
+    }
+  } finally {
+    await state.spool?.dispose();
+    for (const handle of state.handles) await handle.handle.close().catch(() => undefined);
+  }
+  const failed = results.some((result) => result.status === 'FAIL');
+  const errored = results.some((result) => result.status === 'ERROR' || (result.status === 'NOT RUN' && result.blocking));
+  const summary = ctx.summary;
+  const name = input.name;
+  const xmlType = summary?.type === 'FULL' || summary?.type === 'DIFF' || summary?.type === 'INCR' ? (summary.type as DepositType) : undefined;
+  const finished = options.now ?? new Date();
+  return {
+    status: failed ? 'FAIL' : errored ? 'ERROR' : 'PASS',
+    deposit: {
+      key: input.key,
+      tld: name.tld,
+      date: name.date,
+      nameType: name.type,
+      rev: name.rev,
+      parts: input.parts.length,
+      name: input.key,
+      type: xmlType ?? (name.type === 'diff' ? 'DIFF' : 'FULL'),
+      watermark: summary?.watermark ?? `${name.date}T00:00:00Z`,
+      resend: summary?.resend !== undefined && Number.isInteger(summary.resend) ? summary.resend : name.rev,
+      ...(summary?.id !== undefined ? { id: summary.id } : {}),
+      ...(summary?.prevId !== undefined ? { prevId: summary.prevId } : {}),
+      ...(summary ? headerOf(summary) : {}),
+      ...(options.receivedAt ? { receivedAt: options.receivedAt } : {}),
+      verifiedAt: finished.toISOString(),
+      ...(typeof ctx.facts.sealedBytes === 'number' ? { bytes: ctx.facts.sealedBytes } : {}),
+    },
+    stages: results,
+    findings: reportFindings,
+    omittedFindings: findings.omitted,
+    summary: { errors: findings.errors, warnings: findings.count('warning'), infos: findings.count('info'), omitted: findings.omitted },
+    facts: ctx.facts,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+  };
+}
+
+/** The header as read, when it is complete enough to quote (numeric counts, a TLD). */
+function headerOf(summary: NonNullable<VerifyContext['summary']>): { header?: Header } {
+  if (summary.headers !== 1 || !summary.headerTld || summary.counts.some((count) => !/^\d+$/.test(count.value))) return {};
+  return {
+    header: {
+      tld: summary.headerTld,
+      count: summary.counts.map((count) => ({ uri: count.uri, count: Number(count.value), ...(count.rcdn !== undefined ? { rcdn: count.rcdn } : {}), ...(count.registrarId !== undefined ? { registrarId: count.registrarId } : {}) })),
+    },
+  };
+}
+
+/** The readable text form of a report. */
+export function reportText(report: VerifyReport): string {
+  const lines: string[] = [];
+  lines.push(`Verification of ${report.deposit.key}: ${report.status}`);
+  const deposit = report.deposit;
+  lines.push(`  deposit id ${deposit.id ?? '(unread)'}${deposit.prevId ? ` (prevId ${deposit.prevId})` : ''}, ${deposit.type ?? '?'}, watermark ${deposit.watermark ?? '?'}, resend ${deposit.resend ?? 0}`);
+  const facts = report.facts;
+  lines.push(
+    `  ${report.deposit.parts} part(s)${facts.sealedBytes !== undefined ? `, ${String(facts.sealedBytes)} sealed bytes` : ''}${facts.xmlBytes !== undefined ? `, ${String(facts.xmlBytes)} XML bytes` : ''}`,
+  );
+  if (facts.signer) lines.push(`  signed by ${String(facts.signer)}${facts.recipient ? `, encrypted (${String(facts.encryption)}) to ${String(facts.recipient)}` : ''}`);
+  lines.push('', 'Stages:');
+  for (const stage of report.stages) {
+    const counts = stage.errors || stage.warnings ? ` (${stage.errors} error(s), ${stage.warnings} warning(s))` : '';
+    lines.push(`  ${stage.status.padEnd(8)} ${stage.id.padEnd(16)} ${stage.title}${counts}${stage.reason ? `\n  ${''.padEnd(8)} ${''.padEnd(16)} ${stage.status === 'NOT RUN' ? 'not run' : 'error'}: ${stage.reason}` : ''}`);
+  }
+  lines.push('', `Findings: ${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info${report.summary.omitted ? `, ${report.summary.omitted} not listed` : ''}`);
+  for (const finding of report.findings) {
+    lines.push(`  ${finding.severity.padEnd(7)} ${finding.code}${finding.object ? ` [${finding.object}]` : ''}${finding.location ? ` at ${finding.location}` : ''}: ${finding.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

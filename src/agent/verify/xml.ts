@@ -1,0 +1,131 @@
+/**
+ * XML stage `xml-wellformed` (Spec 2 Part A §8 step 4, first half; ICANN RST rde-04
+ * RDE_XML_PARSE_ERROR): one streaming pass of saxes (strict XML 1.0 with namespaces) over the
+ * decrypted deposit:
+ *
+ * - the bytes must be UTF-8 (Spec 2 Part A §3.1) and well-formed;
+ * - a DOCTYPE is refused (no DTD, so no entity expansion: "billion laughs" and external
+ *   entities cannot happen; RFC 8909 deposits never need one);
+ * - the root must be <deposit> in the RFC 8909 namespace.
+ *
+ * On the way it records the container facts the semantic and chain stages need
+ * (DepositSummary: type, id, prevId, resend, watermark, menu URIs, header TLD and counts, and
+ * the objects present by namespace). Memory is bounded: only short texts are kept.
+ */
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { NS_HEADER, NS_RDE } from '../../model/namespaces.js';
+import type { CheckStage, DepositSummary } from './stage.js';
+
+const MAX_TEXT = 4096;
+
+export function emptySummary(): DepositSummary {
+  return { rootOk: false, menuUris: [], headers: 0, counts: [], objects: {}, deletes: {} };
+}
+
+export function xmlWellFormedStage(): CheckStage {
+  return {
+    id: 'xml-wellformed',
+    title: 'Well-formed UTF-8 XML, no DOCTYPE, <rde:deposit> root (rde-04)',
+    kind: 'xml',
+    needs: ['plaintext'],
+    async run(ctx, emit) {
+      const summary = emptySummary();
+      const parser = new SaxesParser({ xmlns: true, position: true });
+      const where = String(ctx.facts.xmlName ?? ctx.input.key);
+      let failed = false;
+      const fail = (code: string, message: string): void => {
+        if (failed) return;
+        failed = true;
+        emit({ code, severity: 'error', location: `${where}:${parser.line}:${parser.column + 1}`, message });
+      };
+      // Element path as [uri, local] pairs.
+      const stack: Array<{ uri: string; local: string }> = [];
+      let text: string | null = null;
+      let countAttrs: { uri: string; rcdn?: string; registrarId?: string } | undefined;
+      parser.on('error', (err) => fail('RDE_XML_PARSE_ERROR', `not well-formed XML: ${err.message.replace(/^\S+:\d+:\d+: /, '')}`));
+      parser.on('doctype', () => fail('RDE_XML_PARSE_ERROR', 'a DOCTYPE is not allowed in a deposit (entity expansion refused)'));
+      parser.on('opentag', (tag: SaxesTagNS) => {
+        const uri = tag.uri;
+        const local = tag.local;
+        const depth = stack.length;
+        const attr = (name: string): string | undefined => {
+          const found = Object.values(tag.attributes).find((attribute) => attribute.local === name && attribute.uri === '');
+          return found?.value;
+        };
+        if (depth === 0) {
+          summary.rootOk = uri === NS_RDE && local === 'deposit';
+          if (!summary.rootOk) fail('RDE_XML_PARSE_ERROR', `the root element is {${uri}}${local}, not {${NS_RDE}}deposit`);
+          summary.type = attr('type');
+          summary.id = attr('id');
+          summary.prevId = attr('prevId');
+          const resend = attr('resend');
+          if (resend !== undefined) summary.resend = /^\d+$/.test(resend) ? Number(resend) : Number.NaN;
+        }
+        const parent = stack[depth - 1];
+        const grand = stack[depth - 2];
+        if (depth === 1 && uri === NS_RDE && local === 'watermark') text = '';
+        if (depth === 2 && parent?.uri === NS_RDE && parent.local === 'rdeMenu' && uri === NS_RDE && local === 'objURI') text = '';
+        if (depth === 2 && parent?.uri === NS_RDE && parent.local === 'contents') {
+          if (uri === NS_HEADER && local === 'header') summary.headers++;
+          else summary.objects[uri] = (summary.objects[uri] ?? 0) + 1;
+        }
+        if (depth === 2 && parent?.uri === NS_RDE && parent.local === 'deletes') summary.deletes[uri] = (summary.deletes[uri] ?? 0) + 1;
+        if (depth === 3 && parent?.uri === NS_HEADER && parent.local === 'header' && grand?.local === 'contents') {
+          if (uri === NS_HEADER && local === 'tld') text = '';
+          if (uri === NS_HEADER && local === 'count') {
+            text = '';
+            countAttrs = { uri: attr('uri') ?? '' };
+            const rcdn = attr('rcdn');
+            const registrarId = attr('registrarId');
+            if (rcdn !== undefined) countAttrs.rcdn = rcdn;
+            if (registrarId !== undefined) countAttrs.registrarId = registrarId;
+          }
+        }
+        stack.push({ uri, local });
+      });
+      parser.on('text', (value) => {
+        if (text !== null && text.length < MAX_TEXT) text += value;
+      });
+      parser.on('closetag', (tag: SaxesTagNS) => {
+        stack.pop();
+        if (text === null) return;
+        const value = text.trim();
+        text = null;
+        if (tag.uri === NS_RDE && tag.local === 'watermark') summary.watermark = value;
+        else if (tag.uri === NS_RDE && tag.local === 'objURI') summary.menuUris.push(value);
+        else if (tag.uri === NS_HEADER && tag.local === 'tld') summary.headerTld = value;
+        else if (tag.uri === NS_HEADER && tag.local === 'count' && countAttrs) {
+          summary.counts.push({ ...countAttrs, value });
+          countAttrs = undefined;
+        }
+      });
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      const task = ctx.progress.task(`parse ${ctx.input.key}`, 'bytes', ctx.xmlSize);
+      try {
+        for await (const chunk of ctx.plaintext!()) {
+          task.add(chunk.length);
+          if (failed) continue; // drain: the spool is read to its end (its trailer is authenticated)
+          let decoded: string;
+          try {
+            decoded = decoder.decode(chunk, { stream: true });
+          } catch {
+            fail('RDE_XML_PARSE_ERROR', 'the deposit is not valid UTF-8 (Spec 2 Part A §3.1)');
+            continue;
+          }
+          parser.write(decoded);
+        }
+        if (!failed) {
+          try {
+            decoder.decode();
+          } catch {
+            fail('RDE_XML_PARSE_ERROR', 'the deposit ends inside a UTF-8 sequence');
+          }
+        }
+        if (!failed) parser.close();
+      } finally {
+        task.done();
+      }
+      if (!failed) ctx.summary = summary;
+    },
+  };
+}
