@@ -1,0 +1,298 @@
+/**
+ * `strongroom pg …`: self-hosted PostgreSQL backups (src/pg-backup, docs/pg-backup.md).
+ *
+ *   pg backup [--logical]     base backup (pg_basebackup) or logical (pg_dumpall), sealed
+ *   pg wal-push <path> [name] archive_command helper
+ *   pg wal-fetch <name> <path> restore_command helper
+ *   pg restore --to <dir>     restore a base backup, configure recovery (PITR with --target-time)
+ *   pg drill                  restore into scratch, start a temporary server, check, report RTO
+ *   pg info                   backups, WAL ranges and gaps, chains, last drill
+ *   pg expire [--dry-run]     retention over backup + WAL chains
+ *   pg schedule               when the configured schedules fire next
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StrongroomError, isStrongroomError } from '../common/errors.js';
+import { openArchive, type BackupArchive } from '../pg-backup/archive.js';
+import { runBackup } from '../pg-backup/backup.js';
+import { archiveInfo, listBackups } from '../pg-backup/catalog.js';
+import { loadPgBackupConfig, nextRun, type LoadedPgBackupConfig } from '../pg-backup/config.js';
+import { runDrill } from '../pg-backup/drill.js';
+import { loadOpenKeysFor, loadSealKeysFor, loadVerificationKeysFor } from '../pg-backup/keys.js';
+import { restoreBackup, restoreLogical, shellWord } from '../pg-backup/restore.js';
+import { applyExpire, planExpire } from '../pg-backup/retention.js';
+import { serverUser } from '../pg-backup/server.js';
+import { walFetch, walPush } from '../pg-backup/wal-archive.js';
+import { action, printResult, progressFor, reportError, usageError, withCommon, type CommonOptions } from './command.js';
+
+interface ConfigOption extends CommonOptions {
+  config?: string;
+}
+
+/** wal-fetch's status for failures other than "not archived": PostgreSQL aborts recovery on 126/127 (as for a shell error). */
+const WAL_FETCH_ABORT = 126;
+
+/** The light `pg`-only entry (pg-main.ts): restore_command starts once per WAL file. */
+const BIN = fileURLToPath(new URL('../../../bin/strongroom-pg.js', import.meta.url));
+
+async function loadConfig(options: ConfigOption): Promise<LoadedPgBackupConfig> {
+  const file = options.config ?? process.env.STRONGROOM_PG_CONFIG;
+  if (!file) throw usageError('give --config <file> (or set $STRONGROOM_PG_CONFIG)');
+  return loadPgBackupConfig(file);
+}
+
+async function withArchive<T>(loaded: LoadedPgBackupConfig, use: (archive: BackupArchive) => Promise<T>): Promise<T> {
+  const archive = openArchive(loaded.config);
+  try {
+    return await use(archive);
+  } finally {
+    await archive.close();
+  }
+}
+
+function configured(cmd: Command): Command {
+  return cmd.option('--config <file>', 'pg backup configuration (YAML; default $STRONGROOM_PG_CONFIG)');
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/** An ISO 8601 date-time with an explicit zone (fractions up to microseconds kept in the text). */
+const TIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/**
+ * The time as PostgreSQL's recovery_target_time accepts it: a space instead of "T", a numeric
+ * offset instead of "Z" (zone abbreviations are refused there), every digit kept.
+ */
+function postgresTime(value: string): string {
+  return value.trim().replace('T', ' ').replace(/Z$/, '+00');
+}
+
+function parseTime(value: string, option = '--target-time'): Date {
+  const text = value.trim();
+  const date = new Date(text.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1'));
+  if (!TIME_RE.test(text) || Number.isNaN(date.getTime())) throw usageError(`${option} must be an ISO 8601 date and time with a zone (Z or ±HH:MM), e.g. 2026-11-21T20:15:00.123456Z; got "${value}"`);
+  return date;
+}
+
+export function register(program: Command): void {
+  const pg = program.command('pg').description('Self-hosted PostgreSQL backups: encrypted base backups and WAL off-site, retention, restore drills (docs/pg-backup.md).');
+
+  withCommon(
+    configured(pg.command('backup').description('Back up the cluster: pg_basebackup (tar, with the WAL needed for consistency) or pg_dumpall with --logical, compressed (zstd), encrypted and signed, with a signed manifest.')).option(
+      '--logical',
+      'a logical backup (pg_dumpall) instead of a base backup',
+    ),
+  ).action(
+    action(async (options: ConfigOption & { logical?: boolean }) => {
+      const loaded = await loadConfig(options);
+      const progress = progressFor(options);
+      const keys = await loadSealKeysFor(loaded.config);
+      for (const warning of keys.warnings) progress.warn(warning);
+      const result = await withArchive(loaded, (archive) => runBackup(loaded.config, archive, { kind: options.logical ? 'logical' : 'base', keys, progress }));
+      const m = result.manifest;
+      printResult(options, { backup: m, manifestObject: result.manifestObject, warnings: keys.warnings }, () =>
+        [
+          `${m.kind} backup ${m.id} of ${m.cluster} (PostgreSQL ${m.server.version}, system ${m.server.systemIdentifier})`,
+          m.start ? `  WAL ${m.start.lsn} .. ${m.stop!.lsn} on timeline ${m.start.timeline}` : '',
+          `  ${m.files.length} files, ${mib(m.archive.plaintextSize)} → ${mib(m.archive.size)} sealed (${m.archive.object})`,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    }),
+  );
+
+  withCommon(
+    configured(
+      pg
+        .command('wal-push')
+        .description("archive_command helper: seal one WAL file and store it; exit 0 only once it is durably stored. Use: archive_command = 'strongroom pg wal-push --config <file> %p'")
+        .argument('<path>', 'the WAL file (%p)')
+        .argument('[name]', 'its WAL file name (%f; default: the base name of <path>)'),
+    ),
+    [[8, 'the archive holds a different file under that name (PG_WAL_CONFLICT)']],
+  ).action(
+    action(async (path: string, name: string | undefined, options: ConfigOption) => {
+      const loaded = await loadConfig(options);
+      const keys = await loadSealKeysFor(loaded.config);
+      const result = await withArchive(loaded, (archive) =>
+        walPush(archive, path, name, keys, { compressionLevel: loaded.config.compressionLevel, ...(loaded.config.spoolDir ? { spoolDir: loaded.config.spoolDir } : {}) }),
+      );
+      if (options.json) printResult(options, result, () => '');
+    }),
+  );
+
+  withCommon(
+    configured(
+      pg
+        .command('wal-fetch')
+        .description("restore_command helper: fetch, verify and decrypt one WAL file. Use: restore_command = 'strongroom pg wal-fetch --config <file> %f %p'")
+        .argument('<name>', 'the WAL file name (%f)')
+        .argument('<path>', 'where to write it (%p)'),
+    ),
+    [
+      [7, 'the WAL file is not in the archive (PG_WAL_NOT_FOUND): the end of the archive for PostgreSQL'],
+      [WAL_FETCH_ABORT, 'any other failure (integrity, keys, destination): PostgreSQL aborts recovery instead of taking it for the end of the archive'],
+    ],
+  ).action(
+    action(async (name: string, path: string, options: ConfigOption) => {
+      try {
+        const loaded = await loadConfig(options);
+        const keys = await loadOpenKeysFor(loaded.config);
+        const result = await withArchive(loaded, (archive) => walFetch(archive, name, resolve(path), keys));
+        if (options.json) printResult(options, result, () => '');
+      } catch (err) {
+        if (isStrongroomError(err, 'PG_WAL_NOT_FOUND')) throw err;
+        // PostgreSQL treats exit statuses 1-125 as "not in the archive" and would end recovery
+        // early (promoting a cluster that misses data); 126 makes it stop with a FATAL error.
+        reportError(err, Boolean(options.json));
+        return WAL_FETCH_ABORT;
+      }
+    }),
+  );
+
+  withCommon(
+    configured(
+      pg
+        .command('restore')
+        .description('Restore a base backup into a directory: verify, decrypt, unpack, check every file against the manifest, and configure recovery (recovery.signal, restore_command = wal-fetch).')
+        .requiredOption('--to <dir>', 'the new data directory (absent or empty); with --logical: the SQL file, or - for stdout')
+        .option('--logical', 'restore a logical backup (pg_dumpall SQL) instead: replay it with psql')
+        .option('--backup <id>', 'the base backup (default: the newest, or the newest finished before --target-time)')
+        .option('--target-time <time>', 'recover to this moment (ISO 8601 with zone), e.g. 2026-11-21T20:15:00Z')
+        .option('--immediate', 'stop recovery as soon as the backup is consistent (no later WAL)')
+        .option('--target-action <action>', 'at the target: promote (default), pause or shutdown', 'promote')
+        .option('--owner <user>', 'owner of the restored files (default: postgres when run as root)')
+        .option('--restore-command <cmd>', 'restore_command to configure (default: this strongroom with this config)'),
+    ),
+    [[8, 'the target directory is not empty']],
+  ).action(
+    action(async (options: ConfigOption & { to: string; backup?: string; targetTime?: string; immediate?: boolean; targetAction: string; owner?: string; restoreCommand?: string; logical?: boolean }) => {
+      const loaded = await loadConfig(options);
+      if (options.logical) {
+        if (options.targetTime || options.immediate) throw usageError('--target-time and --immediate apply to base backups only');
+        if (options.to === '-' && options.json) throw usageError('--json cannot share stdout with the SQL (--to -)');
+        const keys = await loadOpenKeysFor(loaded.config);
+        const result = await withArchive(loaded, (archive) => restoreLogical(archive, { keys, to: options.to, ...(options.backup ? { backupId: options.backup } : {}), progress: progressFor(options) }));
+        if (options.to !== '-') printResult(options, result, () => `restored logical backup ${result.backup} into ${result.to} (${mib(result.bytes)}, signer ${result.signer}); replay it with psql -f`);
+        return;
+      }
+      if (!['promote', 'pause', 'shutdown'].includes(options.targetAction)) throw usageError('--target-action must be promote, pause or shutdown');
+      if (options.immediate && options.targetTime) throw usageError('--immediate and --target-time exclude each other');
+      const progress = progressFor(options);
+      const keys = await loadOpenKeysFor(loaded.config);
+      const restoreCommand = options.restoreCommand ?? `${shellWord(process.execPath)} ${shellWord(BIN)} pg wal-fetch --config ${shellWord(loaded.file)} %f %p`;
+      const result = await withArchive(loaded, (archive) =>
+        restoreBackup(archive, {
+          to: options.to,
+          keys,
+          restoreCommand,
+          ...(options.backup ? { backupId: options.backup } : {}),
+          ...(options.targetTime ? { targetTime: parseTime(options.targetTime), targetTimeText: postgresTime(options.targetTime) } : {}),
+          target: options.immediate ? 'immediate' : 'latest',
+          targetAction: options.targetAction as 'promote',
+          owner: serverUser(options.owner ?? 'postgres'),
+          progress,
+        }),
+      );
+      printResult(options, result, () =>
+        [
+          `restored base backup ${result.backup} into ${result.to}: ${result.files} entries, ${mib(result.bytes)}, every file checked against the signed manifest (signer ${result.signer})`,
+          `recovery: ${result.targetTime ? `to ${result.targetTime}` : result.target === 'immediate' ? 'to the end of the backup' : 'to the end of the archived WAL'}; start the server to recover`,
+        ].join('\n'),
+      );
+    }),
+  );
+
+  withCommon(
+    configured(
+      pg
+        .command('drill')
+        .description('Restore drill: restore a backup into a scratch directory, pg_verifybackup, start a temporary PostgreSQL on a free loopback port, compare object counts with the manifest, query every table, stop, report the RTO.')
+        .option('--backup <id>', 'the base backup (default: the newest)')
+        .option('--immediate', 'recover only to the end of the backup (default: replay all archived WAL)')
+        .option('--keep', 'keep the scratch directory'),
+    ),
+    [[1, 'the drill ran and found problems']],
+  ).action(
+    action(async (options: ConfigOption & { backup?: string; immediate?: boolean; keep?: boolean }) => {
+      const loaded = await loadConfig(options);
+      const progress = progressFor(options);
+      const keys = await loadOpenKeysFor(loaded.config);
+      const signingKey = loaded.config.keys.signingKey ? (await loadSealKeysFor(loaded.config).catch(() => undefined))?.signingKey : undefined;
+      const report = await withArchive(loaded, (archive) =>
+        runDrill(loaded.config, archive, { keys, ...(signingKey ? { signingKey } : {}), ...(options.backup ? { backupId: options.backup } : {}), target: options.immediate ? 'immediate' : 'latest', ...(options.keep ? { keep: true } : {}), progress }),
+      );
+      printResult(options, report, () =>
+        [
+          `drill ${report.id} of base backup ${report.backup}: ${report.ok ? 'OK' : 'FAILED'}; RTO ${report.rtoSeconds} s (total ${report.durationSeconds} s)`,
+          `  restored ${report.restored.files} entries, ${mib(report.restored.bytes)}, ${report.restored.walSegments} WAL segments${report.restored.lastWal ? ` up to ${report.restored.lastWal}` : ''}; pg_verifybackup ${report.verifybackup}`,
+          `  ${report.tables.checked} tables queried (${report.tables.rows} rows) in ${report.databases.length} databases`,
+          ...report.findings.map((finding) => `  ${finding.severity}: ${finding.check}: ${finding.message}`),
+        ].join('\n'),
+      );
+      return report.ok ? 0 : 1;
+    }),
+  );
+
+  withCommon(configured(pg.command('info').description('Backups, WAL ranges and gaps, each backup\'s WAL chain, sizes, and the last drill.')), [[1, 'the archive has WAL gaps or incomplete chains']]).action(
+    action(async (options: ConfigOption) => {
+      const loaded = await loadConfig(options);
+      const verificationKeys = await loadVerificationKeysFor(loaded.config);
+      const info = await withArchive(loaded, (archive) => archiveInfo(archive, verificationKeys));
+      const broken = info.wal.gaps.length > 0 || info.backups.some((b) => b.chain && !b.chain.complete) || info.invalidBackups.length > 0;
+      printResult(options, info, () => {
+        const lines = [`cluster ${info.cluster} at ${info.destination}`, 'backups:'];
+        for (const b of info.backups) {
+          const chain = b.chain ? (b.chain.complete ? `chain OK to ${b.chain.lastSegment}` : `chain BROKEN at ${b.chain.missing}`) : '';
+          lines.push(`  ${b.kind.padEnd(7)} ${b.id}  ${mib(b.size).padStart(12)}  ${b.start ? `${b.start.lsn}..${b.stop!.lsn} tl ${b.start.timeline}  ` : ''}${chain}`);
+        }
+        if (info.backups.length === 0) lines.push('  (none)');
+        for (const entry of info.incompleteBackups) lines.push(`  incomplete: ${entry}`);
+        for (const entry of info.invalidBackups) lines.push(`  INVALID: ${entry.backup}: ${entry.error}`);
+        lines.push(`WAL: ${info.wal.segments} segments, ${mib(info.wal.size)}`);
+        for (const range of info.wal.ranges) lines.push(`  timeline ${range.timeline}: ${range.first} .. ${range.last} (${range.segments})`);
+        for (const gap of info.wal.gaps) lines.push(`  GAP on timeline ${gap.timeline}: ${gap.from} .. ${gap.to} missing`);
+        const drill = info.lastDrill;
+        lines.push(drill ? `last drill: ${drill.id} of ${drill.backup}: ${drill.ok ? 'OK' : 'FAILED'}, RTO ${drill.rtoSeconds} s` : 'last drill: none');
+        return lines.join('\n');
+      });
+      return broken ? 1 : 0;
+    }),
+  );
+
+  withCommon(configured(pg.command('expire').description('Apply the retention rules (count, age, GFS) over backup + WAL chains; --dry-run shows what would go.')).option('--dry-run', 'show what would be removed; remove nothing')).action(
+    action(async (options: ConfigOption & { dryRun?: boolean }) => {
+      const loaded = await loadConfig(options);
+      const verificationKeys = await loadVerificationKeysFor(loaded.config);
+      const result = await withArchive(loaded, async (archive) => {
+        const listing = await listBackups(archive, verificationKeys);
+        if (listing.invalid.length > 0) throw new StrongroomError('PG_BACKUP_INTEGRITY', `refusing to expire while manifests fail verification: ${listing.invalid.map((i) => i.backup).join(', ')}`);
+        const plan = await planExpire({ archive, backups: listing.backups, incomplete: listing.incomplete, policy: loaded.config.retention, now: new Date() });
+        const removed = options.dryRun ? 0 : await applyExpire(archive, plan);
+        return { dryRun: Boolean(options.dryRun), ...plan, removed };
+      });
+      printResult(options, result, () =>
+        [
+          ...result.decisions.map((d) => `${d.keep ? 'keep  ' : 'remove'} ${d.kind.padEnd(7)} ${d.id}  ${d.reasons.join(', ')}`),
+          ...result.removeIncomplete.map((entry) => `remove incomplete ${entry}`),
+          `WAL: ${result.wal.removeSegments} segments (${mib(result.wal.removeBytes)}) ${result.dryRun ? 'would be' : 'were'} removed${result.wal.keepFrom ? `; kept from ${result.wal.keepFrom}` : ''}`,
+          result.dryRun ? `dry run: ${result.removeObjects.length} objects would be removed` : `${result.removed} objects removed`,
+        ].join('\n'),
+      );
+    }),
+  );
+
+  withCommon(configured(pg.command('schedule').description('When the configured schedules (full, logical, drill, expire) fire next, in UTC.')).option('--after <time>', 'compute from this time (default: now)')).action(
+    action(async (options: ConfigOption & { after?: string }) => {
+      const loaded = await loadConfig(options);
+      const after = options.after ? parseTime(options.after, '--after') : new Date();
+      const schedules = Object.entries(loaded.config.schedules).filter(([, spec]) => spec !== undefined) as Array<[string, string]>;
+      const next = schedules.map(([job, spec]) => ({ job, schedule: spec, next: nextRun(spec, after).toISOString(), command: job === 'full' ? 'pg backup' : job === 'logical' ? 'pg backup --logical' : `pg ${job}` }));
+      printResult(options, { after: after.toISOString(), next }, () => next.map((entry) => `${entry.job.padEnd(8)} ${entry.schedule.padEnd(22)} next ${entry.next}  (strongroom ${entry.command})`).join('\n'));
+    }),
+  );
+}

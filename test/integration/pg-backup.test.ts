@@ -1,0 +1,257 @@
+/**
+ * PostgreSQL backups end to end, against a dedicated tiny cluster (initdb as postgres on a
+ * free loopback port, archive_command = our `pg wal-push`): backup → more writes → PITR
+ * restore to a moment in between gives exactly that moment's rows; a missing WAL segment is
+ * detected; a tampered backup is refused; nothing plaintext reaches the archive; drills,
+ * info, logical backups and expire on real backups.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { PG_BIN, STRONGROOM_BIN, testCluster, waitArchived, type TestCluster } from '../../src/pg-backup/testing/cluster.js';
+import { serverUser, startServer, freePort, chownTree } from '../../src/pg-backup/server.js';
+import pg from 'pg';
+
+const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name));
+  }
+  return out.sort();
+}
+
+/** Switch to a new segment and wait until the one just finished is archived. */
+async function switchAndWait(cluster: TestCluster): Promise<string> {
+  const [row] = await cluster.query<{ name: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS name');
+  await waitArchived(cluster, row!.name);
+  return row!.name;
+}
+
+async function phases(port: number, host: string): Promise<string[]> {
+  const client = new pg.Client({ host, port, user: 'postgres', database: 'registry' });
+  await client.connect();
+  try {
+    return (await client.query<{ phase: string }>('SELECT DISTINCT phase FROM domain ORDER BY phase')).rows.map((r) => r.phase);
+  } finally {
+    await client.end();
+  }
+}
+
+test('pg backup, WAL archive, PITR restore, gaps, tampering, drill, expire', async (t) => {
+  const cluster = await testCluster(t, {});
+  if (!cluster) return;
+  await cluster.query('CREATE DATABASE registry');
+  const db = await cluster.client('registry');
+  db.on('error', () => undefined); // the server stops at the end of the test
+  t.after(() => db.end().catch(() => undefined));
+  await db.query('CREATE TABLE domain (id serial PRIMARY KEY, name text NOT NULL, phase text NOT NULL)');
+  await db.query('CREATE TABLE contact (id text PRIMARY KEY, email text)');
+  await db.query(`INSERT INTO domain (name, phase) SELECT 'a' || g || '-${MARKER}.example', 'A' FROM generate_series(1, 200) g`);
+  await db.query(`INSERT INTO contact VALUES ('c1', '${MARKER}@example.test')`);
+  await switchAndWait(cluster);
+
+  // --- base backup
+  const backup = cluster.cli(['pg', 'backup', '--json', '--quiet']);
+  assert.equal(backup.status, 0, backup.stderr);
+  const manifest = backup.json().backup;
+  const [sys] = await cluster.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+  assert.equal(manifest.server.systemIdentifier, sys!.id);
+  assert.equal(manifest.server.walSegmentSize, 1 << 20);
+  assert.match(manifest.start.lsn, /^[0-9A-F]+\/[0-9A-F]+$/);
+  assert.equal(manifest.start.timeline, 1);
+  assert.ok(manifest.files.some((f: { path: string }) => f.path === 'PG_VERSION'));
+  assert.ok(manifest.files.every((f: { type: string; sha256?: string }) => f.type !== 'file' || /^[0-9a-f]{64}$/.test(f.sha256 ?? '')));
+  assert.ok(manifest.databases.some((d: { name: string; objects: Record<string, number> }) => d.name === 'registry' && d.objects.tables === 2));
+
+  // --- more writes, the moment T, more writes
+  await db.query(`INSERT INTO domain (name, phase) SELECT 'b' || g || '.example', 'B' FROM generate_series(1, 50) g`);
+  // Microseconds: a commit in the same millisecond as T must still fall on the right side.
+  const [{ t: targetTime }] = (await db.query<{ t: string }>(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`)).rows as [{ t: string }];
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await db.query(`INSERT INTO domain (name, phase) SELECT 'c' || g || '.example', 'C' FROM generate_series(1, 50) g`);
+  await switchAndWait(cluster);
+  await db.query(`INSERT INTO domain (name, phase) SELECT 'd' || g || '.example', 'D' FROM generate_series(1, 50) g`);
+  await switchAndWait(cluster);
+
+  // --- nothing plaintext in the archive
+  for (const file of await filesUnder(cluster.archiveDir)) {
+    const data = await readFile(file);
+    assert.equal(data.includes(MARKER), false, `${file} holds plaintext`);
+  }
+
+  await t.test('info: one base backup, a complete chain, no gaps', () => {
+    const info = cluster.cli(['pg', 'info', '--json']);
+    assert.equal(info.status, 0, info.stderr + info.stdout);
+    const body = info.json();
+    assert.equal(body.backups.length, 1);
+    assert.equal(body.backups[0].chain.complete, true);
+    assert.deepEqual(body.wal.gaps, []);
+    assert.ok(body.wal.segments >= 2);
+  });
+
+  await t.test('PITR restore to T has exactly the rows of that moment', async () => {
+    const to = join(cluster.dir, 'restored');
+    const restore = cluster.cli(['pg', 'restore', '--to', to, '--target-time', targetTime, '--json', '--quiet']);
+    assert.equal(restore.status, 0, restore.stderr);
+    assert.equal(restore.json().backup, manifest.id);
+    const port = await freePort();
+    const socketDir = join(cluster.dir, 'run-restored');
+    await mkdir(socketDir, { mode: 0o700 });
+    await chownTree(socketDir, serverUser());
+    const server = await startServer({ binDir: PG_BIN, dataDir: to, socketDir, logFile: join(cluster.dir, 'restored.log'), port, user: serverUser(), settings: { archive_mode: 'off' } });
+    try {
+      // Recovery to the target ends with promotion; wait for it.
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'registry' });
+      await client.connect();
+      for (let i = 0; i < 600; i++) {
+        if (!(await client.query('SELECT pg_is_in_recovery() AS r')).rows[0].r) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await client.end();
+      assert.deepEqual(await phases(port, '127.0.0.1'), ['A', 'B']);
+      const log = await readFile(join(cluster.dir, 'restored.log'), 'utf8');
+      assert.match(log, /recovery stopping before commit/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  await t.test('a tampered backup is refused and leaves nothing behind', async () => {
+    const object = join(cluster.archiveDir, 'test', 'base', manifest.id, 'base.tar.pgp');
+    const saved = `${object}.saved`;
+    await copyFile(object, saved);
+    const data = await readFile(object);
+    const middle = Math.floor(data.length / 2);
+    data[middle] = data[middle]! ^ 0x01;
+    await writeFile(object, data);
+    const to = join(cluster.dir, 'tampered');
+    const restore = cluster.cli(['pg', 'restore', '--to', to, '--json', '--quiet']);
+    assert.equal(restore.status, 5, restore.stdout);
+    assert.equal(restore.json().error.code, 'RYDE_SIGNATURE_BAD');
+    await assert.rejects(stat(to));
+    assert.deepEqual((await readdir(cluster.dir)).filter((name) => name.includes('strongroom-restore')), []);
+    await rename(saved, object);
+  });
+
+  await t.test('a missing WAL segment is detected', async () => {
+    const walRoot = join(cluster.archiveDir, 'test', 'wal');
+    const segments = (await filesUnder(walRoot)).filter((f) => f.endsWith('.pgp'));
+    // A segment after the backup's start, not the newest: a hole in the chain.
+    const victim = segments.filter((f) => f.split('/').pop()!.slice(0, 24) > manifest.start.walFile).at(-2);
+    assert.ok(victim, 'no segment to remove');
+    await rename(victim, `${victim}.aside`);
+    try {
+      const info = cluster.cli(['pg', 'info', '--json']);
+      assert.equal(info.status, 1);
+      const body = info.json();
+      const missing = victim!.split('/').pop()!.slice(0, 24);
+      assert.deepEqual(body.wal.gaps, [{ timeline: 1, from: missing, to: missing }]);
+      assert.equal(body.backups[0].chain.complete, false);
+      assert.equal(body.backups[0].chain.missing, missing);
+      const fetch = cluster.cli(['pg', 'wal-fetch', missing, join(cluster.dir, 'fetched'), '--json']);
+      assert.equal(fetch.status, 7);
+      assert.equal(fetch.json().error.code, 'PG_WAL_NOT_FOUND');
+      // A segment that is there but does not verify must abort recovery (126), not end it (1-125).
+      const other = segments.find((f) => f !== victim)!;
+      const original = await readFile(other);
+      const damaged = Buffer.from(original);
+      damaged[damaged.length - 10] = damaged[damaged.length - 10]! ^ 0x01;
+      await writeFile(other, damaged);
+      const bad = cluster.cli(['pg', 'wal-fetch', other.split('/').pop()!.slice(0, 24), join(cluster.dir, 'fetched'), '--json']);
+      await writeFile(other, original);
+      assert.equal(bad.status, 126);
+      assert.equal(bad.json().error.code, 'RYDE_SIGNATURE_BAD');
+      await assert.rejects(stat(join(cluster.dir, 'fetched')));
+    } finally {
+      await rename(`${victim}.aside`, victim);
+    }
+  });
+
+  await t.test('drill: restore, pg_verifybackup, temporary server, counts, every table, RTO', () => {
+    const drill = cluster.cli(['pg', 'drill', '--json', '--quiet']);
+    assert.equal(drill.status, 0, drill.stderr + drill.stdout);
+    const report = drill.json();
+    assert.equal(report.ok, true, JSON.stringify(report.findings));
+    assert.equal(report.verifybackup, 'passed');
+    assert.ok(report.tables.checked >= 2);
+    // Replaying the archive brings phases B, C and D back: 200 + 3 × 50 domains, 1 contact.
+    assert.ok(report.tables.rows >= 351, String(report.tables.rows));
+    assert.ok(report.rtoSeconds > 0);
+    assert.ok(report.restored.walSegments >= 1);
+    const info = cluster.cli(['pg', 'info', '--json']).json();
+    assert.equal(info.lastDrill.id, report.id);
+    assert.equal(info.lastDrill.ok, true);
+  });
+
+  await t.test('a drill killed by SIGTERM stops its server and removes its plaintext scratch cluster', async () => {
+    const scratchRoot = join(cluster.dir, 'scratch');
+    const child = spawn(process.execPath, [STRONGROOM_BIN, 'pg', 'drill', '--quiet', '--config', cluster.configFile], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    // Wait (bounded) until the temporary server runs: its postmaster.pid appears in the scratch cluster.
+    let pidFile: string | undefined;
+    for (let i = 0; i < 600 && !pidFile; i++) {
+      for (const entry of await readdir(scratchRoot).catch(() => [] as string[])) {
+        const candidate = join(scratchRoot, entry, 'data', 'postmaster.pid');
+        if (await stat(candidate).then(() => true, () => false)) pidFile = candidate;
+      }
+      if (!pidFile) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(pidFile, 'the drill never started its server');
+    const postmaster = Number((await readFile(pidFile!, 'utf8')).split('\n')[0]);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 'SIGTERM');
+    assert.deepEqual(await readdir(scratchRoot), []);
+    assert.throws(() => process.kill(postmaster, 0), /ESRCH/);
+  });
+
+  await t.test('logical backup (pg_dumpall) is sealed and restores to the dump (file or stdout)', async () => {
+    const logical = cluster.cli(['pg', 'backup', '--logical', '--json', '--quiet']);
+    assert.equal(logical.status, 0, logical.stderr);
+    const m = logical.json().backup;
+    assert.equal(m.kind, 'logical');
+    const file = join(cluster.dir, 'dump.sql');
+    const restored = cluster.cli(['pg', 'restore', '--logical', '--to', file, '--json', '--quiet']);
+    assert.equal(restored.status, 0, restored.stderr);
+    assert.equal(restored.json().backup, m.id);
+    const sql = await readFile(file, 'utf8');
+    assert.match(sql, /CREATE TABLE public\.domain/);
+    assert.ok(sql.includes(MARKER));
+    assert.equal(restored.json().bytes, m.archive.plaintextSize);
+    const again = cluster.cli(['pg', 'restore', '--logical', '--to', file, '--json', '--quiet']);
+    assert.equal(again.status, 8);
+    const piped = cluster.cli(['pg', 'restore', '--logical', '--to', '-', '--quiet']);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stdout, sql);
+  });
+
+  await t.test('expire: keepLast 1 keeps the newest base backup and its chain', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // backup IDs have a one-second resolution
+    const second = cluster.cli(['pg', 'backup', '--json', '--quiet']);
+    assert.equal(second.status, 0, second.stderr);
+    const secondId = second.json().backup.id;
+    // A write and a switch after the backup: its .backup history file is archived before that segment.
+    await db.query(`INSERT INTO domain (name, phase) VALUES ('e.example', 'E')`);
+    await switchAndWait(cluster);
+    const config = await readFile(cluster.configFile, 'utf8');
+    await writeFile(cluster.configFile, config.replace('retention: {}', 'retention:\n    keepLast: 1'));
+    const before = await filesUnder(cluster.archiveDir);
+    const dry = cluster.cli(['pg', 'expire', '--dry-run', '--json']);
+    assert.equal(dry.status, 0, dry.stderr);
+    const plan = dry.json();
+    assert.deepEqual(plan.removeBackups, [`base/${manifest.id}`]);
+    assert.ok(plan.wal.removeSegments > 0);
+    assert.deepEqual(await filesUnder(cluster.archiveDir), before);
+    const real = cluster.cli(['pg', 'expire', '--json']);
+    assert.equal(real.status, 0, real.stderr);
+    const info = cluster.cli(['pg', 'info', '--json']);
+    assert.equal(info.status, 0, info.stdout);
+    const body = info.json();
+    assert.deepEqual(body.backups.filter((b: { kind: string }) => b.kind === 'base').map((b: { id: string }) => b.id), [secondId]);
+    assert.equal(body.backups[0].chain.complete, true);
+    assert.deepEqual(body.wal.gaps, []);
+  });
+});
