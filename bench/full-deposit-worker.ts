@@ -2,7 +2,8 @@
  * Child process of bench/full-deposit.ts, so that each measured run has a fresh heap and its
  * own peak RSS (`process.resourceUsage().maxRSS`). Modes:
  *
- *   deposit <db-url> <tld> <out-dir> <watermark>   a FULL deposit; prints the result, CPU time and maxRSS as JSON
+ *   deposit <db-url> <tld> <out-dir> <watermark> [jobs]   a FULL deposit (jobs: worker threads, default
+ *                                      one per CPU, 0 = in-process); prints the result, CPU time and maxRSS as JSON
  *   copy <db-url>                      COPY (SELECT * FROM rde.<view>) TO STDOUT of every view a
  *                                      deposit reads, drained; prints rows, bytes, seconds
  */
@@ -39,13 +40,14 @@ async function copyAll(url: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ rows, bytes, seconds, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
 }
 
-async function deposit(url: string, tld: string, outDir: string, watermark: string): Promise<void> {
+async function deposit(url: string, tld: string, outDir: string, watermark: string, jobs: number | undefined): Promise<void> {
   const db = await ServerDb.open(url);
   try {
     const cpu = process.cpuUsage();
-    const result = await writeFullDeposit(db, { tld, outDir, watermark });
+    const result = await writeFullDeposit(db, { tld, outDir, watermark, ...(jobs === undefined ? {} : { jobs }) });
     const used = process.cpuUsage(cpu);
     const { findings, quarantined, ...rest } = result;
+    // CPU time of the whole process: the main thread and the worker threads.
     process.stdout.write(
       `${JSON.stringify({ ...rest, errors: findings.errors, warnings: findings.warnings, quarantined: quarantined.length, cpuSeconds: (used.user + used.system) / 1e6, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
     );
@@ -56,8 +58,8 @@ async function deposit(url: string, tld: string, outDir: string, watermark: stri
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'copy') await copyAll(args[0]!);
-else if (mode === 'deposit') await deposit(args[0]!, args[1]!, args[2]!, args[3]!);
+else if (mode === 'deposit') await deposit(args[0]!, args[1]!, args[2]!, args[3]!, args[4] === undefined ? undefined : Number(args[4]));
 else {
-  process.stderr.write('usage: full-deposit-worker copy <url> | deposit <url> <tld> <out-dir> <watermark>\n');
+  process.stderr.write('usage: full-deposit-worker copy <url> | deposit <url> <tld> <out-dir> <watermark> [jobs]\n');
   process.exit(2);
 }

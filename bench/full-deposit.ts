@@ -10,8 +10,11 @@
  * deposit row rate ≥ 50% of the COPY row rate; peak RSS ≤ 256 MB at 1M domains and within 20%
  * of the 100k run. Results are recorded in docs/benchmarks.md.
  *
- *   npm run bench -- full-deposit            (sizes 100000 and 1000000)
- *   node dist/bench/full-deposit.js --domains 100000 --keep
+ *   npm run bench -- full-deposit            (sizes 100000 and 1000000; jobs 0 and the default)
+ *   node dist/bench/full-deposit.js --domains 100000 --jobs 0,2 --keep
+ *
+ * `--jobs` lists the deposit writer's worker-thread counts to measure (0 = everything in one
+ * thread, the writer before parallel.ts); every run of one registry must give the same SHA-256.
  *
  * The registries come from `strongroom registry generate` (seed "bench", a fixed as-of, which is
  * also the deposit's watermark). Heavy phases (generating, COPY, deposit, gzip) each run under
@@ -40,16 +43,19 @@ const FILL_VERSION = `generator ${SEED} ${AS_OF}`;
 
 interface Args {
   domains: number[];
+  /** Worker-thread counts to measure; undefined = the writer's default. */
+  jobs: Array<number | undefined>;
   fresh: boolean;
   drop: boolean;
   keep: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { domains: [100_000, 1_000_000], fresh: false, drop: false, keep: false };
+  const args: Args = { domains: [100_000, 1_000_000], jobs: [0, undefined], fresh: false, drop: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--domains') args.domains = argv[++i]!.split(',').map(Number);
+    else if (a === '--jobs') args.jobs = argv[++i]!.split(',').map((j) => (j === 'default' ? undefined : Number(j)));
     else if (a === '--fresh') args.fresh = true;
     else if (a === '--drop') args.drop = true;
     else if (a === '--keep') args.keep = true;
@@ -98,6 +104,7 @@ async function prepare(n: number, fresh: boolean): Promise<string> {
 
 interface DepositRun {
   file: string;
+  sha256: string;
   bytes: number;
   objects: number;
   seconds: number;
@@ -111,30 +118,37 @@ interface DepositRun {
 
 interface Row {
   domains: number;
+  jobs: string;
   deposit: DepositRun;
   copy: { rows: number; bytes: number; seconds: number };
   gzip: { seconds: number; bytes: number };
 }
 
-async function measure(n: number, fresh: boolean, keep: boolean): Promise<Row> {
+async function measure(n: number, args: Args): Promise<Row[]> {
   console.log(`\n# ${n.toLocaleString('en-US')} domains`);
-  const url = await prepare(n, fresh);
-  const db = await ServerDb.open(url);
-  await db.exec('DELETE FROM strongroom.deposit');
-  await db.close();
+  const url = await prepare(n, args.fresh);
   const copy = JSON.parse(await heavy(process.execPath, [WORKER, 'copy', url])) as Row['copy'];
-  const out = await mkdtemp(join(tmpdir(), 'sr-bench-deposit-'));
-  try {
-    const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out, AS_OF])) as DepositRun;
-    if (deposit.errors > 0) throw new Error(`the benchmark deposit had ${deposit.errors} pre-flight errors`);
-    const started = process.hrtime.bigint();
-    const gz = await heavy('sh', ['-c', `gzip -6 -c '${deposit.file}' | wc -c`]);
-    const gzip = { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: Number(gz.trim()) };
-    return { domains: n, deposit, copy, gzip };
-  } finally {
-    if (!keep) await rm(out, { recursive: true, force: true });
-    else console.log(`  kept ${out}`);
+  const rows: Row[] = [];
+  for (const jobs of args.jobs) {
+    const db = await ServerDb.open(url);
+    await db.exec('DELETE FROM strongroom.deposit');
+    await db.close();
+    const out = await mkdtemp(join(tmpdir(), 'sr-bench-deposit-'));
+    try {
+      const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out, AS_OF, ...(jobs === undefined ? [] : [String(jobs)])])) as DepositRun;
+      if (deposit.errors > 0) throw new Error(`the benchmark deposit had ${deposit.errors} pre-flight errors`);
+      if (rows[0] && rows[0].deposit.sha256 !== deposit.sha256) throw new Error(`jobs ${jobs ?? 'default'} wrote other bytes than jobs ${rows[0].jobs}`);
+      const started = process.hrtime.bigint();
+      const gz = await heavy('sh', ['-c', `gzip -6 -c '${deposit.file}' | wc -c`]);
+      const gzip = { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: Number(gz.trim()) };
+      rows.push({ domains: n, jobs: jobs === undefined ? 'default' : String(jobs), deposit, copy, gzip });
+      console.log(`  jobs ${jobs ?? 'default'}: ${deposit.seconds.toFixed(1)} s, CPU ${deposit.cpuSeconds.toFixed(1)} s, sha256 ${deposit.sha256.slice(0, 16)}…`);
+    } finally {
+      if (!args.keep) await rm(out, { recursive: true, force: true });
+      else console.log(`  kept ${out}`);
+    }
   }
+  return rows;
 }
 
 function machine(): string {
@@ -150,15 +164,15 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const args = parseArgs(process.argv.slice(2));
 console.log(`machine: ${machine()}`);
 const rows: Row[] = [];
-for (const n of args.domains) rows.push(await measure(n, args.fresh, args.keep));
+for (const n of args.domains) rows.push(...(await measure(n, args)));
 
-console.log('\n| domains | objects | XML MB | deposit s | deposit CPU s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('\n| domains | jobs | objects | XML MB | deposit s | deposit CPU s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const d = r.deposit;
   const rowRate = r.copy.rows / d.seconds;
   console.log(
-    `| ${fmt(r.domains)} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.cpuSeconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
+    `| ${fmt(r.domains)} | ${r.jobs} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.cpuSeconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
       `${fmt(d.maxRssKiB / 1024)} | ${fmt(r.copy.rows)} | ${fmt(r.copy.seconds, 1)} | ${fmt(r.copy.rows / r.copy.seconds)} | ${fmt(rowRate)} | ` +
       `${fmt((100 * rowRate) / (r.copy.rows / r.copy.seconds), 1)}% | ${fmt(d.bytes / MB / r.gzip.seconds, 1)} | ${fmt(d.bytes / r.gzip.bytes, 1)}× |`,
   );
@@ -166,10 +180,10 @@ for (const r of rows) {
 const verdicts: string[] = [];
 for (const r of rows) {
   const ratio = r.copy.seconds / r.deposit.seconds;
-  verdicts.push(`${fmt(r.domains)} domains: deposit row rate ${fmt(100 * ratio, 1)}% of COPY (target ≥ 50%): ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
+  verdicts.push(`${fmt(r.domains)} domains, jobs ${r.jobs}: deposit row rate ${fmt(100 * ratio, 1)}% of COPY (target ≥ 50%): ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
 }
-const large = rows.find((r) => r.domains === 1_000_000);
-const small = rows.find((r) => r.domains === 100_000);
+const large = rows.findLast((r) => r.domains === 1_000_000);
+const small = rows.findLast((r) => r.domains === 100_000);
 if (large) verdicts.push(`peak RSS at 1M: ${fmt(large.deposit.maxRssKiB / 1024)} MiB (target ≤ 256 MB): ${large.deposit.maxRssKiB * 1024 <= 256e6 ? 'met' : 'MISSED'}`);
 if (large && small) {
   const growth = large.deposit.maxRssKiB / small.deposit.maxRssKiB;

@@ -1,10 +1,14 @@
 /**
  * `strongroom demo`: the whole loop on a sample registry, needing nothing installed. So far:
- * generate a registry into an embedded database, write a FULL deposit of it. Later work adds
- * the next steps of the loop (seal, deliver, verify, rebuild) to `runDemo`.
+ * generate a registry into an embedded database; generate throwaway keys for the registry and
+ * an escrow agent; write a FULL deposit of it sealed for the agent (`deposit --seal`: no
+ * plaintext XML on disk); unseal it as the agent would and check it is the deposit that was
+ * written. Later work adds the next steps of the loop (deliver, verify, rebuild) to `runDemo`.
  */
 import type { Command } from 'commander';
-import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXIT_STATUS, StrongroomError } from '../common/errors.js';
@@ -12,6 +16,7 @@ import type { Progress } from '../common/progress.js';
 import { EmbeddedDb } from '../db/embedded.js';
 import { writeFullDeposit, type DepositResult } from '../deposit/full-deposit.js';
 import { generateRegistry, type GenerateSummary } from '../generate/generate.js';
+import { generateKeyPair, loadSealKeys, loadUnsealKeys, profile, unsealFiles, type ProfileName, type UnsealResult } from '../ryde/index.js';
 import { Plan, type GenerateOptions } from '../generate/plan.js';
 import { depositSummary } from './deposit.js';
 import { action, positiveInt, printResult, progressFor, withCommon, type CommonOptions } from './command.js';
@@ -24,10 +29,47 @@ interface DemoOptions extends CommonOptions {
   asOf?: string;
 }
 
+/** The demo's throwaway key files (ASCII-armoured OpenPGP, usable by gpg). */
+export interface DemoKeys {
+  profile: ProfileName;
+  registry: { fingerprint: string; secretKey: string; publicKey: string };
+  agent: { fingerprint: string; secretKey: string; publicKey: string };
+}
+
 export interface DemoResult {
   dir: string;
   registry: { database: string } & GenerateSummary;
+  keys: DemoKeys;
+  /** The FULL deposit, sealed (`deposit.sealed` lists the .ryde/.sig files). */
   deposit: DepositResult;
+  /** The sealed deposit opened again with the agent's key, and the comparison with what was written. */
+  unsealed: UnsealResult & { sha256: string; identical: boolean };
+}
+
+const DEMO_PROFILE: ProfileName = 'rfc4880';
+
+/** Throwaway Ed25519/Cv25519 keys (profile rfc4880) for the registry and the escrow agent. */
+async function demoKeys(dir: string): Promise<DemoKeys> {
+  await mkdir(dir);
+  const write = async (name: string, uid: string) => {
+    const pair = await generateKeyPair({ profile: DEMO_PROFILE, uid, algorithm: 'ed25519' });
+    const secretKey = join(dir, `${name}.key.asc`);
+    const publicKey = join(dir, `${name}.pub.asc`);
+    await writeFile(secretKey, pair.privateKey, { mode: 0o600, flag: 'wx' });
+    await writeFile(publicKey, pair.publicKey, { flag: 'wx' });
+    return { fingerprint: pair.fingerprint, secretKey, publicKey };
+  };
+  return {
+    profile: DEMO_PROFILE,
+    registry: await write('registry', 'Strongroom demo registry <registry@demo.invalid>'),
+    agent: await write('escrow-agent', 'Strongroom demo escrow agent <agent@demo.invalid>'),
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** A fresh directory for the demo: the one given (which must be empty) or a new temporary one. */
@@ -41,7 +83,10 @@ async function demoDirectory(dir: string | undefined): Promise<string> {
   return path;
 }
 
-/** Run the demo: generate a registry into `dir/registry`, deposit it into `dir/deposits`. */
+/**
+ * Run the demo: generate a registry into `dir/registry` and keys into `dir/keys`, deposit it
+ * sealed into `dir/deposits`, unseal that into `dir/unsealed` and compare.
+ */
 export async function runDemo(options: { dir?: string; generate: GenerateOptions; progress?: Progress }): Promise<DemoResult> {
   new Plan(options.generate); // bad arguments fail before anything is created
   const dir = await demoDirectory(options.dir);
@@ -49,19 +94,40 @@ export async function runDemo(options: { dir?: string; generate: GenerateOptions
   try {
     options.progress?.note(`demo: generating a registry of ${options.generate.domains} domains of .${options.generate.tld} into ${join(dir, 'registry')}`);
     const registry = await generateRegistry(db, options.generate, options.progress);
+    options.progress?.note(`demo: generating throwaway OpenPGP keys for the registry and an escrow agent into ${join(dir, 'keys')}`);
+    const keys = await demoKeys(join(dir, 'keys'));
+    const sealKeys = await loadSealKeys({ profile: keys.profile, keyFile: keys.registry.secretKey, recipientFiles: [keys.agent.publicKey] });
     const deposits = join(dir, 'deposits');
     await mkdir(deposits);
-    options.progress?.note(`demo: writing a FULL deposit at the registry's moment ${registry.asOf}`);
+    options.progress?.note(`demo: writing a FULL deposit at the registry's moment ${registry.asOf}, sealed for the escrow agent as it is written`);
     const deposit = await writeFullDeposit(db, {
       tld: registry.tld,
       outDir: deposits,
       watermark: registry.asOf,
       ...(options.progress ? { progress: options.progress } : {}),
+      seal: { signingKey: sealKeys.signingKey, recipients: sealKeys.recipients, profile: profile(keys.profile) },
     });
-    return { dir, registry: { database: db.description, ...registry }, deposit };
+    options.progress?.note(`demo: unsealing it with the escrow agent's key into ${join(dir, 'unsealed')} and comparing`);
+    const unsealKeys = await loadUnsealKeys({ profile: keys.profile, keyFile: keys.agent.secretKey, signerFiles: [keys.registry.publicKey] });
+    const sealedFiles = (deposit.sealed?.parts ?? []).flatMap((part) => [part.ryde, part.sig]);
+    const [opened] = await unsealFiles(sealedFiles, { outDir: join(dir, 'unsealed'), decryptionKeys: unsealKeys.decryptionKeys, verificationKeys: unsealKeys.verificationKeys, ...(options.progress ? { progress: options.progress } : {}) });
+    if (!opened) throw new StrongroomError('INTERNAL', 'unsealing the demo deposit gave no file');
+    const sha256 = await sha256File(opened.file);
+    const identical = sha256 === deposit.sha256 && opened.size === deposit.bytes;
+    if (!identical) {
+      throw new StrongroomError('DEMO_ROUNDTRIP_MISMATCH', `the unsealed deposit ${opened.file} (${opened.size} bytes, SHA-256 ${sha256}) differs from the deposit written (${deposit.bytes} bytes, SHA-256 ${deposit.sha256})`, { location: opened.file });
+    }
+    return { dir, registry: { database: db.description, ...registry }, keys, deposit, unsealed: { ...opened, sha256, identical } };
   } finally {
     await db.close();
   }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `   ${line}`)
+    .join('\n');
 }
 
 function demoText(r: DemoResult): string {
@@ -73,16 +139,24 @@ function demoText(r: DemoResult): string {
       `${r.registry.objects.host} hosts and ${r.registry.objects.registrar} registrars (seed "${r.registry.seed}", as of ${r.registry.asOf}),`,
     `   in an embedded PostgreSQL database: ${registryDir}`,
     '',
-    `2. A FULL escrow deposit of it (RFC 8909/9022 XML, ICANN Spec 2 name), from one snapshot:`,
-    depositSummary(r.deposit)
-      .split('\n')
-      .map((line) => `   ${line}`)
-      .join('\n'),
+    `2. Throwaway OpenPGP keys (profile ${r.keys.profile}, Ed25519/Cv25519):`,
+    `   registry      ${r.keys.registry.fingerprint}  ${r.keys.registry.secretKey} (+ .pub.asc)`,
+    `   escrow agent  ${r.keys.agent.fingerprint}  ${r.keys.agent.secretKey} (+ .pub.asc)`,
+    '',
+    `3. A FULL escrow deposit of it (RFC 8909/9022 XML, ICANN Spec 2 name), from one snapshot, sealed as it was written`,
+    `   (tar → OpenPGP ZIP → encrypted to the agent → signed by the registry; the XML never touched the disk in the clear):`,
+    indent(depositSummary(r.deposit)),
+    '',
+    `4. Unsealed with the agent's key, every signature checked first:`,
+    `   ${r.unsealed.file} (${r.unsealed.size} bytes, SHA-256 ${r.unsealed.sha256.slice(0, 16)}…)`,
+    `   identical to the deposit written: ${r.unsealed.identical ? 'yes' : 'NO'}`,
     '',
     'Try next:',
-    `   xmllint --noout --stream --schema <RFC 9022 schemas>/all-rde-deposit.xsd ${r.deposit.file}`,
-    `   strongroom deposit --db ${registryDir} --tld ${r.registry.tld} --type full --out ${join(r.dir, 'deposits')} --watermark ${r.registry.asOf} --resend 1`,
-    `   (the same seed and --as-of give byte-identical files: SHA-256 ${r.deposit.sha256.slice(0, 16)}…)`,
+    `   xmllint --noout --stream --schema <RFC 9022 schemas>/all-rde-deposit.xsd ${r.unsealed.file}`,
+    `   strongroom unseal --key ${r.keys.agent.secretKey} --signer ${r.keys.registry.publicKey} --out <dir> ${join(r.dir, 'deposits')}/*.ryde ${join(r.dir, 'deposits')}/*.sig`,
+    `   strongroom deposit --db ${registryDir} --tld ${r.registry.tld} --type full --out ${join(r.dir, 'deposits')} --watermark ${r.registry.asOf} --resend 1 \\`,
+    `       --seal --key ${r.keys.registry.secretKey} --recipient ${r.keys.agent.publicKey}`,
+    `   (the same seed and --as-of give byte-identical XML: SHA-256 ${r.deposit.sha256.slice(0, 16)}…)`,
   ].join('\n');
 }
 
@@ -90,7 +164,10 @@ export function register(program: Command): void {
   withCommon(
     program
       .command('demo')
-      .description('Generate a sample registry in an embedded database and write a FULL deposit of it, printing where everything is. Needs nothing installed.')
+      .description(
+        'Generate a sample registry in an embedded database and throwaway registry and escrow-agent keys, write a FULL deposit of it sealed for the agent, ' +
+          'unseal it again and check it is identical, printing where everything is. Needs nothing installed.',
+      )
       .option('--dir <dir>', 'a new or empty directory to work in (default: a new temporary directory)')
       .option('--tld <tld>', 'the sample TLD', 'example')
       .option('--domains <n>', 'number of domains in the sample registry', positiveInt('--domains'), 1000)

@@ -1,5 +1,6 @@
 /**
- * `strongroom deposit`: write an escrow deposit of one TLD from one consistent snapshot.
+ * `strongroom deposit`: write an escrow deposit of one TLD from one consistent snapshot,
+ * as XML or (`--seal`) straight into RyDE files without plaintext at rest.
  * Only FULL deposits exist so far; DIFF/INCR/thin arrive with their own work.
  */
 import type { Command } from 'commander';
@@ -10,8 +11,9 @@ import { openDb } from '../db/open.js';
 import { DEFAULT_MAX_QUARANTINED, writeFullDeposit, type DepositResult, type OnInvalid } from '../deposit/full-deposit.js';
 import { formatBytes } from '../ui/progress.js';
 import { action, printResult, progressFor, usageError, withCommon, type CommonOptions } from './command.js';
+import { sealSetup, withSealOptions, type SealCliOptions } from './ryde-options.js';
 
-interface DepositOptions extends CommonOptions {
+interface DepositOptions extends CommonOptions, SealCliOptions {
   db: string;
   tld: string;
   type: string;
@@ -20,6 +22,8 @@ interface DepositOptions extends CommonOptions {
   resend: number;
   onInvalid: string;
   maxQuarantined: number;
+  seal?: boolean;
+  jobs?: number;
 }
 
 function nonNegativeInt(name: string): (value: string) => number {
@@ -38,8 +42,13 @@ export function depositSummary(r: DepositResult): string {
   const counts = Object.entries(r.counts)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
-  const lines = [
-    `deposit     ${r.file}`,
+  const lines = r.sealed
+    ? [
+        `deposit     ${r.fileName} sealed (profile ${r.sealed.profile}, signer ${r.sealed.signer}, recipients ${r.sealed.recipients.join(', ')}):`,
+        ...r.sealed.parts.map((part) => `              ${part.ryde} (${part.size} bytes) + ${part.sig}`),
+      ]
+    : [`deposit     ${r.file}`];
+  lines.push(
     `id          ${r.id} (type ${r.type}, resend ${r.resend})`,
     `watermark   ${r.watermark}`,
     `snapshot    ${r.snapshot} taken at ${r.snapshotTime}`,
@@ -47,7 +56,7 @@ export function depositSummary(r: DepositResult): string {
     `size        ${formatBytes(r.bytes)} (${r.bytes} bytes), sha256 ${r.sha256}`,
     `time        ${r.seconds.toFixed(2)} s, ${Math.round(r.objectsPerSecond)} objects/s`,
     `findings    ${r.findings.errors} error(s), ${r.findings.warnings} warning(s)${r.findingsFile ? `, report ${r.findingsFile}` : ''}`,
-  ];
+  );
   if (r.quarantined.length > 0) lines.push(`quarantined ${r.quarantined.length} object(s) left out (listed in the findings report)`);
   for (const f of r.findings.items.slice(0, 20)) lines.push(`  ${formatFinding(f)}`);
   if (r.findings.items.length > 20) lines.push(`  … ${r.findings.items.length - 20 + r.findings.omitted} more in the findings report`);
@@ -59,6 +68,23 @@ export async function runDeposit(options: DepositOptions): Promise<number> {
     throw usageError(`--type ${options.type} is not available: this version writes FULL deposits only (--type full)`);
   }
   if (options.onInvalid !== 'fail' && options.onInvalid !== 'quarantine') throw usageError(`--on-invalid must be fail or quarantine, got "${options.onInvalid}"`);
+  if (!options.seal) {
+    const stray = (
+      [
+        ['--key', options.key],
+        ['--recipient', options.recipient.length > 0 ? true : undefined],
+        ['--agent', options.agent],
+        ['--split-size', options.splitSize],
+        ['--armor', options.armor],
+        ['--cipher', options.cipher],
+        ['--compress-level', options.compressLevel],
+      ] as const
+    ).find(([, value]) => value !== undefined);
+    if (stray) throw usageError(`${stray[0]} is a sealing option: add --seal`);
+  }
+  const progress = progressFor(options);
+  // Keys are checked before any work: a bad key fails at once, not after the deposit is written.
+  const sealing = options.seal ? await sealSetup(options, progress) : undefined;
   await mkdir(options.out, { recursive: true }).catch((err: unknown) => {
     throw new StrongroomError('FILE_WRITE_FAILED', `cannot create the output directory ${options.out}: ${(err as Error).message}`, { location: options.out });
   });
@@ -75,8 +101,10 @@ export async function runDeposit(options: DepositOptions): Promise<number> {
       resend: options.resend,
       onInvalid: options.onInvalid as OnInvalid,
       maxQuarantined: options.maxQuarantined,
-      progress: progressFor(options),
+      progress,
       signal: controller.signal,
+      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+      ...(sealing ? { seal: sealing.seal } : {}),
     });
     printResult(options, result, () => depositSummary(result));
     return EXIT_STATUS.ok;
@@ -96,20 +124,25 @@ export async function runDeposit(options: DepositOptions): Promise<number> {
 
 export function register(program: Command): void {
   withCommon(
-    program
-      .command('deposit')
-      .description(
-        'Write an escrow deposit of one TLD (RFC 8909/9022 XML, ICANN Spec 2 name) from one consistent read-only snapshot; ' +
-          'registrations continue meanwhile. Pre-flight checks run on what is written before the file gets its final name.',
-      )
-      .requiredOption('--db <db>', 'registry database: postgres:// URL or embedded database directory')
-      .requiredOption('--tld <tld>', 'the TLD (A-label, without dot)')
-      .requiredOption('--type <type>', 'deposit type: full')
-      .requiredOption('--out <dir>', 'directory to write the deposit into (created if missing)')
-      .option('--watermark <time>', 'RFC 3339 moment the deposit represents (default: the snapshot time); refused if the snapshot cannot honour it')
-      .option('--resend <n>', 'resend number (RFC 8909 resend, Spec 2 R{n})', nonNegativeInt('--resend'), 0)
-      .option('--on-invalid <mode>', 'a broken object fails the run (fail) or is left out and reported (quarantine)', 'fail')
-      .option('--max-quarantined <n>', 'with quarantine: fail when more objects than this would be left out', nonNegativeInt('--max-quarantined'), DEFAULT_MAX_QUARANTINED),
+    withSealOptions(
+      program
+        .command('deposit')
+        .description(
+          'Write an escrow deposit of one TLD (RFC 8909/9022 XML, ICANN Spec 2 name) from one consistent read-only snapshot; ' +
+            'registrations continue meanwhile. Pre-flight checks run on what is written before the file gets its final name. ' +
+            'With --seal the XML is written into RyDE sealing (through an encrypted spool) and never lands on disk in the clear.',
+        )
+        .requiredOption('--db <db>', 'registry database: postgres:// URL or embedded database directory')
+        .requiredOption('--tld <tld>', 'the TLD (A-label, without dot)')
+        .requiredOption('--type <type>', 'deposit type: full')
+        .requiredOption('--out <dir>', 'directory to write the deposit into (created if missing)')
+        .option('--watermark <time>', 'RFC 3339 moment the deposit represents (default: the snapshot time); refused if the snapshot cannot honour it')
+        .option('--resend <n>', 'resend number (RFC 8909 resend, Spec 2 R{n})', nonNegativeInt('--resend'), 0)
+        .option('--on-invalid <mode>', 'a broken object fails the run (fail) or is left out and reported (quarantine)', 'fail')
+        .option('--max-quarantined <n>', 'with quarantine: fail when more objects than this would be left out', nonNegativeInt('--max-quarantined'), DEFAULT_MAX_QUARANTINED)
+        .option('--jobs <n>', 'worker threads reading, checking and writing contacts, hosts and domains in parallel (PostgreSQL server only; default: one per CPU; 0: none); same bytes either way', nonNegativeInt('--jobs'))
+        .option('--seal', 'seal the deposit for the escrow agent (Spec 2 §4) as it is written: {tld}_{date}_full_S{n}_R{rev}.ryde + .sig, no plaintext XML on disk; the options below say how'),
+    ),
     [[EXIT_STATUS.findings, 'pre-flight found errors (nothing published), or too many objects to quarantine']],
   ).action(action(async (options: DepositOptions) => runDeposit(options)));
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Db } from './adapter.js';
 import { embeddedTestDb, serverTestDb } from '../testing/databases.js';
 import { parseDbSpec } from './open.js';
-import { schemaVersion } from './migrate.js';
+import { loadMigrations, schemaVersion } from './migrate.js';
 import { isStrongroomError } from '../common/errors.js';
 
 async function exercise(db: Db) {
@@ -45,7 +45,8 @@ test('embedded and server databases return the same values for the same SQL', as
   const embedded = await embeddedTestDb(t);
   const server = await serverTestDb(t);
   const a = await exercise(embedded.db);
-  assert.equal(a.version, 1);
+  const versions = (await loadMigrations()).map((m) => m.version);
+  assert.equal(a.version, Math.max(...versions));
   assert.deepEqual(a.tlds, [{ c: 0 }]);
   assert.deepEqual(a.typed, [
     { i: 1, b: 2, n: '1.50', t: true, arr: ['a', 'b c'], j: { k: 1 }, by: Buffer.from([1, 2]), ts: '2021-05-06T05:08:09.5Z' },

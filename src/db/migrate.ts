@@ -63,6 +63,34 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<number[]> {
   return now;
 }
 
+/**
+ * Apply every pending migration inside the caller's open transaction, so that schema creation
+ * and the caller's work commit or roll back together (rebuild: on any error the target is
+ * exactly as before, schema included).
+ */
+export async function migrateWithin(tx: Queryable, description: string, dir = MIGRATIONS_DIR): Promise<number[]> {
+  const migrations = await loadMigrations(dir);
+  const known = new Set(migrations.map((m) => m.version));
+  const applied = await appliedVersions(tx);
+  const unknown = applied.filter((v) => !known.has(v));
+  if (unknown.length > 0) {
+    throw new StrongroomError('DB_MIGRATION_FAILED', `${description} has schema version(s) ${unknown.join(', ')} that this Strongroom does not know: upgrade Strongroom`);
+  }
+  const done = new Set(applied);
+  const now: number[] = [];
+  for (const migration of migrations) {
+    if (done.has(migration.version)) continue;
+    try {
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO strongroom.schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    } catch (err) {
+      throw new StrongroomError('DB_MIGRATION_FAILED', `migration ${migration.version} (${migration.name}) failed on ${description}: ${messageOf(err)}`, { cause: err });
+    }
+    now.push(migration.version);
+  }
+  return now;
+}
+
 /** The highest applied version, or 0 for a database without the reference schema. */
 export async function schemaVersion(db: Queryable): Promise<number> {
   const rows = await db.query<{ v: number | null }>(

@@ -98,12 +98,15 @@ class ServerTx extends ClientQueryable implements Tx {
 export class ServerDb extends ClientQueryable implements Db {
   readonly kind = 'server' as const;
   readonly description: string;
+  /** The URL it was opened with, for worker threads that open connections of their own (never print it). */
+  readonly connectionUrl: string;
   private readonly pool: pg.Pool;
 
   private constructor(pool: pg.Pool, url: string) {
     super(pool);
     this.pool = pool;
     this.description = redactUrl(url);
+    this.connectionUrl = url;
   }
 
   static async open(url: string, options: { max?: number } = {}): Promise<ServerDb> {

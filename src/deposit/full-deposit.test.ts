@@ -10,7 +10,7 @@ import type { Db } from '../db/adapter.js';
 import { isStrongroomError } from '../common/errors.js';
 import { OBJECT_URI } from '../model/namespaces.js';
 import { embeddedTestDb, serverTestDb } from '../testing/databases.js';
-import { FIXTURE_COUNTS, FIXTURE_WATERMARK, loadFixtureRegistry } from '../testing/fixture-registry.js';
+import { FIXTURE_BREAKAGE, FIXTURE_COUNTS, FIXTURE_WATERMARK, loadFixtureRegistry } from '../testing/fixture-registry.js';
 import { assertSchemaValid } from '../testing/rde-schema.js';
 import { writeFullDeposit, type FullDepositOptions } from './full-deposit.js';
 
@@ -149,27 +149,9 @@ test('watermarks: default is the snapshot time; the future and the unhonourable 
   assert.deepEqual(recorded, [{ resend: 1 }]);
 });
 
-/** The fixture plus six broken objects, as a registry without constraints (a mapped schema) can hold. */
-const BREAKAGE = `
-ALTER TABLE registry.domain DROP CONSTRAINT domain_registrant_fkey;
-INSERT INTO registry.contact (id, roid, email, cl_id, cr_date) VALUES
-  ('badcc', 'Cbad-EXAMPLE', 'x@example.test', 'RegistrarX', '2020-01-01Z'),
-  ('ctrlchar', 'Cctl-EXAMPLE', 'y@example.test', 'RegistrarX', '2020-01-01Z');
-INSERT INTO registry.contact_status (contact_id, ord, s) VALUES ('badcc', 1, 'ok'), ('ctrlchar', 1, 'ok');
-INSERT INTO registry.contact_postal (contact_id, ord, type, name, city, cc) VALUES
-  ('badcc', 1, 'int', 'N', 'C', 'ZZ'),
-  ('ctrlchar', 1, 'int', E'Bell\\u0007Name', 'C', 'US');
-INSERT INTO registry.domain (roid, name, tld, registrant, cl_id, cr_date, ex_date) VALUES
-  ('D7-EXAMPLE', 'cascade.example', 'example', 'badcc', 'RegistrarX', '2020-01-01Z', '2030-01-01Z'),
-  ('D8-EXAMPLE', 'dangling.example', 'example', 'ghost', 'RegistrarX', '2020-01-01Z', '2030-01-01Z'),
-  ('BADROID', 'badroid.example', 'example', 'jd1234', 'RegistrarX', '2020-01-01Z', '2030-01-01Z');
-INSERT INTO registry.domain_status (domain_roid, ord, s) VALUES ('D7-EXAMPLE', 1, 'ok'), ('D8-EXAMPLE', 1, 'ok'), ('BADROID', 1, 'ok');
-INSERT INTO registry.nndn (a_name, tld, name_state) VALUES ('plain.example', 'example', 'blocked');
-`;
-
 test('a broken object fails the run by default: findings with stable codes, nothing published', async (t) => {
   const db = await fixtureDb(t);
-  await db.exec(BREAKAGE);
+  await db.exec(FIXTURE_BREAKAGE);
   const out = await tempDir(t);
   await assert.rejects(deposit(t, db, out), (e: unknown) => {
     if (!isStrongroomError(e, 'DEPOSIT_PREFLIGHT_FAILED')) return false;
@@ -193,7 +175,7 @@ test('a broken object fails the run by default: findings with stable codes, noth
 
 test('quarantine leaves broken objects and their dependants out, reports them, and still writes a valid deposit', async (t) => {
   const db = await fixtureDb(t);
-  await db.exec(BREAKAGE);
+  await db.exec(FIXTURE_BREAKAGE);
   const out = await tempDir(t);
   await assert.rejects(deposit(t, db, out, { onInvalid: 'quarantine', maxQuarantined: 5 }), (e: unknown) => isStrongroomError(e, 'DEPOSIT_QUARANTINE_CAP_EXCEEDED'));
   assert.deepEqual(await readdir(out), []);

@@ -7,10 +7,12 @@
  *   2. decide the object kinds present (the menu must equal the header's URIs) and count them;
  *   3. cross-object pre-flight in SQL (preflight.ts `referenceChecks`);
  *   4. stream every object: per-object pre-flight → XML → ~1 MiB buffered writes to a temporary
- *      file, with the header last, counting what was actually written;
+ *      file (or the encrypted spool), with the header last, counting what was actually written;
  *   5. verdict: on errors, `fail` removes the temporary and reports; `quarantine` has already
  *      left the bad objects (and everything referring to them) out;
- *   6. publish under the Spec 2 name (never replacing a file), then the findings report;
+ *   6. publish under the Spec 2 name (never replacing a file), then the findings report; with
+ *      `seal` (sealed-output.ts) step 4 writes into the encrypted spool and publishing seals it
+ *      into `.ryde`/`.sig` files, so no plaintext XML is ever on disk;
  * then, in a transaction of its own, record the deposit with its snapshot in strongroom.deposit.
  *
  * Container choices (docs/commands/deposit.md):
@@ -29,14 +31,19 @@ import { FindingList, type Finding } from '../common/findings.js';
 import { progressOrNoop, type Progress } from '../common/progress.js';
 import { tryCanonicalDateTime } from '../model/datetime.js';
 import { OBJECT_URI, PREFIXES, RDE_MENU_VERSION } from '../model/namespaces.js';
-import type { Contact, Domain, Header, HeaderCount, Host, Nndn, Registrar } from '../model/objects.js';
-import { withRegistrySnapshot, type PostgresRegistrySource } from '../sources/postgres-source.js';
+import type { Header, HeaderCount } from '../model/objects.js';
+import { ServerDb } from '../db/server.js';
+import { withRegistrySnapshot, type RangedKind } from '../sources/postgres-source.js';
 import type { SourceKind, TldInfo } from '../sources/source.js';
 import { depositFileName, depositId, MAX_RESEND } from './naming.js';
-import { DepositFile, writeFileAtomically } from './output.js';
-import { hasError, objectKey, ObjectChecker, referenceChecks, type CheckedKind, type KeyedFinding, type ReferenceFindings } from './preflight.js';
-import { contactXml, domainXml, eppParamsXml, headerXml, hostXml, idnTableXml, nndnXml, policyXml, registrarXml } from './serialize.js';
-import { esc, XmlCharacterError } from './xml.js';
+import { DepositFile, writeFileAtomically, type DepositSink } from './output.js';
+import type { DepositSealOptions, SealedDeposit } from './sealed-output.js';
+import type { SealResult } from '../ryde/index.js';
+import { KIND_WRITERS, stepObject, type StepContext } from './object-step.js';
+import { DepositWorkers, defaultJobs } from './parallel.js';
+import { objectKey, ObjectChecker, referenceChecks, type CheckedKind, type ReferenceFindings } from './preflight.js';
+import { headerXml } from './serialize.js';
+import { esc } from './xml.js';
 
 export type OnInvalid = 'fail' | 'quarantine';
 
@@ -67,6 +74,17 @@ export interface FullDepositOptions {
   pageSize?: number;
   progress?: Progress;
   signal?: AbortSignal;
+  /**
+   * Seal the deposit (`deposit --seal`): the XML goes through the encrypted spool into RyDE
+   * files `{tld}_{date}_full_S{n}_R{rev}.ryde` + `.sig` and never exists on disk in the clear.
+   */
+  seal?: DepositSealOptions;
+  /**
+   * Worker threads that read, check and serialise contacts, hosts and domains in parallel
+   * (parallel.ts; server databases only). Default: one per CPU (at most 8); 0 keeps everything
+   * in this thread. The output is the same bytes either way.
+   */
+  jobs?: number;
 }
 
 export interface QuarantinedObject {
@@ -83,8 +101,9 @@ export interface DepositResult {
   watermark: string;
   snapshot: string;
   snapshotTime: string;
-  /** Absolute path of the deposit XML. */
+  /** Absolute path of the deposit XML; when sealed, of the first .ryde part (no XML is written). */
   file: string;
+  /** The deposit XML's Spec 2 name (when sealed: the name inside the tar). */
   fileName: string;
   bytes: number;
   sha256: string;
@@ -95,8 +114,10 @@ export interface DepositResult {
   objectsPerSecond: number;
   findings: { errors: number; warnings: number; omitted: number; items: Finding[] };
   quarantined: QuarantinedObject[];
-  /** Absolute path of `{file}.findings.json`, written when there were findings. */
+  /** Absolute path of `{fileName}.findings.json`, written when there were findings. */
   findingsFile?: string;
+  /** The sealed parts and signatures, with `seal`. */
+  sealed?: SealResult;
 }
 
 /** Menu/header order: the order of the RFC 9022 examples (domain first), header excluded. */
@@ -161,70 +182,14 @@ class Quarantine {
   has(kind: CheckedKind, key: string | undefined): boolean {
     return key !== undefined && this.keys.size > 0 && this.keys.has(objectKey(kind, key));
   }
-}
 
-interface Reference {
-  kind: CheckedKind;
-  key: string | undefined;
-  what: string;
-}
-
-function registrarRefs(o: { clID: string; crRr?: { id: string }; upRr?: { id: string }; trnData?: { reRr: { id: string }; acRr: { id: string } } }): Reference[] {
-  return [
-    { kind: 'registrar', key: o.clID, what: 'clID' },
-    { kind: 'registrar', key: o.crRr?.id, what: 'crRr' },
-    { kind: 'registrar', key: o.upRr?.id, what: 'upRr' },
-    { kind: 'registrar', key: o.trnData?.reRr.id, what: 'reRr' },
-    { kind: 'registrar', key: o.trnData?.acRr.id, what: 'acRr' },
-  ];
-}
-
-/** The objects an object refers to (what quarantining cascades along). Hosts are keyed by name here. */
-function referencesOf(kind: SourceKind, value: unknown): Reference[] {
-  switch (kind) {
-    case 'contact':
-      return registrarRefs(value as Contact);
-    case 'host':
-      return registrarRefs(value as Host);
-    case 'domain': {
-      const d = value as Domain;
-      const refs = registrarRefs(d);
-      if (d.registrant !== undefined) refs.push({ kind: 'contact', key: d.registrant, what: 'registrant' });
-      for (const c of d.contact) refs.push({ kind: 'contact', key: c.id, what: `${c.type} contact` });
-      if (d.ns !== undefined && 'hostObj' in d.ns) for (const name of d.ns.hostObj) refs.push({ kind: 'host', key: name, what: 'name server' });
-      if (d.idnTableId !== undefined) refs.push({ kind: 'idnTable', key: d.idnTableId, what: 'idnTableId' });
-      return refs;
-    }
-    case 'nndn': {
-      const n = value as Nndn;
-      return n.idnTableId === undefined ? [] : [{ kind: 'idnTable', key: n.idnTableId, what: 'idnTableId' }];
-    }
-    default:
-      return [];
+  /** Every quarantined object's objectKey (for the parallel writer's workers). */
+  keyList(): string[] {
+    return [...this.keys];
   }
 }
 
-/** Key (in its view) and identifier (for people) of an object. Hosts are quarantined by name. */
-function identify(kind: SourceKind, value: unknown): { key: string; object: string } {
-  switch (kind) {
-    case 'registrar':
-      return { key: (value as Registrar).id, object: (value as Registrar).id };
-    case 'contact':
-      return { key: (value as Contact).id, object: (value as Contact).id };
-    case 'host':
-      return { key: (value as Host).roid, object: (value as Host).name };
-    case 'domain':
-      return { key: (value as Domain).roid, object: (value as Domain).name };
-    case 'nndn':
-      return { key: (value as Nndn).aName, object: (value as Nndn).aName };
-    case 'idnTable':
-      return { key: (value as { id: string }).id, object: (value as { id: string }).id };
-    case 'eppParams':
-      return { key: 'eppParams', object: 'eppParams' };
-    case 'policy':
-      return { key: (value as { scope: string }).scope, object: (value as { scope: string }).scope };
-  }
-}
+const RANGED_KINDS: ReadonlySet<SourceKind> = new Set<SourceKind>(['contact', 'host', 'domain']);
 
 /** The XML prolog, root element with every namespace, watermark and menu, and `<rde:contents>`. */
 function prolog(id: string, resend: number, watermark: string, uris: readonly string[]): string {
@@ -242,25 +207,6 @@ function prolog(id: string, resend: number, watermark: string, uris: readonly st
 }
 
 const EPILOG = '\n  </rde:contents>\n</rde:deposit>\n';
-
-type Serializer = (value: never) => string;
-
-const KIND_WRITERS: ReadonlyArray<{
-  kind: SourceKind;
-  read: (s: PostgresRegistrySource) => AsyncIterable<unknown>;
-  check: (c: ObjectChecker, value: never, out: Finding[]) => void;
-  xml: Serializer;
-}> = [
-  // Dependency order: everything an object refers to is written (or quarantined) before it.
-  { kind: 'registrar', read: (s) => s.registrars(), check: (c, v, o) => c.checkRegistrar(v, o), xml: registrarXml },
-  { kind: 'idnTable', read: (s) => s.idnTables(), check: (c, v, o) => c.checkIdnTable(v, o), xml: idnTableXml },
-  { kind: 'contact', read: (s) => s.contacts(), check: (c, v, o) => c.checkContact(v, o), xml: contactXml },
-  { kind: 'host', read: (s) => s.hosts(), check: (c, v, o) => c.checkHost(v, o), xml: hostXml },
-  { kind: 'domain', read: (s) => s.domains(), check: (c, v, o) => c.checkDomain(v, o), xml: domainXml },
-  { kind: 'nndn', read: (s) => s.nndns(), check: (c, v, o) => c.checkNndn(v, o), xml: nndnXml },
-  { kind: 'eppParams', read: (s) => s.eppParams(), check: (c, v, o) => c.checkEppParams(v, o), xml: eppParamsXml },
-  { kind: 'policy', read: (s) => s.policies(), check: (c, v, o) => c.checkPolicy(v, o), xml: policyXml },
-];
 
 /** Rules about the deposit as a whole; returns how many errors it found (these fail in every mode). */
 function depositLevelChecks(tld: TldInfo, counts: Partial<Record<SourceKind, number>>, findings: FindingList): number {
@@ -321,9 +267,23 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
       throw new StrongroomError('DEPOSIT_QUARANTINE_CAP_EXCEEDED', `more than ${maxQuarantined} objects fail cross-object checks: a systematic problem, not one bad row; fix the data or the mapping (or raise --max-quarantined)`);
     }
 
-    const file = await DepositFile.create(options.outDir, fileName);
+    let workers: DepositWorkers | undefined;
+    // Sealing (and the OpenPGP library behind it) is loaded only when asked for.
+    const sealed = options.seal ? (await import('./sealed-output.js')).SealedDeposit : undefined;
+    const file: DepositSink = sealed && options.seal
+      ? await sealed.create(options.outDir, fileName, options.seal, options.progress)
+      : await DepositFile.create(options.outDir, fileName);
     try {
       const checker = new ObjectChecker({ tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes });
+      const jobs = options.jobs ?? defaultJobs();
+      const useWorkers = jobs > 0 && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
+      workers = useWorkers ? await DepositWorkers.start(jobs, db.connectionUrl, source, { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes }, onInvalid) : undefined;
+      const ctx: StepContext = {
+        checker,
+        crossed: (kind, key) => refs.byObject.get(objectKey(kind, key)),
+        quarantining: onInvalid === 'quarantine',
+        isQuarantined: (kind, key) => quarantine.has(kind, key),
+      };
       const counts: Partial<Record<SourceKind, number>> = {};
       const task = progress.task(`deposit ${fileName}`, 'objects', total);
       let sinceProgress = 0;
@@ -334,38 +294,34 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
       for (const writer of KIND_WRITERS) {
         if (!present.has(writer.kind)) continue;
         let count = 0;
+        if (workers && RANGED_KINDS.has(writer.kind)) {
+          const kind = writer.kind as RangedKind;
+          const prefix = objectKey(kind, '');
+          const crossed = [...refs.byObject].filter(([key]) => key.startsWith(prefix));
+          await workers.run(kind, await source.pageRanges(kind), crossed, quarantine.keyList(), async (page) => {
+            for (const finding of page.findings) findings.add(finding);
+            for (const q of page.quarantine) quarantine.add(kind, q.key, q.object);
+            if (page.failed) failed = true;
+            count += page.written;
+            if (!failed) await file.writeBytes(Buffer.from(page.bytes, 0, page.length));
+            task.add(page.objects);
+          }, options.signal);
+          counts[writer.kind] = count;
+          continue;
+        }
         const own: Finding[] = [];
         for await (const value of writer.read(source)) {
           if (options.signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the deposit was interrupted; nothing was published');
           own.length = 0;
-          writer.check(checker, value as never, own);
-          const { key, object } = identify(writer.kind, value);
-          const crossed: KeyedFinding[] | undefined = refs.byObject.get(objectKey(writer.kind, key));
-          if (crossed) own.push(...crossed);
-          if (onInvalid === 'quarantine') {
-            for (const ref of referencesOf(writer.kind, value)) {
-              if (quarantine.has(ref.kind, ref.key)) {
-                own.push({ code: 'SR_REFERENCES_QUARANTINED_OBJECT', severity: 'error', object, location: `${writer.kind} ${object}`, message: `${ref.what} refers to ${ref.kind} ${ref.key}, which is quarantined` });
-              }
-            }
-          }
-          let xml: string | null = null;
-          if (!hasError(own)) {
-            try {
-              xml = writer.xml(value as never);
-            } catch (err) {
-              if (!(err instanceof XmlCharacterError)) throw err;
-              own.push({ code: 'SR_XML_INVALID_CHARACTER', severity: 'error', object, location: `${writer.kind} ${object}`, message: `a value ${err.message}` });
-            }
-          }
+          const step = stepObject(writer, value, ctx, own);
           for (const finding of own) findings.add(finding);
-          if (xml === null) {
-            if (onInvalid === 'quarantine') quarantine.add(writer.kind, writer.kind === 'host' ? (value as Host).name : key, object);
+          if (step.xml === null) {
+            if (onInvalid === 'quarantine') quarantine.add(writer.kind, step.quarantineKey, step.object);
             else failed = true;
           } else {
             count++;
             if (!failed) {
-              file.write(xml);
+              file.write(step.xml);
               if (file.full) await file.flush();
             }
           }
@@ -385,6 +341,8 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
         sinceProgress = 0;
       }
       task.done();
+      await workers?.stop();
+      workers = undefined;
 
       const depositErrors = depositLevelChecks(tld, counts, findings);
       if (failed || depositErrors > 0) {
@@ -420,8 +378,10 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
         };
         findingsFile = await writeFileAtomically(options.outDir, `${fileName}.findings.json`, `${JSON.stringify(report, null, 2)}\n`);
       }
-      return { tld, snapshot, id, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile };
+      const sealResult = options.seal ? (file as SealedDeposit).result : undefined;
+      return { tld, snapshot, id, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile, sealed: sealResult };
     } catch (err) {
+      await workers?.kill();
       await file.discard();
       throw err;
     }
@@ -462,6 +422,7 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
     findings: { errors: findings.errors, warnings: findings.count('warning'), omitted: findings.omitted, items: findings.items },
     quarantined: quarantine.objects,
     ...(written.findingsFile ? { findingsFile: written.findingsFile } : {}),
+    ...(written.sealed ? { sealed: written.sealed } : {}),
   };
 }
 

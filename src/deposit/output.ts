@@ -1,9 +1,10 @@
 /**
- * Deposit files on disk: written under a temporary name in the target directory, buffered into
- * ~1 MiB writes (each awaited, which is the backpressure), hashed and counted as written,
- * fsynced, and only then given their final name — without ever replacing an existing file.
- * A file is therefore either absent or complete under its final name; `discard()` removes the
- * temporary on every failure path.
+ * Deposit output: buffered into ~1 MiB chunks (each awaited, which is the backpressure), hashed
+ * and counted as written, and only given its final name(s) after pre-flight, without ever
+ * replacing an existing file. Either a plain XML file (`DepositFile`: temporary name, fsync,
+ * link) or sealed RyDE files (`SealedDeposit` in sealed-output.ts: the XML only ever exists
+ * encrypted on disk). A deposit is therefore either absent or complete under its final
+ * name(s); `discard()` removes the temporaries on every failure path.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -88,34 +89,29 @@ export async function writeFileAtomically(dir: string, finalName: string, conten
   }
 }
 
-/** A deposit being written: append text, then `finish()` and `publish()`, or `discard()`. */
-export class DepositFile {
+/**
+ * The bytes of a deposit being written: append text; the sink encodes it to UTF-8 in ~1 MiB
+ * chunks, hashes and counts them, and hands each chunk to `emit` (awaited: the backpressure).
+ * Then `finish()` and `publish()`, or `discard()` on any failure.
+ */
+export abstract class DepositSink {
   private parts: string[] = [];
   private buffered = 0;
   private buffer = Buffer.allocUnsafe(CHUNK_CHARS * 3 + 65536);
   private bytesWritten = 0;
   private readonly hash: Hash = createHash('sha256');
-  private handle: FileHandle | null;
 
-  private constructor(
-    readonly tempPath: string,
-    readonly finalPath: string,
-    handle: FileHandle,
-  ) {
-    this.handle = handle;
-  }
+  /** Where the published deposit is (the XML file, or the first sealed part). */
+  abstract readonly finalPath: string;
 
-  static async create(dir: string, finalName: string): Promise<DepositFile> {
-    const final = join(dir, finalName);
-    if (await fileExists(final)) throw new StrongroomError('DEPOSIT_TARGET_EXISTS', `${final} already exists; refusing to replace it`, { location: final });
-    const temp = tempNameFor(dir, finalName);
-    const handle = await open(temp, 'wx').catch((err: unknown) => {
-      throw ioError(err, 'create', temp);
-    });
-    return new DepositFile(temp, final, handle);
-  }
+  /** Take one encoded chunk; `chunk` is reused after the returned promise settles. */
+  protected abstract emit(chunk: Buffer): Promise<void>;
+  /** After the last chunk: make what was emitted durable. */
+  protected abstract close(): Promise<void>;
+  abstract publish(): Promise<void>;
+  abstract discard(): Promise<void>;
 
-  /** Append text; call `flushIfFull()` regularly (it is what applies backpressure). */
+  /** Append text; call `flush()` whenever `full` (it is what applies backpressure). */
   write(text: string): void {
     this.parts.push(text);
     this.buffered += text.length;
@@ -138,6 +134,49 @@ export class DepositFile {
     this.buffered = 0;
     this.hash.update(chunk);
     this.bytesWritten += chunk.length;
+    await this.emit(chunk);
+  }
+
+  /** Append bytes already encoded (UTF-8), after any text written before them. */
+  async writeBytes(bytes: Buffer): Promise<void> {
+    await this.flush();
+    this.hash.update(bytes);
+    this.bytesWritten += bytes.length;
+    await this.emit(bytes);
+  }
+
+  /** Flush the rest and close; the bytes and SHA-256 of everything written. */
+  async finish(): Promise<{ bytes: number; sha256: string }> {
+    await this.flush();
+    await this.close();
+    return { bytes: this.bytesWritten, sha256: this.hash.digest('hex') };
+  }
+}
+
+/** A deposit XML file: temporary name, fsynced, then its final name (never replacing a file). */
+export class DepositFile extends DepositSink {
+  private handle: FileHandle | null;
+
+  private constructor(
+    readonly tempPath: string,
+    readonly finalPath: string,
+    handle: FileHandle,
+  ) {
+    super();
+    this.handle = handle;
+  }
+
+  static async create(dir: string, finalName: string): Promise<DepositFile> {
+    const final = join(dir, finalName);
+    if (await fileExists(final)) throw new StrongroomError('DEPOSIT_TARGET_EXISTS', `${final} already exists; refusing to replace it`, { location: final });
+    const temp = tempNameFor(dir, finalName);
+    const handle = await open(temp, 'wx').catch((err: unknown) => {
+      throw ioError(err, 'create', temp);
+    });
+    return new DepositFile(temp, final, handle);
+  }
+
+  protected async emit(chunk: Buffer): Promise<void> {
     try {
       let offset = 0;
       while (offset < chunk.length) offset += (await this.handle!.write(chunk, offset)).bytesWritten;
@@ -146,9 +185,7 @@ export class DepositFile {
     }
   }
 
-  /** Flush the rest, fsync and close; the bytes and SHA-256 of everything written. */
-  async finish(): Promise<{ bytes: number; sha256: string }> {
-    await this.flush();
+  protected async close(): Promise<void> {
     try {
       await this.handle!.sync();
       await this.handle!.close();
@@ -156,7 +193,6 @@ export class DepositFile {
       throw ioError(err, 'sync', this.tempPath);
     }
     this.handle = null;
-    return { bytes: this.bytesWritten, sha256: this.hash.digest('hex') };
   }
 
   /** Give the finished file its final name (never replacing an existing file). */

@@ -73,17 +73,17 @@ function isDnsName(name: string, minLabels: 1 | 2): boolean {
 const ATEXT = "[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~-]";
 const EMAIL = new RegExp(`^(?:${ATEXT}+(?:\\.${ATEXT}+)*|"(?:[^"\\\\\\r\\n]|\\\\.)+")@(?:[\\p{L}\\p{N}-]+\\.)*[\\p{L}\\p{N}-]+$`, 'u');
 
-const DOMAIN_STATUS = new Set([
+export const DOMAIN_STATUS = new Set([
   'clientDeleteProhibited', 'clientHold', 'clientRenewProhibited', 'clientTransferProhibited', 'clientUpdateProhibited',
   'inactive', 'ok', 'pendingCreate', 'pendingDelete', 'pendingRenew', 'pendingTransfer', 'pendingUpdate',
   'serverDeleteProhibited', 'serverHold', 'serverRenewProhibited', 'serverTransferProhibited', 'serverUpdateProhibited',
 ]);
-const RGP_STATUS = new Set(['addPeriod', 'autoRenewPeriod', 'renewPeriod', 'transferPeriod', 'pendingDelete', 'pendingRestore', 'redemptionPeriod']);
-const HOST_STATUS = new Set([
+export const RGP_STATUS = new Set(['addPeriod', 'autoRenewPeriod', 'renewPeriod', 'transferPeriod', 'pendingDelete', 'pendingRestore', 'redemptionPeriod']);
+export const HOST_STATUS = new Set([
   'clientDeleteProhibited', 'clientUpdateProhibited', 'linked', 'ok', 'pendingCreate', 'pendingDelete', 'pendingTransfer',
   'pendingUpdate', 'serverDeleteProhibited', 'serverUpdateProhibited',
 ]);
-const CONTACT_STATUS = new Set([
+export const CONTACT_STATUS = new Set([
   'clientDeleteProhibited', 'clientTransferProhibited', 'clientUpdateProhibited', 'linked', 'ok', 'pendingCreate',
   'pendingDelete', 'pendingTransfer', 'pendingUpdate', 'serverDeleteProhibited', 'serverTransferProhibited', 'serverUpdateProhibited',
 ]);

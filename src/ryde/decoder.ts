@@ -70,7 +70,7 @@ export interface UnsealResult {
   warnings: string[];
 }
 
-interface DepositFiles {
+export interface DepositFiles {
   name: DepositName;
   parts: Map<number, string>;
   sigs: Map<number, string>;
@@ -113,7 +113,7 @@ const NOTATION_RE = /^(\S+) (\d+)\/(\d+) ([0-9a-f]{32})$/;
  * Check the (verified) part-binding notation of a signature against where the part was found.
  * Returns the seal ID, or undefined when the signature carries no binding.
  */
-function checkBinding(signature: ParsedSignature, name: DepositName, part: number, count: number, where: string): string | undefined {
+export function checkBinding(signature: ParsedSignature, name: DepositName, part: number, count: number, where: string): string | undefined {
   const value = signature.notations.get(PART_NOTATION);
   if (value === undefined) return undefined;
   const match = NOTATION_RE.exec(value);

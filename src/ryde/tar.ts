@@ -173,7 +173,16 @@ export interface TarReaderOptions {
    * name (for example when it is not the expected `<base>.xml`).
    */
   onEntry: (entry: TarEntry) => void | Promise<void>;
+  /** Refuse an entry larger than this many bytes (RYDE_TAR_INVALID) before reading it. */
+  maxEntrySize?: number;
 }
+
+/**
+ * Headers (pax 'x'/'g' plus the entry's own) accepted before the entry: GNU tar writes at most
+ * one pax header per entry and one global one, so anything beyond a handful is an attack on
+ * the reader (an endless run of headers that never reaches a file).
+ */
+export const MAX_TAR_HEADERS = 8;
 
 /**
  * The tar reader: yields the data of the archive's single regular file, after `onEntry`
@@ -185,8 +194,9 @@ export function openTarReader(options: TarReaderOptions): (source: AsyncIterable
     const reader = new ByteReader(source);
     let pax: Map<string, string> | undefined;
     let entry: TarEntry | undefined;
-    for (;;) {
+    for (let headers = 1; ; headers++) {
       const position = reader.position;
+      if (headers > MAX_TAR_HEADERS) throw tarInvalid(`more than ${MAX_TAR_HEADERS} tar headers before the file: refused`, where, position);
       const block = await reader.readExact(BLOCK);
       if (block === null) throw new StrongroomError('RYDE_TRUNCATED', 'the tar archive ends inside a header', { location: `${where} (tar offset ${position})` });
       if (block.every((byte) => byte === 0)) throw tarInvalid('the tar archive holds no file', where, position);
@@ -217,6 +227,9 @@ export function openTarReader(options: TarReaderOptions): (source: AsyncIterable
       }
       const entrySize = pax?.has('size') ? Number(pax.get('size')) : size;
       if (!Number.isSafeInteger(entrySize) || entrySize < 0) throw tarInvalid('invalid entry size', where, position);
+      if (options.maxEntrySize !== undefined && entrySize > options.maxEntrySize) {
+        throw tarInvalid(`the archive's file declares ${entrySize} bytes, more than the limit of ${options.maxEntrySize}`, where, position);
+      }
       entry = { name, size: entrySize, mtime: new Date(readNumber(block, 136, 12, 'mtime', where, position) * 1000) };
       break;
     }

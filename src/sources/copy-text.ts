@@ -32,12 +32,12 @@ function unescapeField(field: string): string {
 
 /** Split one line of COPY text into fields. */
 export function parseCopyLine(line: string): CopyRow {
-  const raw = line.split('\t');
-  const row: CopyRow = new Array(raw.length);
-  for (let index = 0; index < raw.length; index++) {
-    const field = raw[index]!;
-    if (field === '\\N') row[index] = null;
-    else row[index] = field.includes('\\') ? unescapeField(field) : field;
+  // The array split() returns becomes the row (no second array per row).
+  const row: CopyRow = line.split('\t');
+  for (let index = 0; index < row.length; index++) {
+    const field = row[index]!;
+    if (field.charCodeAt(0) === 92 /* \ */ && field === '\\N') row[index] = null;
+    else if (field.includes('\\')) row[index] = unescapeField(field);
   }
   return row;
 }

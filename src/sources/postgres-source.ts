@@ -185,6 +185,28 @@ interface Page {
   children: Record<string, ChildMap>;
 }
 
+/**
+ * A page given by its keys: the parents with `after < key <= last` (byte order); `after` null
+ * for the first page. `pageRanges()` cuts these so that each holds one page of parents; a
+ * worker reading the same snapshot (`attach()`) turns one into objects.
+ */
+export interface KeyRange {
+  after: string | null;
+  last: string;
+}
+
+/** The kinds that can be read by key range (the big ones, read in parallel by the deposit writer). */
+export type RangedKind = 'contact' | 'host' | 'domain';
+
+/** What a worker needs to read the same snapshot through its own connection (see `attach`). */
+export interface SourceDescription {
+  tld: TldInfo;
+  snapshot: SnapshotInfo;
+  repositoryTlds: readonly string[];
+  roidSuffixes: readonly string[];
+  pageSize: number;
+}
+
 /** A snapshot of the registry database, valid while `withRegistrySnapshot`'s callback runs. */
 export class PostgresRegistrySource implements RegistrySource {
   private constructor(
@@ -233,6 +255,66 @@ export class PostgresRegistrySource implements RegistrySource {
     );
     if (options.watermark !== undefined) await source.honourWatermark(options.watermark);
     return source;
+  }
+
+  /**
+   * The same source in another transaction that already reads the same snapshot (a worker's
+   * connection after `SET TRANSACTION SNAPSHOT`, see `exportSnapshot`). Nothing is queried.
+   */
+  static attach(tx: Tx, d: SourceDescription): PostgresRegistrySource {
+    return new PostgresRegistrySource(tx, d.tld, { ...d.snapshot }, d.repositoryTlds, d.roidSuffixes, d.pageSize);
+  }
+
+  /** What `attach` needs (plain data, can be posted to a worker thread). */
+  describe(): SourceDescription {
+    return { tld: this.tld, snapshot: { ...this.snapshot }, repositoryTlds: this.repositoryTlds, roidSuffixes: this.roidSuffixes, pageSize: this.pageSize };
+  }
+
+  /**
+   * Export this transaction's snapshot (`pg_export_snapshot()`, server only) so that other
+   * connections can read exactly the same data with `SET TRANSACTION SNAPSHOT`; valid while
+   * this transaction lasts.
+   */
+  async exportSnapshot(): Promise<string> {
+    const [row] = await this.tx.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    return row!.id;
+  }
+
+  /**
+   * The pages of a kind as key ranges of `pageSize` parents each, in key order, from one
+   * key-only scan (nothing of the objects is read). Reading each range with `contacts(range)`,
+   * `hosts(range)` or `domains(range)` in order yields exactly what the unranged call yields.
+   */
+  async pageRanges(kind: RangedKind): Promise<KeyRange[]> {
+    const spec = this.specOf(kind);
+    if (spec === null) return [];
+    const ranges: KeyRange[] = [];
+    let after: string | null = null;
+    let last = '';
+    let inPage = 0;
+    for await (const rows of copyRows(this.tx.copyTo(`SELECT ${spec.key} FROM ${spec.view}${spec.where ? ` WHERE ${spec.where}` : ''} ORDER BY ${spec.key} COLLATE "C"`))) {
+      for (const row of rows) {
+        last = keyOf(row, spec.view);
+        if (++inPage === this.pageSize) {
+          ranges.push({ after, last });
+          after = last;
+          inPage = 0;
+        }
+      }
+    }
+    if (inPage > 0) ranges.push({ after, last });
+    return ranges;
+  }
+
+  private specOf(kind: RangedKind): PageSpec | null {
+    switch (kind) {
+      case 'contact':
+        return this.contactSpec();
+      case 'host':
+        return this.hostSpec();
+      case 'domain':
+        return this.domainSpec();
+    }
   }
 
   /**
@@ -305,11 +387,19 @@ export class PostgresRegistrySource implements RegistrySource {
     return collectCopyRows(this.tx.copyTo(query));
   }
 
-  /** One page of parents (key in column 0) after `last`, with the children of its key range. */
-  private async loadPage(spec: PageSpec, last: string | null): Promise<Page> {
-    const conditions = [spec.where ?? '', last === null ? '' : `${spec.key} COLLATE "C" > ${lit(last)}`].filter((c) => c !== '');
+  /**
+   * One page of parents (key in column 0) after `last` — or exactly the parents of `range` —
+   * with the children of its key range.
+   */
+  private async loadPage(spec: PageSpec, last: string | null, range?: KeyRange): Promise<Page> {
+    const after = range ? range.after : last;
+    const conditions = [
+      spec.where ?? '',
+      after === null ? '' : `${spec.key} COLLATE "C" > ${lit(after)}`,
+      range ? `${spec.key} COLLATE "C" <= ${lit(range.last)}` : '',
+    ].filter((c) => c !== '');
     const rows = await this.rows(
-      `SELECT ${spec.key}, ${spec.columns} FROM ${spec.view}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${spec.key} COLLATE "C" LIMIT ${this.pageSize}`,
+      `SELECT ${spec.key}, ${spec.columns} FROM ${spec.view}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${spec.key} COLLATE "C"${range ? '' : ` LIMIT ${this.pageSize}`}`,
     );
     const children: Record<string, ChildMap> = {};
     if (rows.length > 0) {
@@ -329,7 +419,12 @@ export class PostgresRegistrySource implements RegistrySource {
    * Pages in key order (keyset pagination), one page ahead: while the caller turns page n into
    * objects, the database already produces page n+1.
    */
-  private async *pages(spec: PageSpec): AsyncGenerator<Page> {
+  private async *pages(spec: PageSpec, range?: KeyRange): AsyncGenerator<Page> {
+    if (range) {
+      const page = await this.loadPage(spec, null, range);
+      if (page.rows.length > 0) yield page;
+      return;
+    }
     let next: Promise<Page> | null = this.loadPage(spec, null);
     try {
       while (next !== null) {
@@ -383,9 +478,9 @@ export class PostgresRegistrySource implements RegistrySource {
     }
   }
 
-  async *contacts(): AsyncGenerator<Contact> {
-    if (this.tld.dataModel === 'minimum') return;
-    const spec: PageSpec = {
+  private contactSpec(): PageSpec | null {
+    if (this.tld.dataModel === 'minimum') return null;
+    return {
       view: 'rde.contact',
       key: 'id',
       columns:
@@ -397,7 +492,13 @@ export class PostgresRegistrySource implements RegistrySource {
         { name: 'postal', view: 'rde.contact_postal', key: 'contact_id', columns: 'ord, type, name, org, street, city, sp, pc, cc' },
       ],
     };
-    for await (const { rows, children } of this.pages(spec)) {
+  }
+
+  /** Contacts in key order (only those of `range` when given). */
+  async *contacts(range?: KeyRange): AsyncGenerator<Contact> {
+    const spec = this.contactSpec();
+    if (spec === null) return;
+    for await (const { rows, children } of this.pages(spec, range)) {
       for (const row of rows) {
         const id = keyOf(row, spec.view);
         const postalInfo = (children.postal!.get(id) ?? NONE).map((p): ContactPostalInfo => {
@@ -443,9 +544,9 @@ export class PostgresRegistrySource implements RegistrySource {
     }
   }
 
-  async *hosts(): AsyncGenerator<Host> {
-    if (this.tld.hostModel !== 'objects') return;
-    const spec: PageSpec = {
+  private hostSpec(): PageSpec | null {
+    if (this.tld.hostModel !== 'objects') return null;
+    return {
       view: 'rde.host',
       key: 'roid',
       columns: 'name, cl_id, cr_rr, cr_rr_client, cr_date, up_rr, up_rr_client, up_date, tr_date',
@@ -454,7 +555,13 @@ export class PostgresRegistrySource implements RegistrySource {
         { name: 'addr', view: 'rde.host_addr', key: 'host_roid', columns: 'ord, ip, addr' },
       ],
     };
-    for await (const { rows, children } of this.pages(spec)) {
+  }
+
+  /** Hosts in key order (only those of `range` when given). */
+  async *hosts(range?: KeyRange): AsyncGenerator<Host> {
+    const spec = this.hostSpec();
+    if (spec === null) return;
+    for await (const { rows, children } of this.pages(spec, range)) {
       for (const row of rows) {
         const roid = keyOf(row, spec.view);
         const h: Host = {
@@ -474,7 +581,7 @@ export class PostgresRegistrySource implements RegistrySource {
     }
   }
 
-  async *domains(): AsyncGenerator<Domain> {
+  private domainSpec(): PageSpec {
     const withContacts = this.tld.dataModel !== 'minimum';
     const objects = this.tld.hostModel === 'objects';
     const children: ChildSpec[] = [
@@ -489,7 +596,7 @@ export class PostgresRegistrySource implements RegistrySource {
     }
     children.push({ name: 'ds', view: 'rde.domain_ds', key: 'domain_roid', columns: 'ord, key_tag, alg, digest_type, digest, key_flags, key_protocol, key_alg, key_pub' });
     children.push({ name: 'key', view: 'rde.domain_key', key: 'domain_roid', columns: 'ord, flags, protocol, alg, pub_key' });
-    const spec: PageSpec = {
+    return {
       view: 'rde.domain',
       key: 'roid',
       columns:
@@ -498,7 +605,14 @@ export class PostgresRegistrySource implements RegistrySource {
       where: `tld = ${lit(this.tld.name)}`,
       children,
     };
-    for await (const page of this.pages(spec)) {
+  }
+
+  /** Domains of the TLD in key order (only those of `range` when given). */
+  async *domains(range?: KeyRange): AsyncGenerator<Domain> {
+    const withContacts = this.tld.dataModel !== 'minimum';
+    const objects = this.tld.hostModel === 'objects';
+    const spec = this.domainSpec();
+    for await (const page of this.pages(spec, range)) {
       const kids = page.children;
       for (const row of page.rows) {
         const roid = keyOf(row, spec.view);

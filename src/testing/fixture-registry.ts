@@ -188,3 +188,26 @@ INSERT INTO registry.policy (tld, ord, scope, element) VALUES
 export async function loadFixtureRegistry(db: Queryable): Promise<void> {
   await db.exec(FIXTURE_SQL);
 }
+
+/**
+ * The fixture plus six broken objects, as a registry without constraints (a mapped schema) can
+ * hold: a contact with a bad country code and one with a control character, a domain whose
+ * registrant is that contact (the quarantine cascade), one with a dangling registrant, one with
+ * a bad roid, and an NNDN that collides with a domain.
+ */
+export const FIXTURE_BREAKAGE = `
+ALTER TABLE registry.domain DROP CONSTRAINT domain_registrant_fkey;
+INSERT INTO registry.contact (id, roid, email, cl_id, cr_date) VALUES
+  ('badcc', 'Cbad-EXAMPLE', 'x@example.test', 'RegistrarX', '2020-01-01Z'),
+  ('ctrlchar', 'Cctl-EXAMPLE', 'y@example.test', 'RegistrarX', '2020-01-01Z');
+INSERT INTO registry.contact_status (contact_id, ord, s) VALUES ('badcc', 1, 'ok'), ('ctrlchar', 1, 'ok');
+INSERT INTO registry.contact_postal (contact_id, ord, type, name, city, cc) VALUES
+  ('badcc', 1, 'int', 'N', 'C', 'ZZ'),
+  ('ctrlchar', 1, 'int', E'Bell\\u0007Name', 'C', 'US');
+INSERT INTO registry.domain (roid, name, tld, registrant, cl_id, cr_date, ex_date) VALUES
+  ('D7-EXAMPLE', 'cascade.example', 'example', 'badcc', 'RegistrarX', '2020-01-01Z', '2030-01-01Z'),
+  ('D8-EXAMPLE', 'dangling.example', 'example', 'ghost', 'RegistrarX', '2020-01-01Z', '2030-01-01Z'),
+  ('BADROID', 'badroid.example', 'example', 'jd1234', 'RegistrarX', '2020-01-01Z', '2030-01-01Z');
+INSERT INTO registry.domain_status (domain_roid, ord, s) VALUES ('D7-EXAMPLE', 1, 'ok'), ('D8-EXAMPLE', 1, 'ok'), ('BADROID', 1, 'ok');
+INSERT INTO registry.nndn (a_name, tld, name_state) VALUES ('plain.example', 'example', 'blocked');
+`;

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_STATUS } from '../../src/common/errors.js';
+import { loadMigrations } from '../../src/db/migrate.js';
 import { serverTestDb } from '../../src/testing/databases.js';
 import { CLI } from '../../src/testing/paths.js';
 
@@ -57,10 +58,12 @@ test('db migrate creates and then keeps the reference schema', async (t) => {
   t.after(() => rm(dir, { recursive: true, force: true }));
   const first = await run(['db', 'migrate', '--db', dir, '--json']);
   assert.equal(first.status, 0, first.stderr);
-  assert.deepEqual(JSON.parse(first.stdout), { database: `embedded:${dir}`, applied: [1], version: 1 });
+  const versions = (await loadMigrations()).map((m) => m.version);
+  const latest = Math.max(...versions);
+  assert.deepEqual(JSON.parse(first.stdout), { database: `embedded:${dir}`, applied: versions, version: latest });
   const second = await run(['db', 'migrate', '--db', dir]);
   assert.equal(second.status, 0, second.stderr);
-  assert.match(second.stdout, /up to date \(schema version 1\)/);
+  assert.match(second.stdout, new RegExp(`up to date \\(schema version ${latest}\\)`));
 });
 
 test('registry generate loads a registry, prints a JSON summary, and refuses to load it twice', async (t) => {
