@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { churnRegistry } from '../generate/churn.js';
 import { generateRegistry } from '../generate/generate.js';
 import { readDeposit } from '../reader/index.js';
 import { embeddedTestDb } from '../testing/databases.js';
-import { CLI } from '../testing/paths.js';
+import { runCli } from '../testing/cli.js';
 import { journalStatus, markDelivered, pruneJournal } from './journal.js';
 
 const AS_OF = '2025-01-05T00:00:00Z';
@@ -119,17 +118,7 @@ test('journal prune: a TLD without a delivered FULL blocks pruning; a TRUNCATE m
   await assert.rejects(writeDiffDeposit(db, { tld: 'example', outDir: dir }), (err: unknown) => isStrongroomError(err, 'JOURNAL_INCOMPLETE') && /truncate/.test(err.message));
 });
 
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 test('strongroom journal status|delivered|prune and registry churn on the command line', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'sr-journal-cli-'));
