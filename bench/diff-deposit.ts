@@ -13,7 +13,12 @@
  * process of its own (bench/diff-deposit-worker.ts). The copy is dropped at the end.
  *
  *   npm run bench -- diff-deposit                 (1,000,000 domains)
- *   node dist/bench/diff-deposit.js --domains 100000 [--percent 1] [--keep]
+ *   node dist/bench/diff-deposit.js --domains 100000 [--percent 1] [--keep] [--reuse]
+ *   flock /tmp/strongroom-heavy.lock node dist/bench/diff-deposit.js --held …
+ *
+ * `--held`: the caller already holds the heavy-work lock for the whole run (on a busy machine
+ * the phases would otherwise each queue for it). `--reuse`: keep an existing sr_diffbench_<n>
+ * copy (e.g. of an interrupted run) instead of copying again; it must not have been churned.
  *
  * Environment: STRONGROOM_BENCH_PG_URL.
  */
@@ -42,23 +47,29 @@ interface Args {
   domains: number[];
   percent: number;
   keep: boolean;
+  held: boolean;
+  reuse: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { domains: [1_000_000], percent: 1, keep: false };
+  const args: Args = { domains: [1_000_000], percent: 1, keep: false, held: false, reuse: false };
   for (let index = 0; index < argv.length; index++) {
     const a = argv[index];
     if (a === '--domains') args.domains = argv[++index]!.split(',').map(Number);
     else if (a === '--percent') args.percent = Number(argv[++index]);
     else if (a === '--keep') args.keep = true;
+    else if (a === '--held') args.held = true;
+    else if (a === '--reuse') args.reuse = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
 }
 
+let lockHeld = false;
+
 function heavy(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', [LOCK, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = lockHeld ? spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn('flock', [LOCK, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -71,11 +82,15 @@ async function exists(admin: ServerDb, name: string): Promise<boolean> {
 }
 
 /** The FULL benchmark's registry of n domains (generated if missing), copied into our own database. */
-async function prepare(n: number): Promise<string> {
+async function prepare(n: number, reuse: boolean): Promise<string> {
   const source = `sr_bench_deposit_${n}`;
   const copy = `sr_diffbench_${n}`;
   const admin = await ServerDb.open(ADMIN_URL);
   try {
+    if (reuse && (await exists(admin, copy))) {
+      console.log(`  reusing ${copy}`);
+      return await readyForRun(withDatabase(ADMIN_URL, copy));
+    }
     let ready = await exists(admin, source);
     if (ready) {
       const db = await ServerDb.open(withDatabase(ADMIN_URL, source));
@@ -105,7 +120,11 @@ async function prepare(n: number): Promise<string> {
   } finally {
     await admin.close();
   }
-  const url = withDatabase(ADMIN_URL, copy);
+  return readyForRun(withDatabase(ADMIN_URL, copy));
+}
+
+/** Migrated to the change journal, no deposits recorded, statistics fresh. */
+async function readyForRun(url: string): Promise<string> {
   await heavy(process.execPath, [CLI, 'db', 'migrate', '--db', url, '--quiet']);
   const db = await ServerDb.open(url);
   // Deposits the FULL benchmark recorded in the source: this run starts the chain afresh.
@@ -133,7 +152,7 @@ async function deposit(mode: 'full' | 'diff', url: string, out: string, watermar
 
 async function measure(n: number, args: Args): Promise<void> {
   console.log(`\n# ${n.toLocaleString('en-US')} domains, ${args.percent}% changed`);
-  const url = await prepare(n);
+  const url = await prepare(n, args.reuse);
   const out = await mkdtemp(join(tmpdir(), 'sr-bench-diff-'));
   try {
     const full = await deposit('full', url, out, AS_OF);
@@ -167,5 +186,6 @@ async function measure(n: number, args: Args): Promise<void> {
 }
 
 const args = parseArgs(process.argv.slice(2));
+lockHeld = args.held;
 console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
 for (const n of args.domains) await measure(n, args);
