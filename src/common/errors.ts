@@ -125,6 +125,12 @@ export const ERROR_CODES = {
   REBUILD_CHECK_FAILED: 'findings',
   REBUILD_UNSUPPORTED_DEPOSIT: 'input',
   REBUILD_CHAIN_BROKEN: 'input',
+  // rebuild from a chain of deposits (chain branch): which chain rule a refused chain breaks
+  REBUILD_CHAIN_BASE: 'input',
+  REBUILD_CHAIN_TYPE: 'input',
+  REBUILD_CHAIN_ORDER: 'input',
+  REBUILD_CHAIN_TLD: 'input',
+  REBUILD_CHAIN_DUPLICATE: 'input',
   COMPARE_DIFFERENT: 'findings',
   // ICANN reporting (src/reporting): rdeReport, the registry-interfaces client, notifications to ICANN
   REPORT_INVALID_ARGUMENT: 'usage',
