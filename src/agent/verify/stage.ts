@@ -107,7 +107,12 @@ export interface StageFinding {
   message: string;
 }
 
-export type StageOutcome = void | { notRun: string; blocking?: boolean };
+/**
+ * What a stage may return: nothing (it ran every rule), `notRun` (it could not do its job), or
+ * `rulesNotRun` (it ran, but these rules of it did not, for want of configuration: listed in
+ * the report, never counted as passed, not blocking).
+ */
+export type StageOutcome = void | { notRun: string; blocking?: boolean } | { rulesNotRun: string[] };
 
 export interface CheckStage {
   /** Stable id, e.g. 'signature', 'decrypt', 'xml-wellformed', 'chain'. */
@@ -127,6 +132,8 @@ export interface StageResult {
   reason?: string;
   /** Does this NOT RUN keep the deposit from passing? */
   blocking?: boolean;
+  /** Rules of a stage that ran that did not run themselves, with why (never passed). */
+  rulesNotRun?: string[];
   errors: number;
   warnings: number;
 }

@@ -4,8 +4,10 @@
  *
  *   container  signature → decode (join, decrypt, decompress, safe untar → encrypted spool)
  *   xml        xml-wellformed (saxes, no DOCTYPE) → schema (xmllint) → plug-ins of kind 'xml'
- *   semantic   container-rules (name vs content, rde-05, rde-06) → references (FULL: every
- *              reference resolves, no duplicates) → plug-ins of kind 'semantic'
+ *   semantic   container-rules (name vs content, rde-05, rde-06) → object-rules (per-object
+ *              values, models, EPP parameters, policy: rde-07…rde-14) → references (FULL: every
+ *              reference resolves, no duplicates, no NNDN/domain conflict) → plug-ins of kind
+ *              'semantic'
  *   chain      chain (catalog: prevId, order, gaps, FULL cadence)
  *
  * A stage whose needs are not met is NOT RUN with the reason; the overall status is FAIL when
@@ -37,6 +39,8 @@ import {
   type VerifyLimits,
 } from './stage.js';
 import { xmlWellFormedStage } from './xml.js';
+import { objectRulesStage } from '../rst/stage.js';
+import type { RegistryRuleConfig } from '../rst/object-rules.js';
 
 export type VerifyStatus = 'PASS' | 'FAIL' | 'ERROR';
 
@@ -74,6 +78,8 @@ export interface VerifyOptions {
   chainPolicy?: ChainPolicy;
   /** The schema set for the xmllint stage (all-rde-deposit.xsd). */
   schema?: string;
+  /** The registry's configuration for the RST object rules (host and data model, roid suffixes, IDN tables, EPP greeting); rules needing what is absent are listed as not run. */
+  rules?: RegistryRuleConfig;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
   stages?: readonly CheckStage[];
   limits?: Partial<VerifyLimits>;
@@ -121,7 +127,7 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     ...(options.catalog ? { catalog: options.catalog } : {}),
     facts: {},
   };
-  const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), referencesStage()];
+  const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
   const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
   const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const findings = new FindingList(options.maxFindings ?? 10_000);
@@ -149,9 +155,11 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
       };
       try {
         const outcome = await stage.run(ctx, emit);
-        if (outcome && 'notRun' in outcome) {
+        if (outcome && 'notRun' in outcome && result.errors === 0) {
           Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
         } else if (result.errors > 0) result.status = 'FAIL';
+        if (outcome && 'notRun' in outcome && result.errors > 0) result.reason = outcome.notRun;
+        if (outcome && 'rulesNotRun' in outcome && outcome.rulesNotRun.length > 0) result.rulesNotRun = outcome.rulesNotRun;
       } catch (err) {
         if (isVerdict(err)) {
           emit({ ...findingFromError(err), object: input.key });
@@ -229,7 +237,8 @@ export function reportText(report: VerifyReport): string {
   lines.push('', 'Stages:');
   for (const stage of report.stages) {
     const counts = stage.errors || stage.warnings ? ` (${stage.errors} error(s), ${stage.warnings} warning(s))` : '';
-    lines.push(`  ${stage.status.padEnd(8)} ${stage.id.padEnd(16)} ${stage.title}${counts}${stage.reason ? `\n  ${''.padEnd(8)} ${''.padEnd(16)} ${stage.status === 'NOT RUN' ? 'not run' : 'error'}: ${stage.reason}` : ''}`);
+    lines.push(`  ${stage.status.padEnd(8)} ${stage.id.padEnd(16)} ${stage.title}${counts}${stage.reason ? `\n  ${''.padEnd(8)} ${''.padEnd(16)} ${stage.status === 'NOT RUN' ? 'not run' : stage.status === 'ERROR' ? 'error' : 'note'}: ${stage.reason}` : ''}`);
+    for (const rule of stage.rulesNotRun ?? []) lines.push(`  ${''.padEnd(8)} ${''.padEnd(16)} rule NOT RUN: ${rule}`);
   }
   lines.push('', `Findings: ${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info${report.summary.omitted ? `, ${report.summary.omitted} not listed` : ''}`);
   for (const finding of report.findings) {
