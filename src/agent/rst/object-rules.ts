@@ -29,7 +29,7 @@ import { isStrongroomError, messageOf } from '../../common/errors.js';
 import { ObjectChecker } from '../../deposit/preflight.js';
 import { NS_HOST } from '../../model/namespaces.js';
 import type { Contact, DepositEnvelope, Domain, Host } from '../../model/objects.js';
-import { readDeposit } from '../../reader/index.js';
+import { readDeposit, type DepositEvent } from '../../reader/index.js';
 import type { DataModel, HostModel } from '../../sources/source.js';
 
 export interface ObjectRuleOptions {
@@ -53,10 +53,12 @@ export interface ObjectRuleOptions {
   greeting?: { objURI: string[]; extURI: string[] };
   /** Findings kept (default 10,000); the rest are counted. */
   maxFindings?: number;
+  /** The reader's events, when a pass shared with other checks supplies them (else `open` is read). */
+  events?: AsyncIterable<DepositEvent>;
 }
 
 /** The registry configuration the rules can use (the CLI's and the catalog's names for it). */
-export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings'>;
+export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'events'>;
 
 export interface ObjectRuleResult {
   findings: Finding[];
@@ -97,7 +99,7 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   const where = (line: number, column: number) => `${options.file ? `${options.file}:` : ''}${line}:${column}`;
 
   try {
-    for await (const event of readDeposit(open(), options.file ? { file: options.file } : {})) {
+    for await (const event of options.events ?? readDeposit(open(), options.file ? { file: options.file } : {})) {
       if (event.type === 'deposit') {
         envelope = event.envelope;
         hostModel = options.hostModel ?? (envelope.objURI.includes(NS_HOST) ? 'objects' : 'attributes');

@@ -168,11 +168,12 @@ export function referencesStage(): CheckStage {
     title: 'References resolve, objects are unique, NNDNs conflict with no domain (rde-07…rde-10, rde-12)',
     kind: 'semantic',
     needs: ['plaintext', 'summary'],
+    sharesObjectPass: true,
     async run(ctx, emit) {
       if (ctx.summary!.type !== 'FULL') return { notRun: `the references of a ${ctx.summary!.type ?? '?'} deposit resolve across the chain, which is not indexed yet`, blocking: false };
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       async function* rows(): AsyncGenerator<RefRow> {
-        for await (const event of readDeposit(ctx.plaintext!(), { file })) {
+        for await (const event of ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file })) {
           if (event.type === 'object') yield* rowsOf(event.object);
         }
       }

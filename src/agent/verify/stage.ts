@@ -23,6 +23,7 @@ import type { Progress } from '../../common/progress.js';
 import type { Catalog } from '../catalog.js';
 import type { DecryptionKey, VerificationKey } from '../../ryde/keys.js';
 import type { DepositName } from '../../ryde/naming.js';
+import type { DepositEvent } from '../../reader/index.js';
 
 export type StageStatus = 'PASS' | 'FAIL' | 'ERROR' | 'NOT RUN';
 
@@ -97,6 +98,11 @@ export interface VerifyContext {
   summary?: DepositSummary;
   /** Facts for the report (signer, recipient, cipher, compression, sizes …). */
   facts: Record<string, unknown>;
+  /**
+   * For stages that declare `sharesObjectPass`: the typed reader's events of the deposit, one
+   * branch of a single reader pass shared with the other such stages (src/common/tee.ts).
+   */
+  objects?: () => AsyncIterable<DepositEvent>;
 }
 
 export interface StageFinding {
@@ -120,6 +126,12 @@ export interface CheckStage {
   title: string;
   kind: StageKind;
   needs: readonly StageNeed[];
+  /**
+   * The stage reads the typed objects (src/reader) through `ctx.objects()`: consecutive such
+   * stages run together on one reader pass instead of one pass each (the reader is the costly
+   * part of a semantic check). Their findings are still reported stage by stage, in order.
+   */
+  sharesObjectPass?: boolean;
   run(ctx: VerifyContext, emit: (finding: StageFinding) => void): Promise<StageOutcome>;
 }
 

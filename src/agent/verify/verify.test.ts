@@ -257,3 +257,42 @@ test('references through the catalog database (the path that spills): a dangling
   assert.deepEqual([stage.status, stage.blocking], ['NOT RUN', false]);
   assert.equal(diffReport.status, 'PASS');
 });
+
+test('the stages reading typed objects (object-rules, references, plug-ins that say so) share one reader pass', async (t) => {
+  const { dir, keys, options } = await setup(t);
+  const xml = sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001', mutate: (text) => text.replace('<domain:hostObj>ns1.example.com</domain:hostObj>', '<domain:hostObj>ns9.example.com</domain:hostObj>') });
+  const sealed = await sealXml(keys.keys, join(dir, 'shared'), { tld: 'test', date: '2010-10-17', type: 'full' }, xml);
+  let reads = 0;
+  // An xml-kind plug-in (runs before the semantic stages) counts every later read of the spool.
+  const counter: CheckStage = {
+    id: 'count-reads',
+    title: 'counts plaintext reads',
+    kind: 'xml',
+    needs: ['plaintext'],
+    run: async (ctx) => {
+      const plaintext = ctx.plaintext!;
+      ctx.plaintext = () => {
+        reads++;
+        return plaintext();
+      };
+    },
+  };
+  let objects = 0;
+  const sharing: CheckStage = {
+    id: 'plug-in-objects',
+    title: 'a plug-in on the shared pass',
+    kind: 'semantic',
+    needs: ['plaintext'],
+    sharesObjectPass: true,
+    run: async (ctx, emit) => {
+      for await (const event of ctx.objects!()) if (event.type === 'object') objects++;
+      emit({ code: 'PLUGIN_OBJECTS', severity: 'info', message: `${objects} objects` });
+    },
+  };
+  const report = await verifyDeposit(inputOf(sealedFiles(sealed)), { ...options, schema: undefined, stages: [counter, sharing] });
+  assert.equal(reads, 1, 'object-rules, references and the plug-in read the spool once, together');
+  assert.equal(objects, 12);
+  assert.deepEqual(report.stages.map((stage) => `${stage.id} ${stage.status}`).slice(-5), ['container-rules PASS', 'object-rules PASS', 'references FAIL', 'plug-in-objects PASS', 'chain NOT RUN']);
+  // Findings stay grouped by stage, in stage order.
+  assert.deepEqual(report.findings.filter((finding) => finding.stage !== 'structure').map((finding) => `${finding.stage} ${finding.code}`), ['references RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'plug-in-objects PLUGIN_OBJECTS']);
+});

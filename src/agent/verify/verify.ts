@@ -34,11 +34,14 @@ import {
   type ReportFinding,
   type StageKind,
   type StageNeed,
+  type StageFinding,
   type StageResult,
   type VerifyContext,
   type VerifyLimits,
 } from './stage.js';
 import { xmlWellFormedStage } from './xml.js';
+import { teeAsync } from '../../common/tee.js';
+import { readDeposit } from '../../reader/index.js';
 import { objectRulesStage } from '../rst/stage.js';
 import type { RegistryRuleConfig } from '../rst/object-rules.js';
 
@@ -133,8 +136,43 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
   const findings = new FindingList(options.maxFindings ?? 10_000);
   const reportFindings: ReportFinding[] = [];
   const results: StageResult[] = [];
+  /** Runs one stage whose needs are met; findings go to `emit` (buffered when run in a group). */
+  const runStage = async (stage: CheckStage, result: StageResult, stageCtx: VerifyContext, emit: (finding: StageFinding) => void): Promise<void> => {
+    try {
+      const outcome = await stage.run(stageCtx, emit);
+      if (outcome && 'notRun' in outcome && result.errors === 0) {
+        Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
+      } else if (result.errors > 0) result.status = 'FAIL';
+      if (outcome && 'notRun' in outcome && result.errors > 0) result.reason = outcome.notRun;
+      if (outcome && 'rulesNotRun' in outcome && outcome.rulesNotRun.length > 0) result.rulesNotRun = outcome.rulesNotRun;
+    } catch (err) {
+      if (isVerdict(err)) {
+        emit({ ...findingFromError(err), object: input.key });
+        result.status = 'FAIL';
+      } else {
+        const finding = findingFromError(err);
+        emit({ ...finding, code: 'AGENT_CHECK_ERROR', message: `the check could not run: ${finding.message}` });
+        result.status = 'ERROR';
+        result.reason = finding.message;
+      }
+    }
+  };
+  const emitter = (stage: CheckStage, result: StageResult, sink: (finding: ReportFinding & { severity: 'error' | 'warning' | 'info' }) => void) =>
+    (finding: StageFinding): void => {
+      const full = { code: finding.code, severity: finding.severity ?? 'error', ...(finding.object !== undefined ? { object: finding.object } : {}), ...(finding.location !== undefined ? { location: finding.location } : {}), message: finding.message, stage: stage.id };
+      if (full.severity === 'error') result.errors++;
+      if (full.severity === 'warning') result.warnings++;
+      sink(full);
+    };
+  const record = (full: ReportFinding): void => {
+    const { stage: _stage, ...finding } = full;
+    void _stage;
+    findings.add(finding);
+    if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
+  };
   try {
-    for (const stage of stages) {
+    for (let index = 0; index < stages.length; index++) {
+      const stage = stages[index]!;
       const result: StageResult = { id: stage.id, title: stage.title, kind: stage.kind, status: 'PASS', errors: 0, warnings: 0 };
       results.push(result);
       if (stage === chain && options.skipChain) {
@@ -146,31 +184,29 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
         Object.assign(result, { status: 'NOT RUN', reason: NEED_TEXT[unmet], blocking: true });
         continue;
       }
-      const emit = (finding: { code: string; severity?: 'error' | 'warning' | 'info'; object?: string; location?: string; message: string }): void => {
-        const full = { code: finding.code, severity: finding.severity ?? 'error', ...(finding.object !== undefined ? { object: finding.object } : {}), ...(finding.location !== undefined ? { location: finding.location } : {}), message: finding.message };
-        if (full.severity === 'error') result.errors++;
-        if (full.severity === 'warning') result.warnings++;
-        findings.add(full);
-        if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push({ ...full, stage: stage.id });
-      };
-      try {
-        const outcome = await stage.run(ctx, emit);
-        if (outcome && 'notRun' in outcome && result.errors === 0) {
-          Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
-        } else if (result.errors > 0) result.status = 'FAIL';
-        if (outcome && 'notRun' in outcome && result.errors > 0) result.reason = outcome.notRun;
-        if (outcome && 'rulesNotRun' in outcome && outcome.rulesNotRun.length > 0) result.rulesNotRun = outcome.rulesNotRun;
-      } catch (err) {
-        if (isVerdict(err)) {
-          emit({ ...findingFromError(err), object: input.key });
-          result.status = 'FAIL';
-        } else {
-          const finding = findingFromError(err);
-          emit({ ...finding, code: 'AGENT_CHECK_ERROR', message: `the check could not run: ${finding.message}` });
-          result.status = 'ERROR';
-          result.reason = finding.message;
-        }
+      // Consecutive stages sharing the typed reader's pass run together on one pass.
+      const group: Array<{ stage: CheckStage; result: StageResult }> = [{ stage, result }];
+      while (stage.sharesObjectPass && stages[index + 1]?.sharesObjectPass && stages[index + 1]!.needs.every((need) => needMet(ctx, need))) {
+        const next = stages[++index]!;
+        const nextResult: StageResult = { id: next.id, title: next.title, kind: next.kind, status: 'PASS', errors: 0, warnings: 0 };
+        results.push(nextResult);
+        group.push({ stage: next, result: nextResult });
       }
+      if (!stage.sharesObjectPass) {
+        await runStage(stage, result, ctx, emitter(stage, result, record));
+        continue;
+      }
+      const branches = teeAsync(readDeposit(ctx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key) }), group.length);
+      const buffered = group.map(() => [] as ReportFinding[]);
+      await Promise.all(
+        group.map(({ stage: member, result: memberResult }, position) =>
+          runStage(member, memberResult, { ...ctx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => buffered[position]!.push(finding))).finally(async () => {
+            // A stage that stopped reading early must not hold the others back.
+            await branches[position]![Symbol.asyncIterator]().return?.();
+          }),
+        ),
+      );
+      for (const list of buffered) for (const finding of list) record(finding);
     }
   } finally {
     await state.spool?.dispose();
