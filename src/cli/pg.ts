@@ -43,7 +43,7 @@ async function loadConfig(options: ConfigOption): Promise<LoadedPgBackupConfig> 
 }
 
 async function withArchive<T>(loaded: LoadedPgBackupConfig, use: (archive: BackupArchive) => Promise<T>): Promise<T> {
-  const archive = openArchive(loaded.config);
+  const archive = await openArchive(loaded.config);
   try {
     return await use(archive);
   } finally {
