@@ -191,6 +191,7 @@ export const ERROR_CODES = {
   PG_RESTORE_TARGET_EXISTS: 'refused',
   PG_UNSUPPORTED: 'input',
   PG_DRILL_FAILED: 'findings',
+  PG_STATE_UNREADABLE: 'io',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',

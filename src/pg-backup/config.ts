@@ -121,6 +121,8 @@ export const pgBackupConfigSchema = z
     scratchDir: z.string().optional(),
     /** Local spool for ciphertext before upload to remote transports. */
     spoolDir: z.string().optional(),
+    /** Where `pg run-due` keeps its lock and the last expire run (default: .strongroom-state next to this file). */
+    stateDir: z.string().optional(),
   })
   .strict();
 
@@ -153,6 +155,7 @@ function absolutize(config: PgBackupConfig, base: string): PgBackupConfig {
     },
     ...(config.scratchDir ? { scratchDir: abs(config.scratchDir) } : {}),
     ...(config.spoolDir ? { spoolDir: abs(config.spoolDir) } : {}),
+    ...(config.stateDir ? { stateDir: abs(config.stateDir) } : {}),
   };
 }
 
