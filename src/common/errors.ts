@@ -202,6 +202,7 @@ export const ERROR_CODES = {
   JOURNAL_INCOMPLETE: 'refused',
   JOURNAL_NO_SUCH_DEPOSIT: 'input',
   CHURN_INVALID_ARGUMENT: 'usage',
+  PG_STATE_UNREADABLE: 'io',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',
