@@ -18,6 +18,7 @@ import { DirectoryTransport } from '../transports/directory.js';
 import { IcannTestServer } from './icann-server.js';
 import { startSmtpSink, type SmtpSink } from './smtp.js';
 import { embeddedTestDb } from './databases.js';
+import type { TestSshd } from './sshd.js';
 
 export const RIG_TLD = 'example';
 export const ICANN_PASSWORD = 'icann-test-password';
@@ -49,6 +50,8 @@ export interface RigOptions {
   since: string;
   smtp?: boolean;
   jobs?: number;
+  /** Deliver to the agent over SFTP to this sshd (its inbox is then the agent's inbox). */
+  sftp?: TestSshd;
 }
 
 async function keyPair(dir: string, name: string, uid: string): Promise<{ secret: string; pub: string }> {
@@ -75,8 +78,17 @@ export async function startRig(t: TestContext, options: RigOptions): Promise<Dae
   await mkdir(keysDir);
   const registry = await keyPair(keysDir, 'registry', 'Rig registry <registry@rig.invalid>');
   const agent = await keyPair(keysDir, 'agent', 'Rig agent <agent@rig.invalid>');
-  const inbox = join(dir, 'inbox');
-  await mkdir(inbox);
+  const inbox = options.sftp ? options.sftp.inbox : join(dir, 'inbox');
+  if (!options.sftp) await mkdir(inbox);
+  let destination = `kind: directory
+        url: ${inbox}`;
+  if (options.sftp) {
+    await writeFile(join(dir, 'agent_ed25519'), options.sftp.clientKey, { mode: 0o600 });
+    destination = `kind: sftp
+        url: sftp://${options.sftp.username}@${options.sftp.host}:${options.sftp.port}${inbox}
+        hostKey: { fingerprints: ["${options.sftp.fingerprint}"] }
+        credentials: { privateKey: { file: agent_ed25519 } }`;
+  }
   const icann = new IcannTestServer({ credentials: { [RIG_TLD]: ICANN_PASSWORD } });
   await icann.start();
   t.after(() => icann.stop());
@@ -103,8 +115,7 @@ registries:
     tlds: [${RIG_TLD}]
     destinations:
       agent:
-        kind: directory
-        url: ${inbox}
+        ${destination}
         purpose: escrow-agent
         consent: { granted: true, by: "Rig CTO", date: 2024-12-01, reference: CCB-1 }
     deposits:
