@@ -39,9 +39,13 @@ const SEED = 'bench';
 /** The recipe of bench/full-deposit.ts (same registry, so the FULL figures compare). */
 const AS_OF = '2026-01-04T00:00:00Z';
 const FILL_VERSION = `generator ${SEED} ${AS_OF}`;
-/** Churn dates and the DIFF watermark: shortly after the as-of (no domain expires in between). */
-const CHURN_AT = '2026-01-04T00:00:30Z';
-const DIFF_WATERMARK = '2026-01-04T00:01:00Z';
+/**
+ * Churn dates and the DIFF watermark: seconds after the as-of. The generated registry has
+ * expiries from the as-of on (a domain of the 1M registry expires at 00:00:10), and a changed
+ * domain whose expiry passed before the watermark fails the pre-flight.
+ */
+const CHURN_AT = '2026-01-04T00:00:05Z';
+const DIFF_WATERMARK = '2026-01-04T00:00:06Z';
 
 interface Args {
   domains: number[];
@@ -154,6 +158,7 @@ async function measure(n: number, args: Args): Promise<void> {
   console.log(`\n# ${n.toLocaleString('en-US')} domains, ${args.percent}% changed`);
   const url = await prepare(n, args.reuse);
   const out = await mkdtemp(join(tmpdir(), 'sr-bench-diff-'));
+  let done = false;
   try {
     const full = await deposit('full', url, out, AS_OF);
     console.log(`  FULL  ${full.objects.toLocaleString('en-US')} objects, ${(full.bytes / 1e6).toFixed(1)} MB in ${full.seconds.toFixed(2)} s (CPU ${full.cpuSeconds.toFixed(1)} s)`);
@@ -171,13 +176,15 @@ async function measure(n: number, args: Args): Promise<void> {
     console.log(
       `  DIFF  ${diff.objects.toLocaleString('en-US')} objects + ${diff.deletes ?? 0} deletes, ${(diff.bytes / 1e6).toFixed(2)} MB in ${diff.seconds.toFixed(2)} s (CPU ${diff.cpuSeconds.toFixed(1)} s); journal ${journal?.n ?? 0} entries`,
     );
+    done = true;
     console.log(`  DIFF/FULL time ${(ratio * 100).toFixed(2)}% (target ≤ 5%: ${ratio <= 0.05 ? 'met' : 'MISSED'}); errors ${full.errors}/${diff.errors}`);
     console.log(
       `| ${n.toLocaleString('en-US')} | ${changes.toLocaleString('en-US')} | ${full.objects.toLocaleString('en-US')} | ${full.seconds.toFixed(1)} | ${full.cpuSeconds.toFixed(1)} | ${churned.seconds.toFixed(1)} | ${diff.objects.toLocaleString('en-US')} + ${diff.deletes ?? 0} | ${diff.seconds.toFixed(2)} | ${diff.cpuSeconds.toFixed(2)} | ${Math.round(diff.maxRssKiB / 1024)} | **${(ratio * 100).toFixed(2)}%** |`,
     );
   } finally {
     await rm(out, { recursive: true, force: true });
-    if (!args.keep) {
+    // A failed run keeps its copy for a look (and --reuse cannot take a churned one: drop it by hand).
+    if (done && !args.keep) {
       const admin = await ServerDb.open(ADMIN_URL);
       await admin.exec(`DROP DATABASE IF EXISTS sr_diffbench_${n} WITH (FORCE)`);
       await admin.close();
