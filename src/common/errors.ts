@@ -197,6 +197,11 @@ export const ERROR_CODES = {
   PG_RESTORE_TARGET_EXISTS: 'refused',
   PG_UNSUPPORTED: 'input',
   PG_DRILL_FAILED: 'findings',
+  // change journal, DIFF/INCR/thin deposits, churn workloads (diff branch)
+  DEPOSIT_NO_BASE: 'refused',
+  JOURNAL_INCOMPLETE: 'refused',
+  JOURNAL_NO_SUCH_DEPOSIT: 'input',
+  CHURN_INVALID_ARGUMENT: 'usage',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',
