@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as registerCompare } from './compare.js';
 import { register as registerAgent } from './agent.js';
+import { register as registerDaemon } from './daemon.js';
 import { register as registerDb } from './db.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDeposit } from './deposit.js';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerPull(program);
   registerAgent(program);
   registerPg(program);
+  registerDaemon(program);
 }

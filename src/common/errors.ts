@@ -116,6 +116,12 @@ export const ERROR_CODES = {
   SCHEDULER_LOCKED: 'refused',
   SCHEDULER_STATE_INVALID: 'config',
   SCHEDULER_NOTHING_TO_RESEND: 'refused',
+  // daemon: the real deposit steps, `strongroom daemon|status|resend` (daemon branch)
+  SCHEDULER_TYPE_UNAVAILABLE: 'refused',
+  SCHEDULER_CHAIN_BROKEN: 'refused',
+  SCHEDULER_STAGE_LOST: 'integrity',
+  SCHEDULER_DELIVERY_CONFLICT: 'refused',
+  SCHEDULER_JOB_UNKNOWN: 'usage',
   // deposit reader and rebuild (reader branch)
   READER_INVALID_XML: 'input',
   READER_INVALID_DEPOSIT: 'input',
@@ -202,6 +208,7 @@ export const ERROR_CODES = {
   JOURNAL_INCOMPLETE: 'refused',
   JOURNAL_NO_SUCH_DEPOSIT: 'input',
   CHURN_INVALID_ARGUMENT: 'usage',
+  PG_STATE_UNREADABLE: 'io',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',
