@@ -1,11 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStrongroomError, type ErrorCode } from '../common/errors.js';
 import type { Db } from '../db/adapter.js';
 import { writeFullDeposit } from '../deposit/full-deposit.js';
+import type { Domain, Header } from '../model/objects.js';
+import { readDeposit } from '../reader/index.js';
+import { depositXml } from '../testing/deposit-xml.js';
 import { CHAIN_DAYS, chainWatermark, writeTestChain } from '../testing/chain-deposits.js';
 import { embeddedTestDb, serverTestDb, type TestDb } from '../testing/databases.js';
 import { planChain } from './chain.js';
@@ -86,6 +90,30 @@ describe('rebuild from a chain', { concurrency: 3 }, () => {
         }),
       );
       assert.equal(await fingerprint(target.db), before, 'a count mismatch leaves the target untouched');
+
+      if (more && hostModel === 'objects') {
+        // A DIFF registering a domain whose name server is a host that neither the deposit nor
+        // the state before it holds.
+        let domain: Domain | undefined;
+        let header: Header | undefined;
+        for await (const event of readDeposit(createReadStream(chain.fulls[0]!.file))) {
+          if (event.type === 'object' && event.object.kind === 'domain') domain ??= event.object.value;
+          if (event.type === 'object' && event.object.kind === 'header') header = event.object.value;
+        }
+        const [base, suffix] = domain!.roid.split('-');
+        const ghostDomain: Domain = { ...domain!, roid: `${base}G-${suffix}`, name: `ghost-ns.${TLD}`, ns: { hostObj: ['ns.ghost.example'] } };
+        const counts = header!.count.map((c) => (c.uri.includes('rdeDomain') ? { ...c, count: c.count + 1 } : c));
+        const ghost = join(dir, 'dangling', 'ghost-ns.xml');
+        await writeFile(
+          ghost,
+          depositXml([{ kind: 'domain', value: ghostDomain }, { kind: 'header', value: { ...header!, count: counts } }], { type: 'DIFF', id: chain.diffs[1]!.id, prevId: chain.fulls[0]!.id, watermark: watermark(1) }),
+        );
+        await assert.rejects(
+          rebuildChain(target.db, await planChain([chain.fulls[0]!.file, ghost])),
+          rejectsWith('REBUILD_CHECK_FAILED', (message) => assert.ok(message.includes(`in ${ghost} name no host object`) && message.includes(`ghost-ns.${TLD} → ns.ghost.example`), message)),
+        );
+        assert.equal(await fingerprint(target.db), before, 'an unresolvable name server leaves the target untouched');
+      }
 
       const plan = await planChain([chain.diffs[3]!.file, chain.diffs[1]!.file, chain.fulls[0]!.file, chain.diffs[2]!.file]);
       assert.deepEqual(
