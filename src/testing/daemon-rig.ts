@@ -169,13 +169,19 @@ export async function rigDb(t: TestContext, asOf: string): Promise<{ db: Db; spe
   return { db, spec };
 }
 
-/** The agent's side: take what is settled in the inbox, then verify every deposit received. */
-export async function agentTakes(t: TestContext, rig: DaemonRig, agent?: AgentContext): Promise<{ agent: AgentContext; received: string[]; verified: Array<{ key: string; status: string; findings: string[] }> }> {
-  let ctx = agent;
-  if (!ctx) {
+/**
+ * The agent's side: take what is settled in the inbox, then verify every deposit received. The
+ * catalog goes into `catalog` when given (a server database of the test: quicker than a new
+ * embedded one), else into a new embedded database.
+ */
+export async function agentTakes(t: TestContext, rig: DaemonRig, catalog?: Db): Promise<{ agent: AgentContext; received: string[]; verified: Array<{ key: string; status: string; findings: string[] }> }> {
+  let ctx: AgentContext;
+  if (catalog) ctx = await openAgent({ repo: join(rig.dir, 'agent-repo'), db: catalog });
+  else {
     const { spec } = await embeddedTestDb(t, { migrate: false });
-    ctx = await openAgent({ repo: join(rig.dir, 'agent-repo'), db: spec });
-    t.after(() => ctx!.db.close());
+    const opened = await openAgent({ repo: join(rig.dir, 'agent-repo'), db: spec });
+    t.after(() => opened.db.close());
+    ctx = opened;
   }
   const taken = await ingestOnce(ctx, { inbox: new DirectoryTransport(rig.inbox), tlds: [RIG_TLD], now: new Date(Date.now() + 3_600_000) });
   const keys = await loadUnsealKeys({ profile: 'rfc4880', keyFile: rig.keys.agentSecret, signerFiles: [rig.keys.registryPublic] });
