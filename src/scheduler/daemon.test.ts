@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { embeddedTestDb } from '../testing/databases.js';
+import { compareDatabases } from '../rebuild/compare.js';
+import { rebuildFull } from '../rebuild/rebuild.js';
+import { loadUnsealKeys, unsealFiles } from '../ryde/index.js';
 import { loadConfig } from '../config/load.js';
 import { isStrongroomError } from '../common/errors.js';
 import type { Progress } from '../common/progress.js';
@@ -47,7 +52,7 @@ async function runUntilIdle(daemon: Daemon, clock: SimClock, until: number): Pro
   assert.fail('the daemon did not settle');
 }
 
-test('daily FULLs on the embedded registry: sealed, delivered to the agent inbox, verified by the agent, reported to ICANN and e-mailed, each step once; a crash between steps resumes; missed days are caught up in order', async (t) => {
+test('daily FULLs on the embedded registry with changes every day: sealed, delivered to the agent inbox, verified by the agent, reported to ICANN and e-mailed, each step once; a crash between steps resumes; missed days are caught up in order; the last deposit rebuilds a registry equal to the source', async (t) => {
   const { db, spec } = await rigDb(t, '2025-01-05T00:00:00Z');
   const rig = await startRig(t, { db: spec, since: '2025-01-05' });
   const loaded = await loadConfig(rig.configPath);
@@ -114,6 +119,15 @@ test('daily FULLs on the embedded registry: sealed, delivered to the agent inbox
   for (const v of agent.verified) assert.equal(v.status, 'PASS', `${v.key}: ${v.findings.join(', ')}`);
   const sealed = await finalNames(rig.state);
   assert.ok(sealed.every((p) => /\.(ryde|sig)$/.test(p)) && sealed.length === days.length * 4, 'staging + outbox hold .ryde/.sig only');
+
+  // The last deposit delivered rebuilds a registry equal to the source.
+  const unsealKeys = await loadUnsealKeys({ profile: 'rfc4880', keyFile: rig.keys.agentSecret, signerFiles: [rig.keys.registryPublic] });
+  const outbox = join(rig.state, 'deposits', 'example', 'outbox');
+  const [opened] = await unsealFiles(['ryde', 'sig'].map((ext) => join(outbox, `${RIG_TLD}_2025-01-09_full_S1_R0.${ext}`)), { outDir: join(rig.dir, 'unsealed'), ...unsealKeys });
+  const target = await embeddedTestDb(t);
+  await rebuildFull(target.db, opened!.file);
+  const comparison = await compareDatabases(db, target.db, { tld: RIG_TLD });
+  assert.ok(comparison.equal, JSON.stringify(comparison.differences, null, 2));
 
   const [status] = await daemonStatus(loaded, clock.now(), undefined, rig.env);
   assert.equal(status!.tlds[0]!.lastComplete!.key, `${RIG_TLD}_2025-01-09_full`);
