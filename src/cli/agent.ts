@@ -27,6 +27,8 @@ import { DEFAULT_RETENTION, RETENTION_PRESETS, applyRetention, planRetention, ty
 import { DEFAULT_DEA_NAME, inputsFromFiles, verifyStored } from '../agent/verify-stored.js';
 import { missingDepositNotificationXml } from '../reporting/notification.js';
 import { reportText, verifyDeposit, type VerifyOptions, type VerifyReport } from '../agent/verify/verify.js';
+import type { RegistryRuleConfig } from '../agent/rst/object-rules.js';
+import type { DataModel, HostModel } from '../sources/source.js';
 import { Keyring } from '../ryde/keyring.js';
 import { loadUnsealKeys } from '../ryde/load.js';
 import { parseProfileName } from '../ryde/profiles.js';
@@ -145,6 +147,28 @@ interface VerifyCliOptions extends CommonOptions {
   maxSize?: number;
   maxRatio?: number;
   deaName: string;
+  hostModel?: string;
+  dataModel?: string;
+  roidSuffix: string[];
+  idnTable: string[];
+}
+
+/** The registry configuration for the RST object rules, from the verify options. */
+function ruleConfig(options: VerifyCliOptions): RegistryRuleConfig {
+  const pick = <T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined => {
+    if (value === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(value)) throw usageError(`${flag} must be one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+  const hostModel = pick<HostModel>(options.hostModel, ['objects', 'attributes'], '--host-model');
+  const dataModel = pick<DataModel>(options.dataModel, ['minimum', 'maximum', 'per-registrar'], '--data-model');
+  const [roidSuffix, ...others] = options.roidSuffix;
+  return {
+    ...(hostModel ? { hostModel } : {}),
+    ...(dataModel ? { dataModel } : {}),
+    ...(roidSuffix ? { roidSuffix, roidSuffixes: others } : {}),
+    ...(options.idnTable.length > 0 ? { idnTables: options.idnTable } : {}),
+  };
 }
 
 const KEY_RE = /^[a-z0-9-]+_\d{4}-\d{2}-\d{2}_(full|diff|thin)_R\d+$/;
@@ -186,7 +210,11 @@ function registerVerify(agent: Command): void {
       .option('--passphrase-file <file>', 'passphrase of the secret key (or $STRONGROOM_KEY_PASSPHRASE)')
       .option('--max-size <bytes>', 'largest deposit XML accepted (default 256G)', byteSize('--max-size'))
       .option('--max-ratio <n>', 'largest decompressed/sealed size ratio past 64 MiB (default 300)', positiveInt('--max-ratio'))
-      .option('--dea-name <name>', 'the escrow agent name in the rdeNotification stored with each verification', DEFAULT_DEA_NAME),
+      .option('--dea-name <name>', 'the escrow agent name in the rdeNotification stored with each verification', DEFAULT_DEA_NAME)
+      .option('--host-model <model>', 'RST epp.hostModel: objects | attributes (default: objects when the menu lists rdeHost-1.0)')
+      .option('--data-model <model>', 'RST general.registryDataModel: minimum | maximum | per-registrar (without it the registrant and rde-14 rules are NOT RUN)')
+      .option('--roid-suffix <id>', "the TLD's repository identifier (repeat for the registry's others; without it roid suffixes are NOT RUN)", collect, [])
+      .option('--idn-table <tag>', 'an IDN table registered for the TLD (repeat; without it the rde-11 list check is NOT RUN)', collect, []),
     [
       [EXIT_STATUS.findings, 'verification FAIL'],
       [EXIT_STATUS.config, 'verification ERROR: a check could not run (no schema, no xmllint, no catalog), or key material unusable'],
@@ -200,6 +228,7 @@ function registerVerify(agent: Command): void {
       if (stored.length > 0 && !options.repo) throw usageError('stored deposits need --repo and --db');
       const passphrase = passphraseFrom(options.passphraseFile);
       const profileName = options.profile === undefined ? undefined : parseProfileName(options.profile);
+      const rules = ruleConfig(options);
       const keysFor = async (tld: string) => {
         const keyring = tldKeyring(options.keyring, tld);
         const keys = await loadUnsealKeys({
@@ -219,6 +248,7 @@ function registerVerify(agent: Command): void {
         ...(options.schema ? { schema: resolve(options.schema) } : {}),
         ...(options.chain === false ? { skipChain: true } : {}),
         limits: { ...(options.maxSize ? { maxXmlBytes: options.maxSize } : {}), ...(options.maxRatio ? { maxRatio: options.maxRatio } : {}) },
+        rules,
         progress,
       });
       const run = async (context: AgentContext | undefined): Promise<VerifyReport[]> => {

@@ -6,6 +6,7 @@ import { register as registerDaemon } from './daemon.js';
 import { register as registerDb } from './db.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDeposit } from './deposit.js';
+import { register as registerJournal } from './journal.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerRebuild } from './rebuild.js';
 import { register as registerNotify } from './notify.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerDb(program);
   registerRegistry(program);
   registerDeposit(program);
+  registerJournal(program);
   registerDemo(program);
   registerSeal(program);
   registerUnseal(program);

@@ -131,6 +131,12 @@ export const ERROR_CODES = {
   REBUILD_CHECK_FAILED: 'findings',
   REBUILD_UNSUPPORTED_DEPOSIT: 'input',
   REBUILD_CHAIN_BROKEN: 'input',
+  // rebuild from a chain of deposits (chain branch): which chain rule a refused chain breaks
+  REBUILD_CHAIN_BASE: 'input',
+  REBUILD_CHAIN_TYPE: 'input',
+  REBUILD_CHAIN_ORDER: 'input',
+  REBUILD_CHAIN_TLD: 'input',
+  REBUILD_CHAIN_DUPLICATE: 'input',
   COMPARE_DIFFERENT: 'findings',
   // ICANN reporting (src/reporting): rdeReport, the registry-interfaces client, notifications to ICANN
   REPORT_INVALID_ARGUMENT: 'usage',
@@ -197,6 +203,12 @@ export const ERROR_CODES = {
   PG_RESTORE_TARGET_EXISTS: 'refused',
   PG_UNSUPPORTED: 'input',
   PG_DRILL_FAILED: 'findings',
+  // change journal, DIFF/INCR/thin deposits, churn workloads (diff branch)
+  DEPOSIT_NO_BASE: 'refused',
+  JOURNAL_INCOMPLETE: 'refused',
+  JOURNAL_NO_SUCH_DEPOSIT: 'input',
+  CHURN_INVALID_ARGUMENT: 'usage',
+  PG_STATE_UNREADABLE: 'io',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',

@@ -104,16 +104,37 @@ class Ctx {
 
 const WS = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 
-/** A view of one element that checks every child is used exactly as the schema allows. */
+/**
+ * A view of one element that checks every child is used exactly as the schema allows. Its
+ * path (for messages) is computed only when asked for: building it for every field of every
+ * object cost a third of the reader's time.
+ */
 class El {
-  private readonly used = new Set<XmlNode>();
+  /** Which children were asked for, by index (allocated on first use). */
+  private used: Uint8Array | null = null;
+  private cachedPath: string | undefined;
 
   constructor(
     readonly node: XmlNode,
     readonly ctx: Ctx,
-    /** Path of this element inside the object, for messages (e.g. `postalInfo[1]/addr`). */
-    readonly path: string,
+    /** The element this one was found in, or null for an object (path = `local`). */
+    private readonly parent: El | null = null,
+    private readonly local = '',
+    /** 1-based position among the parent's children of the same name. */
+    private readonly nth = 1,
   ) {}
+
+  /** Path of this element inside the object, for messages (e.g. `postalInfo[1]/addr`). */
+  get path(): string {
+    if (this.cachedPath === undefined) {
+      if (!this.parent) this.cachedPath = this.local;
+      else {
+        const base = this.parent.field(this.local);
+        this.cachedPath = this.nth > 1 || this.parent.countOf(this.node.ns, this.local) > 1 ? `${base}[${this.nth}]` : base;
+      }
+    }
+    return this.cachedPath;
+  }
 
   private field(local: string): string {
     return this.path === '' ? local : `${this.path}/${local}`;
@@ -126,12 +147,12 @@ class El {
   /** Children with this namespace and local name, in document order. */
   many(ns: string, local: string): El[] {
     const out: El[] = [];
-    let n = 0;
-    for (const child of this.node.children) {
+    const children = this.node.children;
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index]!;
       if (child.ns === ns && child.local === local) {
-        this.used.add(child);
-        n++;
-        out.push(new El(child, this.ctx, `${this.field(local)}${n > 1 || this.countOf(ns, local) > 1 ? `[${n}]` : ''}`));
+        (this.used ??= new Uint8Array(children.length))[index] = 1;
+        out.push(new El(child, this.ctx, this, local, out.length + 1));
       }
     }
     return out;
@@ -157,8 +178,10 @@ class El {
 
   /** Refuse children nobody asked for, and text between child elements. */
   done(): void {
-    for (const child of this.node.children) {
-      if (!this.used.has(child)) this.ctx.fail(child, this.field(child.local), `unexpected element <${child.qname}> (namespace "${child.ns}")`);
+    const children = this.node.children;
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index]!;
+      if (this.used?.[index] !== 1) this.ctx.fail(child, this.field(child.local), `unexpected element <${child.qname}> (namespace "${child.ns}")`);
     }
     if (this.node.children.length > 0 && this.node.text.trim() !== '') this.fail(`unexpected text "${this.node.text.trim().slice(0, 40)}" between elements`);
   }
@@ -638,7 +661,7 @@ export function readObject(node: XmlNode, file: string | undefined): RdeObject {
   const ctx: Ctx = new Ctx(file, `<${node.qname}> at line ${node.line}`);
   if (!spec) ctx.fail(node, node.qname, `unknown object <${node.qname}> (namespace "${node.ns}") in <rde:contents>: it cannot be rebuilt`);
   ctx.object = `${spec.kind} at line ${node.line}`;
-  return { kind: spec.kind, value: spec.read(new El(node, ctx, '')) } as RdeObject;
+  return { kind: spec.kind, value: spec.read(new El(node, ctx)) } as RdeObject;
 }
 
 /** Delete element → the keys it names (RFC 9022 deleteType of each object kind). */
@@ -657,12 +680,12 @@ export function readDeletes(node: XmlNode, file: string | undefined): RdeDelete[
   const ctx: Ctx = new Ctx(file, `<${node.qname}> at line ${node.line}`);
   if (!spec) ctx.fail(node, node.qname, `unknown delete element <${node.qname}> (namespace "${node.ns}") in <rde:deletes>`);
   ctx.object = `${spec.kind} delete at line ${node.line}`;
-  const el = new El(node, ctx, '');
+  const el = new El(node, ctx);
   const out: RdeDelete[] = [];
   // The children are a choice of key elements in any number and order; keep document order.
   for (const child of node.children) {
     if (child.ns !== spec.ns || !spec.keys.includes(child.local)) continue;
-    const value = new El(child, ctx, child.local).tokNonEmpty();
+    const value = new El(child, ctx, null, child.local).tokNonEmpty();
     out.push({ kind: spec.kind, [child.local]: value } as RdeDelete);
   }
   for (const key of spec.keys) el.many(spec.ns, key);

@@ -1,91 +1,129 @@
 /**
- * Semantic stage `references` (RFC 9022 §5; ICANN RST rde-07…rde-10; nomulus'
- * ValidateEscrowDepositCommand): in a FULL deposit every reference resolves to an object of the
- * deposit, and no object is there twice.
+ * Semantic stage `references` (RFC 9022 §5; ICANN RST rde-07…rde-10, rde-12): in a FULL deposit
+ * every reference resolves to an object of the deposit, no object is there twice, and no NNDN
+ * shares a name with a domain. The one place these checks live (the per-object value rules are
+ * the `object-rules` stage, src/agent/rst); the codes are the writer's pre-flight codes
+ * (src/deposit/preflight.ts, RST's names where RST has one), so writer and agent judge alike.
  *
- *   domain registrant, admin/tech/billing contacts → contacts   (RDE_DOMAIN_HAS_INVALID_REGISTRANT,
- *                                                                SR_DOMAIN_CONTACT_MISSING)
- *   domain hostObj                                 → hosts      (SR_DOMAIN_HOST_MISSING)
- *   clID of domains, hosts, contacts               → registrars (RDE_DOMAIN|HOST|CONTACT_HAS_INVALID_CLID)
- *   crRr, upRr, reRr, acRr                         → registrars (SR_REGISTRAR_REFERENCE_MISSING)
- *   idnTableId of domains and NNDNs                → IDN tables (RDE_IDN_OBJECT_MISSING)
- *   the same registrar/contact id, host name, domain name or IDN table twice (SR_DUPLICATE_OBJECT)
+ *   domain registrant                  → contacts   RDE_DOMAIN_HAS_INVALID_REGISTRANT
+ *   domain admin/tech/billing contacts → contacts   RDE_DOMAIN_HAS_MISSING_CONTACT
+ *   domain hostObj                     → hosts      RDE_DOMAIN_HAS_MISSING_NAMESERVER
+ *   domain clID, crRr, upRr, reRr, acRr → registrars RDE_DOMAIN_HAS_INVALID_{CLID,CRRR,UPRR,RERR,ACRR}
+ *   host clID, crRr, upRr              → registrars RDE_HOST_HAS_INVALID_CLID, SR_HOST_HAS_UNKNOWN_{CRRR,UPRR}
+ *   contact clID, crRr, upRr, reRr, acRr → registrars RDE_CONTACT_HAS_UNKNOWN_{CLID,CRRR,UPRR,RERR,ACRR}
+ *   domain / NNDN idnTableId           → IDN tables SR_DOMAIN_HAS_UNKNOWN_IDN_TABLE, SR_NNDN_HAS_UNKNOWN_IDN_TABLE
+ *   NNDN aName = a domain name                      RDE_NNDN_CONFLICTS_WITH_DOMAIN
+ *   twice: registrar id, contact id/roid, host name/roid, domain name/roid, IDN table id, NNDN
+ *          RDE_REGISTRAR_HAS_NON_UNIQUE_ID, RDE_{CONTACT,HOST,DOMAIN}_HAS_NON_UNIQUE_{ID,NAME,ROID},
+ *          RDE_IDN_OBJECT_INVALID, RDE_NNDN_CONFLICTS_WITH_DOMAIN
  *
- * The deposit is read by the typed reader (src/reader) from the encrypted spool. Memory stays
- * bounded whatever the size: with a catalog the definitions and references stream (COPY) into a
- * temporary table of the catalog database and an anti-join finds the dangling ones; without
- * one they are held in memory up to MAX_IN_MEMORY entries, beyond which the stage is NOT RUN.
+ * The deposit is read by the typed reader (src/reader) from the encrypted spool, in any object
+ * order (a reference may come before the object it names). Memory stays bounded whatever the
+ * size: with a catalog the definitions and references stream (COPY) into a temporary table of
+ * the catalog database and anti-joins find the dangling ones; without one they are held in
+ * memory up to MAX_IN_MEMORY entries, beyond which the stage is NOT RUN (blocking).
  *
  * A DIFF's references may resolve to objects of earlier deposits of the chain: that needs the
  * chain's object index, not built yet, so for DIFF/INCR deposits the stage is NOT RUN (reported,
  * not blocking).
  */
 import { isStrongroomError, messageOf } from '../../common/errors.js';
-import type { RdeObject } from '../../model/objects.js';
+import type { RdeObject, RegistrarRef } from '../../model/objects.js';
 import { readDeposit } from '../../reader/index.js';
 import type { CheckStage, StageFinding } from './stage.js';
 
-type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn';
+/** What an identifier names: an object kind, or one of the identifiers that must be unique. */
+type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'contact-roid' | 'host-roid' | 'domain-roid';
 
+/**
+ * One row: `d` defines `id` of `kind` (code: the finding when defined twice); `u` uses it and
+ * must find a definition (code: the finding when it does not); `c` must NOT find one (an NNDN
+ * aName against the domain names).
+ */
 interface RefRow {
-  role: 'd' | 'u';
+  role: 'd' | 'u' | 'c';
   kind: RefKind;
   id: string;
-  /** The referring object (for uses) or the object itself (for definitions). */
+  code: string;
+  /** The object the row comes from, e.g. "domain example.test". */
   obj: string;
   field: string;
 }
 
 /** References and definitions held in memory without a catalog. */
 export const MAX_IN_MEMORY = 2_000_000;
-/** Dangling references and duplicates reported one by one (per rule); more are counted. */
+/** Dangling references and duplicates reported one by one; more are counted. */
 const MAX_LISTED = 1000;
 
+const WHAT: Record<RefKind, string> = {
+  registrar: 'registrar',
+  contact: 'contact',
+  host: 'host object',
+  domain: 'domain',
+  idn: 'IDN table',
+  nndn: 'NNDN',
+  'contact-roid': 'contact roid',
+  'host-roid': 'host roid',
+  'domain-roid': 'domain roid',
+};
+
 function* rowsOf(object: RdeObject): Generator<RefRow> {
-  const use = (kind: RefKind, id: string | undefined, obj: string, field: string): RefRow[] => (id === undefined ? [] : [{ role: 'u', kind, id, obj, field }]);
+  const def = (kind: RefKind, id: string, code: string, obj: string, field: string): RefRow => ({ role: 'd', kind, id, code, obj, field });
+  function* use(kind: RefKind, ref: RegistrarRef | string | undefined, code: string, obj: string, field: string): Generator<RefRow> {
+    const id = typeof ref === 'string' ? ref : ref?.id;
+    if (id !== undefined && id !== '') yield { role: 'u', kind, id, code, obj, field };
+  }
   switch (object.kind) {
     case 'registrar':
-      yield { role: 'd', kind: 'registrar', id: object.value.id, obj: `registrar ${object.value.id}`, field: 'id' };
+      yield def('registrar', object.value.id, 'RDE_REGISTRAR_HAS_NON_UNIQUE_ID', `registrar ${object.value.id}`, 'id');
       return;
     case 'idnTable':
-      yield { role: 'd', kind: 'idn', id: object.value.id, obj: `idnTableRef ${object.value.id}`, field: 'id' };
+      yield def('idn', object.value.id, 'RDE_IDN_OBJECT_INVALID', `idnTableRef ${object.value.id}`, 'id');
       return;
-    case 'nndn':
-      yield* use('idn', object.value.idnTableId, `NNDN ${object.value.aName}`, 'idnTableId');
+    case 'nndn': {
+      const n = object.value;
+      const obj = `NNDN ${n.aName}`;
+      yield def('nndn', n.aName.toLowerCase(), 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', obj, 'aName');
+      yield { role: 'c', kind: 'domain', id: n.aName.toLowerCase(), code: 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', obj, field: 'aName' };
+      yield* use('idn', n.idnTableId, 'SR_NNDN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
       return;
+    }
     case 'contact': {
       const c = object.value;
       const obj = `contact ${c.id}`;
-      yield { role: 'd', kind: 'contact', id: c.id, obj, field: 'id' };
-      yield* use('registrar', c.clID, obj, 'clID');
-      yield* use('registrar', c.crRr?.id, obj, 'crRr');
-      yield* use('registrar', c.upRr?.id, obj, 'upRr');
-      yield* use('registrar', c.trnData?.reRr.id, obj, 'reRr');
-      yield* use('registrar', c.trnData?.acRr.id, obj, 'acRr');
+      yield def('contact', c.id, 'RDE_CONTACT_HAS_NON_UNIQUE_ID', obj, 'id');
+      yield def('contact-roid', c.roid, 'RDE_CONTACT_HAS_NON_UNIQUE_ROID', obj, 'roid');
+      yield* use('registrar', c.clID, 'RDE_CONTACT_HAS_UNKNOWN_CLID', obj, 'clID');
+      yield* use('registrar', c.crRr, 'RDE_CONTACT_HAS_UNKNOWN_CRRR', obj, 'crRr');
+      yield* use('registrar', c.upRr, 'RDE_CONTACT_HAS_UNKNOWN_UPRR', obj, 'upRr');
+      yield* use('registrar', c.trnData?.reRr, 'RDE_CONTACT_HAS_UNKNOWN_RERR', obj, 'reRr');
+      yield* use('registrar', c.trnData?.acRr, 'RDE_CONTACT_HAS_UNKNOWN_ACRR', obj, 'acRr');
       return;
     }
     case 'host': {
       const h = object.value;
       const obj = `host ${h.name}`;
-      yield { role: 'd', kind: 'host', id: h.name.toLowerCase(), obj, field: 'name' };
-      yield* use('registrar', h.clID, obj, 'clID');
-      yield* use('registrar', h.crRr?.id, obj, 'crRr');
-      yield* use('registrar', h.upRr?.id, obj, 'upRr');
+      yield def('host', h.name.toLowerCase(), 'RDE_HOST_HAS_NON_UNIQUE_NAME', obj, 'name');
+      yield def('host-roid', h.roid, 'RDE_HOST_HAS_NON_UNIQUE_ROID', obj, 'roid');
+      yield* use('registrar', h.clID, 'RDE_HOST_HAS_INVALID_CLID', obj, 'clID');
+      yield* use('registrar', h.crRr, 'SR_HOST_HAS_UNKNOWN_CRRR', obj, 'crRr');
+      yield* use('registrar', h.upRr, 'SR_HOST_HAS_UNKNOWN_UPRR', obj, 'upRr');
       return;
     }
     case 'domain': {
       const d = object.value;
       const obj = `domain ${d.name}`;
-      yield { role: 'd', kind: 'domain', id: d.name.toLowerCase(), obj, field: 'name' };
-      yield* use('contact', d.registrant, obj, 'registrant');
-      for (const contact of d.contact) yield* use('contact', contact.id, obj, `contact type=${contact.type}`);
-      if (d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) yield* use('host', host.toLowerCase(), obj, 'hostObj');
-      yield* use('registrar', d.clID, obj, 'clID');
-      yield* use('registrar', d.crRr?.id, obj, 'crRr');
-      yield* use('registrar', d.upRr?.id, obj, 'upRr');
-      yield* use('registrar', d.trnData?.reRr.id, obj, 'reRr');
-      yield* use('registrar', d.trnData?.acRr.id, obj, 'acRr');
-      yield* use('idn', d.idnTableId, obj, 'idnTableId');
+      yield def('domain', d.name.toLowerCase(), 'RDE_DOMAIN_HAS_NON_UNIQUE_NAME', obj, 'name');
+      yield def('domain-roid', d.roid, 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID', obj, 'roid');
+      yield* use('contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', obj, 'registrant');
+      for (const contact of d.contact) yield* use('contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, `contact type=${contact.type}`);
+      if (d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) yield* use('host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
+      yield* use('registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', obj, 'clID');
+      yield* use('registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', obj, 'crRr');
+      yield* use('registrar', d.upRr, 'RDE_DOMAIN_HAS_INVALID_UPRR', obj, 'upRr');
+      yield* use('registrar', d.trnData?.reRr, 'RDE_DOMAIN_HAS_INVALID_RERR', obj, 'reRr');
+      yield* use('registrar', d.trnData?.acRr, 'RDE_DOMAIN_HAS_INVALID_ACRR', obj, 'acRr');
+      yield* use('idn', d.idnTableId, 'SR_DOMAIN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
       return;
     }
     default:
@@ -93,82 +131,107 @@ function* rowsOf(object: RdeObject): Generator<RefRow> {
   }
 }
 
-function danglingFinding(row: { kind: RefKind; id: string; obj: string; field: string }): StageFinding {
-  const owner = row.obj.split(' ')[0]!;
-  let code: string;
-  if (row.kind === 'registrar' && row.field === 'clID') code = `RDE_${owner === 'domain' ? 'DOMAIN' : owner === 'host' ? 'HOST' : 'CONTACT'}_HAS_INVALID_CLID`;
-  else if (row.kind === 'registrar') code = 'SR_REGISTRAR_REFERENCE_MISSING';
-  else if (row.kind === 'contact' && row.field === 'registrant') code = 'RDE_DOMAIN_HAS_INVALID_REGISTRANT';
-  else if (row.kind === 'contact') code = 'SR_DOMAIN_CONTACT_MISSING';
-  else if (row.kind === 'host') code = 'SR_DOMAIN_HOST_MISSING';
-  else code = 'RDE_IDN_OBJECT_MISSING';
-  return { code, severity: 'error', object: row.obj.slice(owner.length + 1), message: `${row.obj}: ${row.field} "${row.id}" names no ${row.kind === 'idn' ? 'IDN table' : row.kind} in the deposit` };
+type Listed = Pick<RefRow, 'role' | 'kind' | 'id' | 'code' | 'obj' | 'field'>;
+
+function objectOf(row: Pick<RefRow, 'obj'>): string {
+  return row.obj.slice(row.obj.indexOf(' ') + 1);
+}
+
+function findingOf(row: Listed): StageFinding {
+  const message =
+    row.role === 'u'
+      ? `${row.obj}: ${row.field} "${row.id}" names no ${WHAT[row.kind]} in the deposit`
+      : `${row.obj}: ${row.field} "${row.id}" is also a domain name in the deposit`;
+  return { code: row.code, severity: 'error', object: objectOf(row), message };
 }
 
 function copyField(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+const byKey = (a: Listed, b: Listed): number => {
+  const left = `${a.kind}\0${a.id}\0${a.obj}\0${a.field}`;
+  const right = `${b.kind}\0${b.id}\0${b.obj}\0${b.field}`;
+  return left < right ? -1 : left > right ? 1 : 0;
+};
+
+interface Outcome {
+  /** Dangling uses and conflicts, at most MAX_LISTED. */
+  broken: Listed[];
+  brokenTotal: number;
+  duplicates: Array<{ kind: RefKind; id: string; code: string; n: number }>;
+}
+
 export function referencesStage(): CheckStage {
   return {
     id: 'references',
-    title: 'References resolve and objects are unique (rde-07…rde-10)',
+    title: 'References resolve, objects are unique, NNDNs conflict with no domain (rde-07…rde-10, rde-12)',
     kind: 'semantic',
     needs: ['plaintext', 'summary'],
+    sharesObjectPass: true,
     async run(ctx, emit) {
       if (ctx.summary!.type !== 'FULL') return { notRun: `the references of a ${ctx.summary!.type ?? '?'} deposit resolve across the chain, which is not indexed yet`, blocking: false };
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       async function* rows(): AsyncGenerator<RefRow> {
-        for await (const event of readDeposit(ctx.plaintext!(), { file })) {
+        for await (const event of ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file })) {
           if (event.type === 'object') yield* rowsOf(event.object);
         }
       }
-      let dangling: Array<{ kind: RefKind; id: string; obj: string; field: string }>;
-      let danglingTotal: number;
-      let duplicates: Array<{ kind: RefKind; id: string; n: number }>;
+      let outcome: Outcome | { notRun: string };
       try {
-        if (ctx.catalog) {
-          ({ dangling, danglingTotal, duplicates } = await ctx.catalog.db.transaction(async (tx) => {
-            await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, obj text NOT NULL, field text NOT NULL) ON COMMIT DROP`);
-            await tx.copyFrom(
-              'COPY agent_refs (role, kind, id, obj, field) FROM STDIN',
-              (async function* () {
-                for await (const row of rows()) yield `${row.role}\t${row.kind}\t${copyField(row.id)}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
-              })(),
-            );
-            await tx.exec('CREATE INDEX ON agent_refs (kind, id) WHERE role = \'d\'; ANALYZE agent_refs');
-            const missing = `FROM agent_refs u WHERE u.role = 'u' AND NOT EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id)`;
-            const listed = await tx.query<{ kind: RefKind; id: string; obj: string; field: string }>(`SELECT u.kind, u.id, u.obj, u.field ${missing} ORDER BY u.kind, u.id, u.obj, u.field LIMIT ${MAX_LISTED}`);
-            const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n ${missing}`);
-            const twice = await tx.query<{ kind: RefKind; id: string; n: number }>(
-              `SELECT kind, id, count(*)::int AS n FROM agent_refs WHERE role = 'd' GROUP BY kind, id HAVING count(*) > 1 ORDER BY kind, id LIMIT ${MAX_LISTED}`,
-            );
-            return { dangling: listed, danglingTotal: total[0]?.n ?? 0, duplicates: twice };
-          }));
-        } else {
-          const defined = new Map<string, number>();
-          const uses: RefRow[] = [];
-          for await (const row of rows()) {
-            if (defined.size + uses.length >= MAX_IN_MEMORY) return { notRun: `more than ${MAX_IN_MEMORY} objects and references: give a catalog (--repo/--db) so they spill to the database` };
-            if (row.role === 'd') defined.set(`${row.kind}\0${row.id}`, (defined.get(`${row.kind}\0${row.id}`) ?? 0) + 1);
-            else uses.push(row);
-          }
-          const all = uses.filter((row) => !defined.has(`${row.kind}\0${row.id}`)).sort((a, b) => (a.kind + a.id + a.obj + a.field < b.kind + b.id + b.obj + b.field ? -1 : 1));
-          dangling = all.slice(0, MAX_LISTED);
-          danglingTotal = all.length;
-          duplicates = [...defined]
-            .filter(([, n]) => n > 1)
-            .map(([key, n]) => ({ kind: key.split('\0')[0] as RefKind, id: key.split('\0')[1]!, n }))
-            .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1))
-            .slice(0, MAX_LISTED);
-        }
+        outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows()) : await inMemory(rows());
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         throw err;
       }
-      for (const row of dangling) emit(danglingFinding(row));
-      if (danglingTotal > dangling.length) emit({ code: 'SR_REFERENCE_MISSING', severity: 'error', message: `${danglingTotal - dangling.length} more dangling reference(s) not listed` });
-      for (const row of duplicates) emit({ code: 'SR_DUPLICATE_OBJECT', severity: 'error', object: row.id, message: `${row.kind === 'idn' ? 'IDN table' : row.kind} "${row.id}" appears ${row.n} times in the deposit` });
+      if ('notRun' in outcome) return outcome;
+      for (const row of outcome.broken) emit(findingOf(row));
+      if (outcome.brokenTotal > outcome.broken.length) emit({ code: 'SR_REFERENCE_MISSING', severity: 'error', message: `${outcome.brokenTotal - outcome.broken.length} more dangling reference(s) or conflicts not listed` });
+      for (const row of outcome.duplicates) emit({ code: row.code, severity: 'error', object: row.id, message: `${WHAT[row.kind]} "${row.id}" appears ${row.n} times in the deposit` });
     },
   };
+}
+
+/** The catalog path: rows COPY into a temporary table; anti-joins and a GROUP BY find the faults. */
+async function throughCatalog(catalog: NonNullable<import('./stage.js').VerifyContext['catalog']>, rows: AsyncIterable<RefRow>): Promise<Outcome> {
+  return catalog.db.transaction(async (tx) => {
+    await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL) ON COMMIT DROP`);
+    await tx.copyFrom(
+      'COPY agent_refs (role, kind, id, code, obj, field) FROM STDIN',
+      (async function* () {
+        for await (const row of rows) yield `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
+      })(),
+    );
+    await tx.exec(`CREATE INDEX ON agent_refs (kind, id) WHERE role = 'd'; ANALYZE agent_refs`);
+    const broken = `FROM agent_refs u WHERE (u.role = 'u' AND NOT EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id))
+      OR (u.role = 'c' AND EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id))`;
+    const listed = await tx.query<Listed>(`SELECT u.role, u.kind, u.id, u.code, u.obj, u.field ${broken} ORDER BY u.kind, u.id, u.obj, u.field LIMIT ${MAX_LISTED}`);
+    const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n ${broken}`);
+    const duplicates = await tx.query<{ kind: RefKind; id: string; code: string; n: number }>(
+      `SELECT kind, id, min(code) AS code, count(*)::int AS n FROM agent_refs WHERE role = 'd' GROUP BY kind, id HAVING count(*) > 1 ORDER BY kind, id LIMIT ${MAX_LISTED}`,
+    );
+    return { broken: listed.sort(byKey), brokenTotal: total[0]?.n ?? 0, duplicates };
+  });
+}
+
+/** Without a catalog: definitions in a Map, uses in a list, up to MAX_IN_MEMORY entries. */
+async function inMemory(rows: AsyncIterable<RefRow>): Promise<Outcome | { notRun: string }> {
+  const defined = new Map<string, { n: number; code: string }>();
+  const uses: RefRow[] = [];
+  for await (const row of rows) {
+    if (defined.size + uses.length >= MAX_IN_MEMORY) return { notRun: `more than ${MAX_IN_MEMORY} objects and references: give a catalog (--repo/--db) so they spill to the database` };
+    const key = `${row.kind}\0${row.id}`;
+    if (row.role === 'd') {
+      const seen = defined.get(key);
+      if (seen) seen.n++;
+      else defined.set(key, { n: 1, code: row.code });
+    } else uses.push(row);
+  }
+  const all = uses.filter((row) => defined.has(`${row.kind}\0${row.id}`) === (row.role === 'c')).sort(byKey);
+  const duplicates = [...defined]
+    .filter(([, entry]) => entry.n > 1)
+    .map(([key, entry]) => ({ kind: key.slice(0, key.indexOf('\0')) as RefKind, id: key.slice(key.indexOf('\0') + 1), code: entry.code, n: entry.n }))
+    .sort((a, b) => (`${a.kind}\0${a.id}` < `${b.kind}\0${b.id}` ? -1 : 1))
+    .slice(0, MAX_LISTED);
+  return { broken: all.slice(0, MAX_LISTED), brokenTotal: all.length, duplicates };
 }

@@ -23,6 +23,7 @@ import type { Progress } from '../../common/progress.js';
 import type { Catalog } from '../catalog.js';
 import type { DecryptionKey, VerificationKey } from '../../ryde/keys.js';
 import type { DepositName } from '../../ryde/naming.js';
+import type { DepositEvent } from '../../reader/index.js';
 
 export type StageStatus = 'PASS' | 'FAIL' | 'ERROR' | 'NOT RUN';
 
@@ -97,6 +98,11 @@ export interface VerifyContext {
   summary?: DepositSummary;
   /** Facts for the report (signer, recipient, cipher, compression, sizes …). */
   facts: Record<string, unknown>;
+  /**
+   * For stages that declare `sharesObjectPass`: the typed reader's events of the deposit, one
+   * branch of a single reader pass shared with the other such stages (src/common/tee.ts).
+   */
+  objects?: () => AsyncIterable<DepositEvent>;
 }
 
 export interface StageFinding {
@@ -107,7 +113,12 @@ export interface StageFinding {
   message: string;
 }
 
-export type StageOutcome = void | { notRun: string; blocking?: boolean };
+/**
+ * What a stage may return: nothing (it ran every rule), `notRun` (it could not do its job), or
+ * `rulesNotRun` (it ran, but these rules of it did not, for want of configuration: listed in
+ * the report, never counted as passed, not blocking).
+ */
+export type StageOutcome = void | { notRun: string; blocking?: boolean } | { rulesNotRun: string[] };
 
 export interface CheckStage {
   /** Stable id, e.g. 'signature', 'decrypt', 'xml-wellformed', 'chain'. */
@@ -115,6 +126,12 @@ export interface CheckStage {
   title: string;
   kind: StageKind;
   needs: readonly StageNeed[];
+  /**
+   * The stage reads the typed objects (src/reader) through `ctx.objects()`: consecutive such
+   * stages run together on one reader pass instead of one pass each (the reader is the costly
+   * part of a semantic check). Their findings are still reported stage by stage, in order.
+   */
+  sharesObjectPass?: boolean;
   run(ctx: VerifyContext, emit: (finding: StageFinding) => void): Promise<StageOutcome>;
 }
 
@@ -127,6 +144,8 @@ export interface StageResult {
   reason?: string;
   /** Does this NOT RUN keep the deposit from passing? */
   blocking?: boolean;
+  /** Rules of a stage that ran that did not run themselves, with why (never passed). */
+  rulesNotRun?: string[];
   errors: number;
   warnings: number;
 }

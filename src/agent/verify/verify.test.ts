@@ -49,7 +49,7 @@ test('a sealed FULL in several parts passes every stage; the chain, skipped on r
   const spoolBefore = readdirSync(spoolDirectory()).length;
   const report = await verifyDeposit(inputOf(sealedFiles(sealed)), options);
   assert.equal(report.status, 'PASS', reportText(report));
-  assert.deepEqual(stageStatus(report), { signature: 'PASS', decode: 'PASS', 'xml-wellformed': 'PASS', structure: 'PASS', schema: 'PASS', 'container-rules': 'PASS', references: 'PASS', chain: 'NOT RUN' });
+  assert.deepEqual(stageStatus(report), { signature: 'PASS', decode: 'PASS', 'xml-wellformed': 'PASS', structure: 'PASS', schema: 'PASS', 'container-rules': 'PASS', 'object-rules': 'PASS', references: 'PASS', chain: 'NOT RUN' });
   assert.equal(report.stages.find((stage) => stage.id === 'chain')!.blocking, false);
   assert.deepEqual([report.deposit.type, report.deposit.id, report.deposit.watermark, report.deposit.prevId], ['FULL', '20101017001', '2010-10-17T00:00:00Z', undefined]);
   assert.equal(report.deposit.header?.count.find((count) => count.uri.endsWith('rdeDomain-1.0'))?.count, 2);
@@ -67,7 +67,7 @@ test('a sealed FULL in several parts passes every stage; the chain, skipped on r
   const declining: CheckStage = { id: 'plug-in', title: 'a plug-in', kind: 'semantic', needs: ['plaintext'], run: async () => ({ notRun: 'its reference table is unavailable' }) };
   const blocked = await verifyDeposit(inputOf(sealedFiles(sealed)), { ...noSchema, stages: [declining] });
   assert.equal(blocked.status, 'ERROR');
-  assert.deepEqual(blocked.stages.map((stage) => stage.id), ['signature', 'decode', 'xml-wellformed', 'structure', 'schema', 'container-rules', 'references', 'plug-in', 'chain']);
+  assert.deepEqual(blocked.stages.map((stage) => stage.id), ['signature', 'decode', 'xml-wellformed', 'structure', 'schema', 'container-rules', 'object-rules', 'references', 'plug-in', 'chain']);
   const finding: CheckStage = {
     id: 'plug-in',
     title: 'a plug-in',
@@ -95,7 +95,7 @@ test('a wrong signer or a changed byte fails at the signature; nothing after it 
   const wrongSigner = await verifyDeposit(inputOf(sealedFiles(sealed)), { ...options, verificationKeys: (await verificationKeysFrom(keys.keys.agent.publicKey, {}, 'agent')).keys });
   assert.equal(wrongSigner.status, 'FAIL');
   assert.deepEqual(codes(wrongSigner), ['RDE_INVALID_SIGNATURE']);
-  assert.deepEqual(stageStatus(wrongSigner), { signature: 'FAIL', decode: 'NOT RUN', 'xml-wellformed': 'NOT RUN', structure: 'NOT RUN', schema: 'NOT RUN', 'container-rules': 'NOT RUN', references: 'NOT RUN', chain: 'NOT RUN' });
+  assert.deepEqual(stageStatus(wrongSigner), { signature: 'FAIL', decode: 'NOT RUN', 'xml-wellformed': 'NOT RUN', structure: 'NOT RUN', schema: 'NOT RUN', 'container-rules': 'NOT RUN', 'object-rules': 'NOT RUN', references: 'NOT RUN', chain: 'NOT RUN' });
 
   const second = sealed.parts[1]!.ryde;
   const bytes = readFileSync(second);
@@ -114,7 +114,7 @@ test('content faults: wrong count, DOCTYPE, broken XML, name/content mismatch, u
     ['count', (xml) => xml.replace('uri="urn:ietf:params:xml:ns:rdeDomain-1.0">2<', 'uri="urn:ietf:params:xml:ns:rdeDomain-1.0">3<'), ['RDE_OBJECT_COUNT_MISMATCH']],
     ['doctype', (xml) => xml.replace('<rde:deposit', '<!DOCTYPE rde:deposit [<!ENTITY a "aaaa">]>\n<rde:deposit'), ['RDE_XML_PARSE_ERROR'], { 'container-rules': 'NOT RUN' }],
     ['broken', (xml) => xml.replace('</rde:contents>', '</rde:content>'), ['RDE_XML_PARSE_ERROR'], { 'container-rules': 'NOT RUN', schema: 'NOT RUN' }],
-    ['tld', (xml) => xml.replace('<rdeHeader:tld>test</rdeHeader:tld>', '<rdeHeader:tld>other</rdeHeader:tld>'), ['AGENT_NAME_CONTENT_MISMATCH']],
+    ['tld', (xml) => xml.replace('<rdeHeader:tld>test</rdeHeader:tld>', '<rdeHeader:tld>other</rdeHeader:tld>'), ['AGENT_NAME_CONTENT_MISMATCH', 'RDE_DOMAIN_HAS_INVALID_NAME']],
     [
       'menu',
       (xml) => xml.replace('<rde:objURI>urn:ietf:params:xml:ns:rdePolicy-1.0</rde:objURI>', ''),
@@ -125,10 +125,10 @@ test('content faults: wrong count, DOCTYPE, broken XML, name/content mismatch, u
       (xml) => xml.replace(/<rdeHeader:count\s+uri="urn:ietf:params:xml:ns:rdePolicy-1.0">1<\/rdeHeader:count>/, '').replace('<rde:objURI>urn:ietf:params:xml:ns:rdePolicy-1.0</rde:objURI>', ''),
       ['RDE_UNEXPECTED_OBJECT'],
     ],
-    ['dangling host', (xml) => xml.replace('<domain:hostObj>ns1.example.com</domain:hostObj>', '<domain:hostObj>ns9.example.com</domain:hostObj>'), ['SR_DOMAIN_HOST_MISSING']],
+    ['dangling host', (xml) => xml.replace('<domain:hostObj>ns1.example.com</domain:hostObj>', '<domain:hostObj>ns9.example.com</domain:hostObj>'), ['RDE_DOMAIN_HAS_MISSING_NAMESERVER']],
     ['dangling registrar', (xml) => xml.replace('<rdeHost:clID>RegistrarX</rdeHost:clID>', '<rdeHost:clID>RegistrarZ</rdeHost:clID>'), ['RDE_HOST_HAS_INVALID_CLID']],
     ['dangling registrant', (xml) => xml.replace('<rdeDom:registrant>jd1234</rdeDom:registrant>', '<rdeDom:registrant>nobody</rdeDom:registrant>'), ['RDE_DOMAIN_HAS_INVALID_REGISTRANT']],
-    ['duplicate contact', (xml) => xml.replace('<rdeContact:id>sh8013</rdeContact:id>', '<rdeContact:id>jd1234</rdeContact:id>'), ['SR_DOMAIN_CONTACT_MISSING', 'SR_DUPLICATE_OBJECT']],
+    ['duplicate contact', (xml) => xml.replace('<rdeContact:id>sh8013</rdeContact:id>', '<rdeContact:id>jd1234</rdeContact:id>'), ['RDE_CONTACT_HAS_NON_UNIQUE_ID', 'RDE_DOMAIN_HAS_MISSING_CONTACT']],
   ];
   for (const [label, mutate, expected, stages] of cases) {
     const sealed = await sealXml(keys.keys, join(dir, label), { tld: 'test', date: '2010-10-17', type: 'full' }, sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001', mutate }));
@@ -220,7 +220,12 @@ test('references through the catalog database (the path that spills): a dangling
     type: 'FULL',
     date: '2010-10-17',
     id: '20101017001',
-    mutate: (text) => text.replace('<domain:hostObj>ns1.example.com</domain:hostObj>', '<domain:hostObj>ns9.example.com</domain:hostObj>').replace('<rdeContact:id>sh8013</rdeContact:id>', '<rdeContact:id>jd1234</rdeContact:id>'),
+    mutate: (text) =>
+      text
+        .replace('<domain:hostObj>ns1.example.com</domain:hostObj>', '<domain:hostObj>ns9.example.com</domain:hostObj>')
+        .replace('<rdeContact:id>sh8013</rdeContact:id>', '<rdeContact:id>jd1234</rdeContact:id>')
+        .replace('<rdeNNDN:aName>xn--exampl-gva.test</rdeNNDN:aName>', '<rdeNNDN:aName>EXAMPLE1.test</rdeNNDN:aName>')
+        .replace('<rdeHost:upRr>RegistrarX</rdeHost:upRr>', '<rdeHost:upRr>RegistrarQ</rdeHost:upRr>'),
   });
   const sealed = await sealXml(keys.keys, join(dir, 'refs'), { tld: 'test', date: '2010-10-17', type: 'full' }, xml);
   const report = await verifyDeposit(inputOf(sealedFiles(sealed)), { ...options, schema: undefined, catalog: new Catalog(server.db) });
@@ -228,14 +233,22 @@ test('references through the catalog database (the path that spills): a dangling
   assert.deepEqual(
     references.map((finding) => [finding.code, finding.object]),
     [
-      ['SR_DOMAIN_CONTACT_MISSING', 'example1.test'],
-      ['SR_DOMAIN_CONTACT_MISSING', 'example1.test'],
-      ['SR_DOMAIN_CONTACT_MISSING', 'example2.test'],
-      ['SR_DOMAIN_CONTACT_MISSING', 'example2.test'],
-      ['SR_DOMAIN_HOST_MISSING', 'example1.test'],
-      ['SR_DUPLICATE_OBJECT', 'jd1234'],
+      ['RDE_DOMAIN_HAS_MISSING_CONTACT', 'example1.test'],
+      ['RDE_DOMAIN_HAS_MISSING_CONTACT', 'example1.test'],
+      ['RDE_DOMAIN_HAS_MISSING_CONTACT', 'example2.test'],
+      ['RDE_DOMAIN_HAS_MISSING_CONTACT', 'example2.test'],
+      ['RDE_NNDN_CONFLICTS_WITH_DOMAIN', 'EXAMPLE1.test'],
+      ['RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'example1.test'],
+      ['SR_HOST_HAS_UNKNOWN_UPRR', 'ns1.example1.test'],
+      ['RDE_CONTACT_HAS_NON_UNIQUE_ID', 'jd1234'],
     ],
     reportText(report),
+  );
+  // The in-memory path (no catalog) finds exactly the same, in the same order.
+  const inMemory = await verifyDeposit(inputOf(sealedFiles(sealed)), { ...options, schema: undefined });
+  assert.deepEqual(
+    inMemory.findings.filter((finding) => finding.stage === 'references').map((finding) => [finding.code, finding.object, finding.message]),
+    references.map((finding) => [finding.code, finding.object, finding.message]),
   );
   // A DIFF's references are not checked yet: NOT RUN, said so, not blocking.
   const diff = await sealXml(keys.keys, join(dir, 'diff'), { tld: 'test', date: '2010-10-18', type: 'diff' }, sampleXml({ type: 'DIFF', date: '2010-10-18', id: '20101018001', prevId: '20101017001' }));
@@ -243,4 +256,43 @@ test('references through the catalog database (the path that spills): a dangling
   const stage = diffReport.stages.find((item) => item.id === 'references')!;
   assert.deepEqual([stage.status, stage.blocking], ['NOT RUN', false]);
   assert.equal(diffReport.status, 'PASS');
+});
+
+test('the stages reading typed objects (object-rules, references, plug-ins that say so) share one reader pass', async (t) => {
+  const { dir, keys, options } = await setup(t);
+  const xml = sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001', mutate: (text) => text.replace('<domain:hostObj>ns1.example.com</domain:hostObj>', '<domain:hostObj>ns9.example.com</domain:hostObj>') });
+  const sealed = await sealXml(keys.keys, join(dir, 'shared'), { tld: 'test', date: '2010-10-17', type: 'full' }, xml);
+  let reads = 0;
+  // An xml-kind plug-in (runs before the semantic stages) counts every later read of the spool.
+  const counter: CheckStage = {
+    id: 'count-reads',
+    title: 'counts plaintext reads',
+    kind: 'xml',
+    needs: ['plaintext'],
+    run: async (ctx) => {
+      const plaintext = ctx.plaintext!;
+      ctx.plaintext = () => {
+        reads++;
+        return plaintext();
+      };
+    },
+  };
+  let objects = 0;
+  const sharing: CheckStage = {
+    id: 'plug-in-objects',
+    title: 'a plug-in on the shared pass',
+    kind: 'semantic',
+    needs: ['plaintext'],
+    sharesObjectPass: true,
+    run: async (ctx, emit) => {
+      for await (const event of ctx.objects!()) if (event.type === 'object') objects++;
+      emit({ code: 'PLUGIN_OBJECTS', severity: 'info', message: `${objects} objects` });
+    },
+  };
+  const report = await verifyDeposit(inputOf(sealedFiles(sealed)), { ...options, schema: undefined, stages: [counter, sharing] });
+  assert.equal(reads, 1, 'object-rules, references and the plug-in read the spool once, together');
+  assert.equal(objects, 12);
+  assert.deepEqual(report.stages.map((stage) => `${stage.id} ${stage.status}`).slice(-5), ['container-rules PASS', 'object-rules PASS', 'references FAIL', 'plug-in-objects PASS', 'chain NOT RUN']);
+  // Findings stay grouped by stage, in stage order.
+  assert.deepEqual(report.findings.filter((finding) => finding.stage !== 'structure').map((finding) => `${finding.stage} ${finding.code}`), ['references RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'plug-in-objects PLUGIN_OBJECTS']);
 });

@@ -4,8 +4,10 @@
  *
  *   container  signature → decode (join, decrypt, decompress, safe untar → encrypted spool)
  *   xml        xml-wellformed (saxes, no DOCTYPE) → schema (xmllint) → plug-ins of kind 'xml'
- *   semantic   container-rules (name vs content, rde-05, rde-06) → references (FULL: every
- *              reference resolves, no duplicates) → plug-ins of kind 'semantic'
+ *   semantic   container-rules (name vs content, rde-05, rde-06) → object-rules (per-object
+ *              values, models, EPP parameters, policy: rde-07…rde-14) → references (FULL: every
+ *              reference resolves, no duplicates, no NNDN/domain conflict) → plug-ins of kind
+ *              'semantic'
  *   chain      chain (catalog: prevId, order, gaps, FULL cadence)
  *
  * A stage whose needs are not met is NOT RUN with the reason; the overall status is FAIL when
@@ -32,11 +34,16 @@ import {
   type ReportFinding,
   type StageKind,
   type StageNeed,
+  type StageFinding,
   type StageResult,
   type VerifyContext,
   type VerifyLimits,
 } from './stage.js';
 import { xmlWellFormedStage } from './xml.js';
+import { teeAsync } from '../../common/tee.js';
+import { readDeposit } from '../../reader/index.js';
+import { objectRulesStage } from '../rst/stage.js';
+import type { RegistryRuleConfig } from '../rst/object-rules.js';
 
 export type VerifyStatus = 'PASS' | 'FAIL' | 'ERROR';
 
@@ -74,6 +81,8 @@ export interface VerifyOptions {
   chainPolicy?: ChainPolicy;
   /** The schema set for the xmllint stage (all-rde-deposit.xsd). */
   schema?: string;
+  /** The registry's configuration for the RST object rules (host and data model, roid suffixes, IDN tables, EPP greeting); rules needing what is absent are listed as not run. */
+  rules?: RegistryRuleConfig;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
   stages?: readonly CheckStage[];
   limits?: Partial<VerifyLimits>;
@@ -121,14 +130,49 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     ...(options.catalog ? { catalog: options.catalog } : {}),
     facts: {},
   };
-  const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), referencesStage()];
+  const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
   const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
   const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const findings = new FindingList(options.maxFindings ?? 10_000);
   const reportFindings: ReportFinding[] = [];
   const results: StageResult[] = [];
+  /** Runs one stage whose needs are met; findings go to `emit` (buffered when run in a group). */
+  const runStage = async (stage: CheckStage, result: StageResult, stageCtx: VerifyContext, emit: (finding: StageFinding) => void): Promise<void> => {
+    try {
+      const outcome = await stage.run(stageCtx, emit);
+      if (outcome && 'notRun' in outcome && result.errors === 0) {
+        Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
+      } else if (result.errors > 0) result.status = 'FAIL';
+      if (outcome && 'notRun' in outcome && result.errors > 0) result.reason = outcome.notRun;
+      if (outcome && 'rulesNotRun' in outcome && outcome.rulesNotRun.length > 0) result.rulesNotRun = outcome.rulesNotRun;
+    } catch (err) {
+      if (isVerdict(err)) {
+        emit({ ...findingFromError(err), object: input.key });
+        result.status = 'FAIL';
+      } else {
+        const finding = findingFromError(err);
+        emit({ ...finding, code: 'AGENT_CHECK_ERROR', message: `the check could not run: ${finding.message}` });
+        result.status = 'ERROR';
+        result.reason = finding.message;
+      }
+    }
+  };
+  const emitter = (stage: CheckStage, result: StageResult, sink: (finding: ReportFinding & { severity: 'error' | 'warning' | 'info' }) => void) =>
+    (finding: StageFinding): void => {
+      const full = { code: finding.code, severity: finding.severity ?? 'error', ...(finding.object !== undefined ? { object: finding.object } : {}), ...(finding.location !== undefined ? { location: finding.location } : {}), message: finding.message, stage: stage.id };
+      if (full.severity === 'error') result.errors++;
+      if (full.severity === 'warning') result.warnings++;
+      sink(full);
+    };
+  const record = (full: ReportFinding): void => {
+    const { stage: _stage, ...finding } = full;
+    void _stage;
+    findings.add(finding);
+    if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
+  };
   try {
-    for (const stage of stages) {
+    for (let index = 0; index < stages.length; index++) {
+      const stage = stages[index]!;
       const result: StageResult = { id: stage.id, title: stage.title, kind: stage.kind, status: 'PASS', errors: 0, warnings: 0 };
       results.push(result);
       if (stage === chain && options.skipChain) {
@@ -140,29 +184,29 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
         Object.assign(result, { status: 'NOT RUN', reason: NEED_TEXT[unmet], blocking: true });
         continue;
       }
-      const emit = (finding: { code: string; severity?: 'error' | 'warning' | 'info'; object?: string; location?: string; message: string }): void => {
-        const full = { code: finding.code, severity: finding.severity ?? 'error', ...(finding.object !== undefined ? { object: finding.object } : {}), ...(finding.location !== undefined ? { location: finding.location } : {}), message: finding.message };
-        if (full.severity === 'error') result.errors++;
-        if (full.severity === 'warning') result.warnings++;
-        findings.add(full);
-        if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push({ ...full, stage: stage.id });
-      };
-      try {
-        const outcome = await stage.run(ctx, emit);
-        if (outcome && 'notRun' in outcome) {
-          Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
-        } else if (result.errors > 0) result.status = 'FAIL';
-      } catch (err) {
-        if (isVerdict(err)) {
-          emit({ ...findingFromError(err), object: input.key });
-          result.status = 'FAIL';
-        } else {
-          const finding = findingFromError(err);
-          emit({ ...finding, code: 'AGENT_CHECK_ERROR', message: `the check could not run: ${finding.message}` });
-          result.status = 'ERROR';
-          result.reason = finding.message;
-        }
+      // Consecutive stages sharing the typed reader's pass run together on one pass.
+      const group: Array<{ stage: CheckStage; result: StageResult }> = [{ stage, result }];
+      while (stage.sharesObjectPass && stages[index + 1]?.sharesObjectPass && stages[index + 1]!.needs.every((need) => needMet(ctx, need))) {
+        const next = stages[++index]!;
+        const nextResult: StageResult = { id: next.id, title: next.title, kind: next.kind, status: 'PASS', errors: 0, warnings: 0 };
+        results.push(nextResult);
+        group.push({ stage: next, result: nextResult });
       }
+      if (!stage.sharesObjectPass) {
+        await runStage(stage, result, ctx, emitter(stage, result, record));
+        continue;
+      }
+      const branches = teeAsync(readDeposit(ctx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key) }), group.length);
+      const buffered = group.map(() => [] as ReportFinding[]);
+      await Promise.all(
+        group.map(({ stage: member, result: memberResult }, position) =>
+          runStage(member, memberResult, { ...ctx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => buffered[position]!.push(finding))).finally(async () => {
+            // A stage that stopped reading early must not hold the others back.
+            await branches[position]![Symbol.asyncIterator]().return?.();
+          }),
+        ),
+      );
+      for (const list of buffered) for (const finding of list) record(finding);
     }
   } finally {
     await state.spool?.dispose();
@@ -229,7 +273,8 @@ export function reportText(report: VerifyReport): string {
   lines.push('', 'Stages:');
   for (const stage of report.stages) {
     const counts = stage.errors || stage.warnings ? ` (${stage.errors} error(s), ${stage.warnings} warning(s))` : '';
-    lines.push(`  ${stage.status.padEnd(8)} ${stage.id.padEnd(16)} ${stage.title}${counts}${stage.reason ? `\n  ${''.padEnd(8)} ${''.padEnd(16)} ${stage.status === 'NOT RUN' ? 'not run' : 'error'}: ${stage.reason}` : ''}`);
+    lines.push(`  ${stage.status.padEnd(8)} ${stage.id.padEnd(16)} ${stage.title}${counts}${stage.reason ? `\n  ${''.padEnd(8)} ${''.padEnd(16)} ${stage.status === 'NOT RUN' ? 'not run' : stage.status === 'ERROR' ? 'error' : 'note'}: ${stage.reason}` : ''}`);
+    for (const rule of stage.rulesNotRun ?? []) lines.push(`  ${''.padEnd(8)} ${''.padEnd(16)} rule NOT RUN: ${rule}`);
   }
   lines.push('', `Findings: ${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info${report.summary.omitted ? `, ${report.summary.omitted} not listed` : ''}`);
   for (const finding of report.findings) {
