@@ -57,20 +57,25 @@ function daemonOnce(rig: DaemonRig, now: string, killAfterMs: number | null, spo
   });
 }
 
+/** The Spec 2 calendar's job type of a day: FULL on Sunday, DIFF otherwise. */
+function kindOf(day: string): 'full' | 'diff' {
+  return new Date(`${day}T00:00:00Z`).getUTCDay() === 0 ? 'full' : 'diff';
+}
+
 async function jobState(rig: DaemonRig, day: string): Promise<{ steps: string[]; resend: number } | null> {
   try {
-    const record = JSON.parse(await readFile(join(rig.state, 'scheduler', 'jobs', `${RIG_TLD}_${day}_full.json`), 'utf8')) as { steps: Record<string, unknown>; resend: number };
+    const record = JSON.parse(await readFile(join(rig.state, 'scheduler', 'jobs', `${RIG_TLD}_${day}_${kindOf(day)}.json`), 'utf8')) as { steps: Record<string, unknown>; resend: number };
     return { steps: Object.keys(record.steps), resend: record.resend };
   } catch {
     return null;
   }
 }
 
-test('kill trials: the daemon CLI SIGKILLed at random points never leaves a partial file under a final name and never reports twice; every deposit still arrives verified', async (t) => {
+test('kill trials on the Spec 2 calendar (FULL Sunday, DIFFs after it): the daemon CLI SIGKILLed at random points never leaves a partial file under a final name and never reports twice; every deposit still arrives verified', async (t) => {
   const server = await serverTestDb(t);
   if (!server) return;
   await rigRegistry(server.db, '2025-01-05T00:00:00Z');
-  const rig = await startRig(t, { db: server.spec, since: '2025-01-05', smtp: false, jobs: 0 });
+  const rig = await startRig(t, { db: server.spec, since: '2025-01-05', smtp: false, jobs: 0, schedule: 'spec2' });
   const spool = join(rig.dir, 'spool');
   await mkdir(spool);
   const keys = await loadUnsealKeys({ profile: 'rfc4880', keyFile: rig.keys.agentSecret, signerFiles: [rig.keys.registryPublic] });
@@ -155,18 +160,18 @@ test('kill trials: the daemon CLI SIGKILLed at random points never leaves a part
 
   // Everything arrived, once, and verifies at the agent.
   const puts = reportPuts();
-  assert.deepEqual([...puts.keys()].sort(), days.map((d) => `/report/registry-escrow-report/${RIG_TLD}/${depositId(`${d}T00:00:00Z`, 'FULL')}`).sort());
-  assert.deepEqual((await readdir(rig.inbox)).filter((n) => !n.startsWith('.')).sort(), days.flatMap((d) => [`${RIG_TLD}_${d}_full_S1_R0.ryde`, `${RIG_TLD}_${d}_full_S1_R0.sig`]).sort());
+  assert.deepEqual([...puts.keys()].sort(), days.map((d) => `/report/registry-escrow-report/${RIG_TLD}/${depositId(`${d}T00:00:00Z`, kindOf(d) === 'full' ? 'FULL' : 'DIFF')}`).sort());
+  assert.deepEqual((await readdir(rig.inbox)).filter((n) => !n.startsWith('.')).sort(), days.flatMap((d) => [`${RIG_TLD}_${d}_${kindOf(d)}_S1_R0.ryde`, `${RIG_TLD}_${d}_${kindOf(d)}_S1_R0.sig`]).sort());
   const agent = await agentTakes(t, rig, server.db);
-  assert.deepEqual(agent.received, days.map((d) => `${RIG_TLD}_${d}_full_R0`));
+  assert.deepEqual(agent.received, days.map((d) => `${RIG_TLD}_${d}_${kindOf(d)}_R0`));
   for (const v of agent.verified) assert.equal(v.status, 'PASS', `${v.key}: ${v.findings.join(', ')}`);
   const status = await runCli(['status', '--json', '--config', rig.configPath], { ...rig.env, STRONGROOM_NOW: `${days.at(-1)}T12:00:00Z` });
   assert.equal(status.status, 0, status.stderr);
   const parsed = JSON.parse(status.stdout) as { registries: Array<{ tlds: Array<{ lastComplete: { key: string }; lagSeconds: number }> }> };
-  assert.equal(parsed.registries[0]!.tlds[0]!.lastComplete.key, `${RIG_TLD}_${days.at(-1)}_full`);
+  assert.equal(parsed.registries[0]!.tlds[0]!.lastComplete.key, `${RIG_TLD}_${days.at(-1)!}_${kindOf(days.at(-1)!)}`);
 
   const figures = [...killsAt.entries()].sort().map(([where, n]) => `${where} ${n}`).join(', ');
-  t.diagnostic(`kill trials: ${kills} SIGKILLs over ${days.length} days in ${runs} runs (the steps of a whole job ~${span} ms after ~${first.firstStepMs} ms of start-up); killed ${figures}; ${days.length} reports, each PUT once; ${checked.size} sealed files verified complete (${lone} of them seen as a part without its signature yet)`);
+  t.diagnostic(`kill trials: ${kills} SIGKILLs over ${days.length} days (${days.filter((d) => kindOf(d) === 'full').length} FULL, ${days.filter((d) => kindOf(d) === 'diff').length} DIFF) in ${runs} runs (the steps of a whole job ~${span} ms after ~${first.firstStepMs} ms of start-up); killed ${figures}; ${days.length} reports, each PUT once; ${checked.size} sealed files verified complete (${lone} of them seen as a part without its signature yet)`);
   assert.ok(kills >= MIN_KILLS);
 });
 
