@@ -10,11 +10,15 @@ import { loadUnsealKeys, unsealFiles } from '../ryde/index.js';
 import { embeddedTestDb } from '../testing/databases.js';
 import { agentTakes, puts, rigDb, runUntilIdle, SimClock, startRig, RIG_TLD } from '../testing/daemon-rig.js';
 import { decodeHeader } from '../testing/smtp.js';
+import { startSshd } from '../testing/sshd.js';
 import { Daemon } from './daemon.js';
 
-test('two weeks on the Spec 2 calendar with BRDA and churn every day: FULLs and DIFFs (and BRDA) sealed, delivered, verified by the agent with their chain, reported once each, e-mailed; FULL + DIFFs rebuild a registry equal to the source', async (t) => {
+test('two weeks on the Spec 2 calendar with BRDA and churn every day: FULLs and DIFFs (and BRDA) sealed, delivered by SFTP, verified by the agent with their chain, reported once each, e-mailed; FULL + DIFFs rebuild a registry equal to the source', async (t) => {
   const { db, spec } = await rigDb(t, '2025-01-05T00:00:00Z');
-  const rig = await startRig(t, { db: spec, since: '2025-01-05', schedule: 'spec2', brda: 'wed' });
+  // Delivered by SFTP to a real sshd when there is one (the daemon-sftp test says when not).
+  const sshd = await startSshd();
+  if (sshd) t.after(() => sshd.stop());
+  const rig = await startRig(t, { db: spec, since: '2025-01-05', schedule: 'spec2', brda: 'wed', ...(sshd ? { sftp: sshd } : {}) });
   const loaded = await loadConfig(rig.configPath);
   const clock = new SimClock(Date.parse('2025-01-05T01:00:00Z'));
   const daemon = await Daemon.open({ loaded, clock, env: rig.env, db });
@@ -69,6 +73,6 @@ test('two weeks on the Spec 2 calendar with BRDA and churn every day: FULLs and 
   await rebuildChain(target.db, await planChain(chain));
   const comparison = await compareDatabases(db, target.db, { tld: RIG_TLD });
   assert.ok(comparison.equal, JSON.stringify(comparison.differences, null, 2));
-  t.diagnostic(`two weeks: ${records.length} deposits (3 FULL, 12 DIFF, 2 BRDA), ${chain.length} rebuilt as a chain, ${comparison.objects.domain?.a ?? 0} domains equal`);
+  t.diagnostic(`two weeks over ${sshd ? 'SFTP (OpenSSH)' : 'a directory (no sshd here)'}: ${records.length} deposits (3 FULL, 12 DIFF, 2 BRDA), ${chain.length} rebuilt as a chain, ${comparison.objects.domain?.a ?? 0} domains equal`);
 });
 
