@@ -418,7 +418,16 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
     }
     const facts = await depositFactsFromDb(await registryDb(), record.tld, staged.id, record.resend);
     await ctx.checkpoint({ submitting: record.resend, at: ctx.now().toISOString() });
-    const submitted = await submitReport(facts, { baseUrl: icann.baseUrl, username, password }, { signal: ctx.signal, progress: ctx.progress, ...options.report });
+    let submitted;
+    try {
+      submitted = await submitReport(facts, { baseUrl: icann.baseUrl, username, password }, { signal: ctx.signal, progress: ctx.progress, ...options.report });
+    } catch (err) {
+      // Accepted (1000) but the status endpoint does not show it: sending again would report
+      // twice; record it as accepted and unconfirmed, and say so (docs/reporting.md).
+      if (!isStrongroomError(err, 'REPORT_NOT_CONFIRMED')) throw err;
+      ctx.progress.warn(`${record.key}: ${err.message}`);
+      return { id: staged.id, resend: record.resend, code: 1000, confirmed: false, unconfirmed: err.message, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    }
     return { id: submitted.id, resend: submitted.resend, code: submitted.code, attempts: submitted.attempts, confirmed: submitted.confirmed, url: submitted.url, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   };
 
