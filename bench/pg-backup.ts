@@ -7,11 +7,12 @@
  * default 40, very compressible filler) plus a registry-like table of hashed text
  * (PG_BENCH_ROWS, default 5M rows), ≥ 1 GB on disk together. Both sides run as child
  * processes timed from spawn to exit, alternating, best of PG_BENCH_RUNS (default 2), to the
- * same RSA-3072 key. Ours also signs and writes the manifest (SHA-256 of every file).
+ * same RSA-3072 key, under /usr/bin/time (CPU of the whole process tree, peak RSS of its largest
+ * process). Ours also signs and writes the manifest (SHA-256 of every file).
  * Run heavy: flock /tmp/strongroom-heavy.lock npm run bench -- pg-backup
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,12 +38,24 @@ function dirSize(path: string): number {
   return total;
 }
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+interface Timed {
+  seconds: number;
+  /** User + system CPU of the process and every child it waited for (pg_basebackup, zstd, gzip, gpg). */
+  cpuSeconds: number;
+  /** Peak RSS of the largest process of the tree (getrusage's children maxrss), KiB. */
+  maxRssKiB: number;
+}
+
+/** Run under /usr/bin/time: wall from spawn to exit, CPU and peak RSS of the whole process tree. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env, maxBuffer: 1 << 26 });
+  const result = spawnSync('/usr/bin/time', ['-f', 'SRTIME %U %S %M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env, maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.toString().slice(-2000)}`);
-  return seconds;
+  const stderr = result.stderr.toString();
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${stderr.slice(-2000)}`);
+  const match = /SRTIME (\S+) (\S+) (\d+)\s*$/.exec(stderr);
+  if (!match) throw new Error(`no /usr/bin/time figures in: ${stderr.slice(-500)}`);
+  return { seconds, cpuSeconds: Number(match[1]) + Number(match[2]), maxRssKiB: Number(match[3]) };
 }
 
 async function main(): Promise<void> {
@@ -92,8 +105,8 @@ async function main(): Promise<void> {
     const baselineOut = join(WORK, 'baseline.tar.gz.gpg');
     const baseline = `${PG_BIN}/pg_basebackup -h 127.0.0.1 -p ${port} -U postgres -w -D - -Ft -X fetch -z -c fast | gpg --batch --no-tty --trust-model always -e -r ${pair.fingerprint} -o ${baselineOut}`;
 
-    const ours: number[] = [];
-    const theirs: number[] = [];
+    const ours: Timed[] = [];
+    const theirs: Timed[] = [];
     let oursSize = 0;
     let theirsSize = 0;
     for (let i = 0; i < RUNS; i++) {
@@ -103,16 +116,16 @@ async function main(): Promise<void> {
       rmSync(baselineOut, { force: true });
       theirs.push(timed('bash', ['-c', `set -o pipefail; ${baseline}`], gpgEnv));
       theirsSize = statSync(baselineOut).size;
-      console.log(`run ${i + 1}: strongroom ${ours[i]!.toFixed(1)} s, pg_basebackup -z | gpg -e ${theirs[i]!.toFixed(1)} s`);
+      console.log(`run ${i + 1}: strongroom ${ours[i]!.seconds.toFixed(1)} s (CPU ${ours[i]!.cpuSeconds.toFixed(1)} s), pg_basebackup -z | gpg -e ${theirs[i]!.seconds.toFixed(1)} s (CPU ${theirs[i]!.cpuSeconds.toFixed(1)} s); load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     }
-    const best = (values: number[]): number => Math.min(...values);
+    const best = (values: Timed[]): Timed => values.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const rows = [
-      ['strongroom pg backup (zstd -3 -T0, SEIPD v1 AES-256, signed, manifest with SHA-256 per file)', best(ours), oursSize],
-      ['pg_basebackup -Ft -z | gpg -e (gzip, then gpg ZIP + AES-256, unsigned)', best(theirs), theirsSize],
+      ['strongroom pg backup (zstd -3 -T0, SEIPD v1 AES-256, signed, manifest with SHA-256 per file)', best(ours), oursSize, Math.max(...ours.map((r) => r.maxRssKiB))],
+      ['pg_basebackup -Ft -z | gpg -e (gzip, then gpg ZIP + AES-256, unsigned)', best(theirs), theirsSize, Math.max(...theirs.map((r) => r.maxRssKiB))],
     ] as const;
-    console.log(`\n| | best of ${RUNS} | MB/s | output |\n|---|---:|---:|---:|`);
-    for (const [name, seconds, bytes] of rows) console.log(`| ${name} | ${seconds.toFixed(1)} s | ${(size / MB / seconds).toFixed(0)} | ${(bytes / MB).toFixed(0)} MiB |`);
-    console.log(`\nratio strongroom / baseline: ${(best(ours) / best(theirs)).toFixed(2)}× (target ≤ 1.0×)`);
+    console.log(`\n| | wall, best of ${RUNS} | CPU (that run) | MB/s | peak RSS | output |\n|---|---:|---:|---:|---:|---:|`);
+    for (const [name, run, bytes, rss] of rows) console.log(`| ${name} | ${run.seconds.toFixed(1)} s | ${run.cpuSeconds.toFixed(1)} s | ${(size / MB / run.seconds).toFixed(0)} | ${(rss / 1024).toFixed(0)} MiB | ${(bytes / MB).toFixed(0)} MiB |`);
+    console.log(`\nratio strongroom / baseline: wall ${(best(ours).seconds / best(theirs).seconds).toFixed(2)}× (target ≤ 1.0×), CPU ${(best(ours).cpuSeconds / best(theirs).cpuSeconds).toFixed(2)}×`);
   } finally {
     await server.stop();
     rmSync(join(WORK, 'dest'), { recursive: true, force: true });

@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { register as registerCompare } from './compare.js';
 import { register as registerAgent } from './agent.js';
+import { register as registerDaemon } from './daemon.js';
 import { register as registerDb } from './db.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDeposit } from './deposit.js';
+import { register as registerJournal } from './journal.js';
 import { register as registerKeys } from './keys.js';
 import { register as registerRebuild } from './rebuild.js';
 import { register as registerNotify } from './notify.js';
@@ -20,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerDb(program);
   registerRegistry(program);
   registerDeposit(program);
+  registerJournal(program);
   registerDemo(program);
   registerSeal(program);
   registerUnseal(program);
@@ -32,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerPull(program);
   registerAgent(program);
   registerPg(program);
+  registerDaemon(program);
 }

@@ -1,17 +1,20 @@
 /**
  * `strongroom deposit`: write an escrow deposit of one TLD from one consistent snapshot,
  * as XML or (`--seal`) straight into RyDE files without plaintext at rest.
- * Only FULL deposits exist so far; DIFF/INCR/thin arrive with their own work.
+ * Types: full, diff (since the previous FULL or DIFF), incr (since the last FULL), thin (BRDA).
  */
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { EXIT_STATUS, StrongroomError, isStrongroomError } from '../common/errors.js';
 import type { Finding } from '../common/findings.js';
 import { openDb } from '../db/open.js';
-import { DEFAULT_MAX_QUARANTINED, writeFullDeposit, type DepositResult, type OnInvalid } from '../deposit/full-deposit.js';
+import { DEFAULT_MAX_QUARANTINED, writeDeposit, type DepositResult, type OnInvalid, type WrittenType } from '../deposit/full-deposit.js';
 import { formatBytes } from '../ui/progress.js';
 import { action, printResult, progressFor, usageError, withCommon, type CommonOptions } from './command.js';
 import { sealSetup, withSealOptions, type SealCliOptions } from './ryde-options.js';
+
+/** `--type` → what the writer writes. */
+const TYPES: Readonly<Record<string, WrittenType>> = { full: 'FULL', diff: 'DIFF', incr: 'INCR', thin: 'THIN' };
 
 interface DepositOptions extends CommonOptions, SealCliOptions {
   db: string;
@@ -49,10 +52,10 @@ export function depositSummary(r: DepositResult): string {
       ]
     : [`deposit     ${r.file}`];
   lines.push(
-    `id          ${r.id} (type ${r.type}, resend ${r.resend})`,
+    `id          ${r.id} (type ${r.type}, resend ${r.resend})${r.prevId === undefined ? '' : `, follows ${r.prevId}`}`,
     `watermark   ${r.watermark}`,
     `snapshot    ${r.snapshot} taken at ${r.snapshotTime}`,
-    `objects     ${r.objects} (${counts})`,
+    `objects     ${r.objects} (${counts})${r.deletes === undefined ? '' : `, deletes ${r.deletes}`}`,
     `size        ${formatBytes(r.bytes)} (${r.bytes} bytes), sha256 ${r.sha256}`,
     `time        ${r.seconds.toFixed(2)} s, ${Math.round(r.objectsPerSecond)} objects/s`,
     `findings    ${r.findings.errors} error(s), ${r.findings.warnings} warning(s)${r.findingsFile ? `, report ${r.findingsFile}` : ''}`,
@@ -64,9 +67,8 @@ export function depositSummary(r: DepositResult): string {
 }
 
 export async function runDeposit(options: DepositOptions): Promise<number> {
-  if (options.type.toLowerCase() !== 'full') {
-    throw usageError(`--type ${options.type} is not available: this version writes FULL deposits only (--type full)`);
-  }
+  const type = TYPES[options.type.toLowerCase()];
+  if (type === undefined) throw usageError(`--type must be full, diff, incr or thin, got "${options.type}"`);
   if (options.onInvalid !== 'fail' && options.onInvalid !== 'quarantine') throw usageError(`--on-invalid must be fail or quarantine, got "${options.onInvalid}"`);
   if (!options.seal) {
     const stray = (
@@ -94,7 +96,7 @@ export async function runDeposit(options: DepositOptions): Promise<number> {
   process.once('SIGTERM', stop);
   const db = await openDb(options.db);
   try {
-    const result = await writeFullDeposit(db, {
+    const result = await writeDeposit(db, {
       tld: options.tld,
       outDir: options.out,
       ...(options.watermark === undefined ? {} : { watermark: options.watermark }),
@@ -105,7 +107,7 @@ export async function runDeposit(options: DepositOptions): Promise<number> {
       signal: controller.signal,
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
       ...(sealing ? { seal: sealing.seal } : {}),
-    });
+    }, type);
     printResult(options, result, () => depositSummary(result));
     return EXIT_STATUS.ok;
   } catch (err) {
@@ -134,15 +136,18 @@ export function register(program: Command): void {
         )
         .requiredOption('--db <db>', 'registry database: postgres:// URL or embedded database directory')
         .requiredOption('--tld <tld>', 'the TLD (A-label, without dot)')
-        .requiredOption('--type <type>', 'deposit type: full')
+        .requiredOption('--type <type>', 'deposit type: full; diff (changes since the previous FULL or DIFF); incr (changes since the last FULL); thin (BRDA, Spec 4: domains and registrars, BRDA fields)')
         .requiredOption('--out <dir>', 'directory to write the deposit into (created if missing)')
         .option('--watermark <time>', 'RFC 3339 moment the deposit represents (default: the snapshot time); refused if the snapshot cannot honour it')
         .option('--resend <n>', 'resend number (RFC 8909 resend, Spec 2 R{n})', nonNegativeInt('--resend'), 0)
         .option('--on-invalid <mode>', 'a broken object fails the run (fail) or is left out and reported (quarantine)', 'fail')
         .option('--max-quarantined <n>', 'with quarantine: fail when more objects than this would be left out', nonNegativeInt('--max-quarantined'), DEFAULT_MAX_QUARANTINED)
         .option('--jobs <n>', 'worker threads reading, checking and writing contacts, hosts and domains in parallel (PostgreSQL server only; default: one per CPU; 0: none); same bytes either way', nonNegativeInt('--jobs'))
-        .option('--seal', 'seal the deposit for the escrow agent (Spec 2 §4) as it is written: {tld}_{date}_full_S{n}_R{rev}.ryde + .sig, no plaintext XML on disk; the options below say how'),
+        .option('--seal', 'seal the deposit for the escrow agent (Spec 2 §4) as it is written: {tld}_{date}_{full|diff|thin}_S{n}_R{rev}.ryde + .sig, no plaintext XML on disk; the options below say how'),
     ),
-    [[EXIT_STATUS.findings, 'pre-flight found errors (nothing published), or too many objects to quarantine']],
+    [
+      [EXIT_STATUS.findings, 'pre-flight found errors (nothing published), or too many objects to quarantine'],
+      [EXIT_STATUS.refused, 'diff/incr without a FULL (or DIFF) to follow, or one older than the change journal; deposit already recorded or being written'],
+    ],
   ).action(action(async (options: DepositOptions) => runDeposit(options)));
 }

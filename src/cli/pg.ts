@@ -8,20 +8,25 @@
  *   pg drill                  restore into scratch, start a temporary server, check, report RTO
  *   pg info                   backups, WAL ranges and gaps, chains, last drill
  *   pg expire [--dry-run]     retention over backup + WAL chains
- *   pg schedule               when the configured schedules fire next
+ *   pg schedule               the configured schedules: last fired, last done, due, next
+ *   pg run-due                run the jobs that are due (one tick; cron, timers, the scheduler)
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StrongroomError, isStrongroomError } from '../common/errors.js';
+import { mkdir } from 'node:fs/promises';
+import { StrongroomError, isStrongroomError, messageOf } from '../common/errors.js';
+import type { Progress } from '../common/progress.js';
+import { DaemonLock } from '../scheduler/lock.js';
 import { openArchive, type BackupArchive } from '../pg-backup/archive.js';
 import { runBackup } from '../pg-backup/backup.js';
-import { archiveInfo, listBackups } from '../pg-backup/catalog.js';
-import { loadPgBackupConfig, nextRun, type LoadedPgBackupConfig } from '../pg-backup/config.js';
-import { runDrill } from '../pg-backup/drill.js';
+import { archiveInfo, lastDrill, listBackups } from '../pg-backup/catalog.js';
+import { loadPgBackupConfig, type LoadedPgBackupConfig } from '../pg-backup/config.js';
+import { runDrill, type DrillReport } from '../pg-backup/drill.js';
 import { loadOpenKeysFor, loadSealKeysFor, loadVerificationKeysFor } from '../pg-backup/keys.js';
 import { restoreBackup, restoreLogical, shellWord } from '../pg-backup/restore.js';
 import { applyExpire, planExpire } from '../pg-backup/retention.js';
+import { jobStatuses, lastExpire, pgStateDir, recordExpire, type JobStatus, type PgJob } from '../pg-backup/schedule.js';
 import { serverUser } from '../pg-backup/server.js';
 import { walFetch, walPush } from '../pg-backup/wal-archive.js';
 import { action, printResult, progressFor, reportError, usageError, withCommon, type CommonOptions } from './command.js';
@@ -43,7 +48,7 @@ async function loadConfig(options: ConfigOption): Promise<LoadedPgBackupConfig> 
 }
 
 async function withArchive<T>(loaded: LoadedPgBackupConfig, use: (archive: BackupArchive) => Promise<T>): Promise<T> {
-  const archive = openArchive(loaded.config);
+  const archive = await openArchive(loaded.config);
   try {
     return await use(archive);
   } finally {
@@ -89,11 +94,9 @@ export function register(program: Command): void {
     action(async (options: ConfigOption & { logical?: boolean }) => {
       const loaded = await loadConfig(options);
       const progress = progressFor(options);
-      const keys = await loadSealKeysFor(loaded.config);
-      for (const warning of keys.warnings) progress.warn(warning);
-      const result = await withArchive(loaded, (archive) => runBackup(loaded.config, archive, { kind: options.logical ? 'logical' : 'base', keys, progress }));
-      const m = result.manifest;
-      printResult(options, { backup: m, manifestObject: result.manifestObject, warnings: keys.warnings }, () =>
+      const result = await withArchive(loaded, (archive) => backupJob(loaded, archive, options.logical ? 'logical' : 'base', progress));
+      const m = result.backup;
+      printResult(options, result, () =>
         [
           `${m.kind} backup ${m.id} of ${m.cluster} (PostgreSQL ${m.server.version}, system ${m.server.systemIdentifier})`,
           m.start ? `  WAL ${m.start.lsn} .. ${m.stop!.lsn} on timeline ${m.start.timeline}` : '',
@@ -221,28 +224,19 @@ export function register(program: Command): void {
     action(async (options: ConfigOption & { backup?: string; immediate?: boolean; keep?: boolean }) => {
       const loaded = await loadConfig(options);
       const progress = progressFor(options);
-      const keys = await loadOpenKeysFor(loaded.config);
-      const signingKey = loaded.config.keys.signingKey ? (await loadSealKeysFor(loaded.config).catch(() => undefined))?.signingKey : undefined;
       const report = await withArchive(loaded, (archive) =>
-        runDrill(loaded.config, archive, { keys, ...(signingKey ? { signingKey } : {}), ...(options.backup ? { backupId: options.backup } : {}), target: options.immediate ? 'immediate' : 'latest', ...(options.keep ? { keep: true } : {}), progress }),
+        drillJob(loaded, archive, { ...(options.backup ? { backupId: options.backup } : {}), target: options.immediate ? 'immediate' : 'latest', ...(options.keep ? { keep: true } : {}), progress }),
       );
-      printResult(options, report, () =>
-        [
-          `drill ${report.id} of base backup ${report.backup}: ${report.ok ? 'OK' : 'FAILED'}; RTO ${report.rtoSeconds} s (total ${report.durationSeconds} s)`,
-          `  restored ${report.restored.files} entries, ${mib(report.restored.bytes)}, ${report.restored.walSegments} WAL segments${report.restored.lastWal ? ` up to ${report.restored.lastWal}` : ''}; pg_verifybackup ${report.verifybackup}`,
-          `  ${report.tables.checked} tables queried (${report.tables.rows} rows) in ${report.databases.length} databases`,
-          ...report.findings.map((finding) => `  ${finding.severity}: ${finding.check}: ${finding.message}`),
-        ].join('\n'),
-      );
+      printResult(options, report, () => drillText(report));
       return report.ok ? 0 : 1;
     }),
   );
 
-  withCommon(configured(pg.command('info').description('Backups, WAL ranges and gaps, each backup\'s WAL chain, sizes, and the last drill.')), [[1, 'the archive has WAL gaps or incomplete chains']]).action(
+  withCommon(configured(pg.command('info').description('Backups, WAL ranges and gaps, each backup\'s WAL chain, sizes, the last drill, and the schedules (due or not).')), [[1, 'the archive has WAL gaps or incomplete chains']]).action(
     action(async (options: ConfigOption) => {
       const loaded = await loadConfig(options);
       const verificationKeys = await loadVerificationKeysFor(loaded.config);
-      const info = await withArchive(loaded, (archive) => archiveInfo(archive, verificationKeys));
+      const info = await withArchive(loaded, async (archive) => ({ ...(await archiveInfo(archive, verificationKeys)), schedules: await scheduleStatus(loaded, archive, new Date()) }));
       const broken = info.wal.gaps.length > 0 || info.backups.some((b) => b.chain && !b.chain.complete) || info.invalidBackups.length > 0;
       printResult(options, info, () => {
         const lines = [`cluster ${info.cluster} at ${info.destination}`, 'backups:'];
@@ -258,6 +252,7 @@ export function register(program: Command): void {
         for (const gap of info.wal.gaps) lines.push(`  GAP on timeline ${gap.timeline}: ${gap.from} .. ${gap.to} missing`);
         const drill = info.lastDrill;
         lines.push(drill ? `last drill: ${drill.id} of ${drill.backup}: ${drill.ok ? 'OK' : 'FAILED'}, RTO ${drill.rtoSeconds} s` : 'last drill: none');
+        if (info.schedules.length > 0) lines.push('schedules:', ...info.schedules.map((status) => `  ${statusLine(status)}`));
         return lines.join('\n');
       });
       return broken ? 1 : 0;
@@ -267,14 +262,7 @@ export function register(program: Command): void {
   withCommon(configured(pg.command('expire').description('Apply the retention rules (count, age, GFS) over backup + WAL chains; --dry-run shows what would go.')).option('--dry-run', 'show what would be removed; remove nothing')).action(
     action(async (options: ConfigOption & { dryRun?: boolean }) => {
       const loaded = await loadConfig(options);
-      const verificationKeys = await loadVerificationKeysFor(loaded.config);
-      const result = await withArchive(loaded, async (archive) => {
-        const listing = await listBackups(archive, verificationKeys);
-        if (listing.invalid.length > 0) throw new StrongroomError('PG_BACKUP_INTEGRITY', `refusing to expire while manifests fail verification: ${listing.invalid.map((i) => i.backup).join(', ')}`);
-        const plan = await planExpire({ archive, backups: listing.backups, incomplete: listing.incomplete, policy: loaded.config.retention, now: new Date() });
-        const removed = options.dryRun ? 0 : await applyExpire(archive, plan);
-        return { dryRun: Boolean(options.dryRun), ...plan, removed };
-      });
+      const result = await withArchive(loaded, (archive) => expireJob(loaded, archive, Boolean(options.dryRun)));
       printResult(options, result, () =>
         [
           ...result.decisions.map((d) => `${d.keep ? 'keep  ' : 'remove'} ${d.kind.padEnd(7)} ${d.id}  ${d.reasons.join(', ')}`),
@@ -286,13 +274,127 @@ export function register(program: Command): void {
     }),
   );
 
-  withCommon(configured(pg.command('schedule').description('When the configured schedules (full, logical, drill, expire) fire next, in UTC.')).option('--after <time>', 'compute from this time (default: now)')).action(
-    action(async (options: ConfigOption & { after?: string }) => {
+  withCommon(
+    configured(pg.command('schedule').description('The configured schedules (full, logical, expire, drill): when each fired last, when it was last done (from the archive), whether it is due, when it fires next (UTC).')).option(
+      '--at <time>',
+      'compute for this moment (default: now)',
+    ),
+  ).action(
+    action(async (options: ConfigOption & { at?: string }) => {
       const loaded = await loadConfig(options);
-      const after = options.after ? parseTime(options.after, '--after') : new Date();
-      const schedules = Object.entries(loaded.config.schedules).filter(([, spec]) => spec !== undefined) as Array<[string, string]>;
-      const next = schedules.map(([job, spec]) => ({ job, schedule: spec, next: nextRun(spec, after).toISOString(), command: job === 'full' ? 'pg backup' : job === 'logical' ? 'pg backup --logical' : `pg ${job}` }));
-      printResult(options, { after: after.toISOString(), next }, () => next.map((entry) => `${entry.job.padEnd(8)} ${entry.schedule.padEnd(22)} next ${entry.next}  (strongroom ${entry.command})`).join('\n'));
+      const now = options.at ? parseTime(options.at, '--at') : new Date();
+      const statuses = await withArchive(loaded, (archive) => scheduleStatus(loaded, archive, now));
+      printResult(options, { at: now.toISOString(), jobs: statuses }, () => statuses.map(statusLine).join('\n') || 'no schedules configured');
     }),
   );
+
+  withCommon(
+    configured(
+      pg
+        .command('run-due')
+        .description('Run the jobs whose schedule fired since they were last done (full, logical, expire, drill, in that order), one tick at a time: start it every few minutes from cron, a systemd timer or the scheduler. Holds a lock so ticks never overlap.'),
+    ),
+    [[1, 'a due job failed, or a drill found problems (the others still ran)']],
+  ).action(
+    action(async (options: ConfigOption) => {
+      const loaded = await loadConfig(options);
+      const progress = progressFor(options);
+      const stateDir = pgStateDir(loaded.config, loaded.file);
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      const lock = await DaemonLock.acquire(stateDir);
+      try {
+        const ran = await withArchive(loaded, async (archive) => {
+          const now = new Date();
+          const statuses = await scheduleStatus(loaded, archive, now);
+          const out: Array<{ job: PgJob; ok: boolean; result?: unknown; error?: { code: string; message: string } }> = [];
+          for (const status of statuses.filter((s) => s.due)) {
+            progress.note(`${status.job}: due since ${status.previous} (last done ${status.lastDone ?? 'never'}): strongroom ${status.command}`);
+            try {
+              if (status.job === 'full' || status.job === 'logical') {
+                const result = await backupJob(loaded, archive, status.job === 'full' ? 'base' : 'logical', progress);
+                out.push({ job: status.job, ok: true, result: { id: result.backup.id, kind: result.backup.kind, size: result.backup.archive.size } });
+              } else if (status.job === 'expire') {
+                const result = await expireJob(loaded, archive, false);
+                await recordExpire(stateDir, now);
+                out.push({ job: status.job, ok: true, result: { removeBackups: result.removeBackups, removeSegments: result.wal.removeSegments, removed: result.removed } });
+              } else {
+                const report = await drillJob(loaded, archive, { target: 'latest', progress });
+                out.push({ job: status.job, ok: report.ok, result: { id: report.id, backup: report.backup, ok: report.ok, rtoSeconds: report.rtoSeconds, findings: report.findings } });
+              }
+            } catch (err) {
+              const code = isStrongroomError(err) ? err.code : 'INTERNAL';
+              progress.warn(`${status.job} failed: ${code}: ${messageOf(err)}`);
+              out.push({ job: status.job, ok: false, error: { code, message: messageOf(err) } });
+            }
+          }
+          return { at: now.toISOString(), ran: out, jobs: statuses };
+        });
+        printResult(options, ran, () =>
+          ran.ran.length === 0
+            ? `nothing due at ${ran.at}; ${ran.jobs.map((s) => `${s.job} next ${s.next}`).join(', ') || 'no schedules configured'}`
+            : ran.ran.map((r) => `${r.job}: ${r.ok ? 'OK' : 'FAILED'}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}${r.result ? ` ${JSON.stringify(r.result)}` : ''}`).join('\n'),
+        );
+        return ran.ran.every((r) => r.ok) ? 0 : 1;
+      } finally {
+        await lock.release();
+      }
+    }),
+  );
+}
+
+function statusLine(status: JobStatus): string {
+  return `${status.job.padEnd(8)} ${status.schedule.padEnd(20)} ${status.due ? 'DUE' : 'ok '}  fired ${status.previous}  done ${status.lastDone ?? 'never'}  next ${status.next}  (strongroom ${status.command})`;
+}
+
+/** When each scheduled job was last done: backups and drills from the archive, expire from the state directory. */
+async function scheduleStatus(loaded: LoadedPgBackupConfig, archive: BackupArchive, now: Date): Promise<JobStatus[]> {
+  const schedules = loaded.config.schedules;
+  const verificationKeys = await loadVerificationKeysFor(loaded.config);
+  const lastDone: Partial<Record<PgJob, Date | null>> = {};
+  if (schedules.full || schedules.logical) {
+    const listing = await listBackups(archive, verificationKeys);
+    const newest = (kind: 'base' | 'logical'): Date | null => {
+      const times = listing.backups.filter((b) => b.kind === kind).map((b) => new Date(b.startedAt).getTime());
+      return times.length > 0 ? new Date(Math.max(...times)) : null;
+    };
+    lastDone.full = newest('base');
+    lastDone.logical = newest('logical');
+  }
+  if (schedules.drill) {
+    const drill = await lastDrill(archive, verificationKeys);
+    lastDone.drill = drill ? new Date(String(drill.startedAt ?? drill.finishedAt)) : null;
+  }
+  if (schedules.expire) lastDone.expire = await lastExpire(pgStateDir(loaded.config, loaded.file));
+  return jobStatuses(schedules, lastDone, now);
+}
+
+async function backupJob(loaded: LoadedPgBackupConfig, archive: BackupArchive, kind: 'base' | 'logical', progress: Progress) {
+  const keys = await loadSealKeysFor(loaded.config);
+  for (const warning of keys.warnings) progress.warn(warning);
+  const result = await runBackup(loaded.config, archive, { kind, keys, progress });
+  return { backup: result.manifest, manifestObject: result.manifestObject, warnings: keys.warnings };
+}
+
+async function drillJob(loaded: LoadedPgBackupConfig, archive: BackupArchive, options: { backupId?: string; target: 'latest' | 'immediate'; keep?: boolean; progress: Progress }) {
+  const keys = await loadOpenKeysFor(loaded.config);
+  const signingKey = loaded.config.keys.signingKey ? (await loadSealKeysFor(loaded.config).catch(() => undefined))?.signingKey : undefined;
+  return runDrill(loaded.config, archive, { keys, ...(signingKey ? { signingKey } : {}), ...options });
+}
+
+function drillText(report: DrillReport): string {
+  return [
+    `drill ${report.id} of base backup ${report.backup}: ${report.ok ? 'OK' : 'FAILED'}; RTO ${report.rtoSeconds} s (total ${report.durationSeconds} s)`,
+    `  restored ${report.restored.files} entries, ${mib(report.restored.bytes)}, ${report.restored.walSegments} WAL segments${report.restored.lastWal ? ` up to ${report.restored.lastWal}` : ''}; pg_verifybackup ${report.verifybackup}`,
+    `  ${report.tables.checked} tables queried (${report.tables.rows} rows) in ${report.databases.length} databases`,
+    ...report.findings.map((finding) => `  ${finding.severity}: ${finding.check}: ${finding.message}`),
+  ].join('\n');
+}
+
+async function expireJob(loaded: LoadedPgBackupConfig, archive: BackupArchive, dryRun: boolean) {
+  const verificationKeys = await loadVerificationKeysFor(loaded.config);
+  const listing = await listBackups(archive, verificationKeys);
+  if (listing.invalid.length > 0) throw new StrongroomError('PG_BACKUP_INTEGRITY', `refusing to expire while manifests fail verification: ${listing.invalid.map((i) => i.backup).join(', ')}`);
+  const plan = await planExpire({ archive, backups: listing.backups, incomplete: listing.incomplete, policy: loaded.config.retention, now: new Date() });
+  const removed = dryRun ? 0 : await applyExpire(archive, plan);
+  return { dryRun, ...plan, removed };
 }

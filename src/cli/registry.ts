@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import { openDb } from '../db/open.js';
 import { generateRegistry, type GenerateSummary } from '../generate/generate.js';
+import { churnRegistry, CHURN_MIX, MAX_CHURN_CHANGES, type ChurnSummary } from '../generate/churn.js';
 import { EDGE_DOMAIN_COUNT } from '../generate/edge-cases.js';
 import { MAX_DOMAINS, Plan, type GenerateOptions, type HostModel } from '../generate/plan.js';
 import { action, positiveInt, printResult, progressFor, withCommon, type CommonOptions } from './command.js';
@@ -27,8 +28,57 @@ function summaryText(s: GenerateSummary, where: string): string {
   ].join('\n');
 }
 
+interface ChurnCliOptions extends CommonOptions {
+  db: string;
+  tld?: string;
+  changes: number;
+  seed: string;
+  at?: string;
+}
+
+function churnText(s: ChurnSummary, where: string): string {
+  const ops = Object.entries(s.applied)
+    .filter(([, n]) => n > 0)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(', ');
+  return `applied ${s.changes} changes to TLD ${s.tld} in ${where} (seed "${s.seed}", last at ${s.at}) in ${s.seconds.toFixed(2)} s: ${ops}`;
+}
+
 export function register(program: Command): void {
   const group = program.command('registry').description('reference registries');
+  withCommon(
+    group
+      .command('churn')
+      .description('apply a deterministic, realistic random workload to a registry: creations, updates, host renames, transfers, renewals, deletions, re-registrations, contact updates; one transaction per change')
+      .requiredOption('--db <db>', 'postgres:// URL, or the embedded database directory')
+      .option('--tld <tld>', 'the TLD whose domains change (default: the only TLD in the database)')
+      .requiredOption('--changes <n>', `number of changes (1..${MAX_CHURN_CHANGES.toLocaleString('en-US')})`, positiveInt('--changes'))
+      .requiredOption('--seed <seed>', 'any string; the same seed on the same registry makes the same changes')
+      .option('--at <date-time>', 'RFC 3339 time of the last change; change i of N is (N-1-i) ms earlier (default: now)')
+      .addHelpText(
+        'after',
+        `
+Mix (relative weights): ${Object.entries(CHURN_MIX).map(([op, w]) => `${op} ${w}`).join(', ')}.
+Contacts and hosts keep a true "linked" status (one that lost its last link loses it).
+Pin --at for reproducible data: the default moves with the clock.`,
+      ),
+  ).action(
+    action(async (_options: unknown, cmd: Command) => {
+      const options = cmd.optsWithGlobals<ChurnCliOptions>();
+      const db = await openDb(options.db);
+      try {
+        const summary = await churnRegistry(db, {
+          changes: options.changes,
+          seed: options.seed,
+          ...(options.tld ? { tld: options.tld } : {}),
+          ...(options.at ? { at: options.at } : {}),
+        });
+        printResult(options, { database: db.description, ...summary }, () => churnText(summary, db.description));
+      } finally {
+        await db.close();
+      }
+    }),
+  );
   withCommon(
     group
       .command('generate')

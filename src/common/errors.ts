@@ -116,6 +116,12 @@ export const ERROR_CODES = {
   SCHEDULER_LOCKED: 'refused',
   SCHEDULER_STATE_INVALID: 'config',
   SCHEDULER_NOTHING_TO_RESEND: 'refused',
+  // daemon: the real deposit steps, `strongroom daemon|status|resend` (daemon branch)
+  SCHEDULER_TYPE_UNAVAILABLE: 'refused',
+  SCHEDULER_CHAIN_BROKEN: 'refused',
+  SCHEDULER_STAGE_LOST: 'integrity',
+  SCHEDULER_DELIVERY_CONFLICT: 'refused',
+  SCHEDULER_JOB_UNKNOWN: 'usage',
   // deposit reader and rebuild (reader branch)
   READER_INVALID_XML: 'input',
   READER_INVALID_DEPOSIT: 'input',
@@ -125,6 +131,12 @@ export const ERROR_CODES = {
   REBUILD_CHECK_FAILED: 'findings',
   REBUILD_UNSUPPORTED_DEPOSIT: 'input',
   REBUILD_CHAIN_BROKEN: 'input',
+  // rebuild from a chain of deposits (chain branch): which chain rule a refused chain breaks
+  REBUILD_CHAIN_BASE: 'input',
+  REBUILD_CHAIN_TYPE: 'input',
+  REBUILD_CHAIN_ORDER: 'input',
+  REBUILD_CHAIN_TLD: 'input',
+  REBUILD_CHAIN_DUPLICATE: 'input',
   COMPARE_DIFFERENT: 'findings',
   // ICANN reporting (src/reporting): rdeReport, the registry-interfaces client, notifications to ICANN
   REPORT_INVALID_ARGUMENT: 'usage',
@@ -191,6 +203,12 @@ export const ERROR_CODES = {
   PG_RESTORE_TARGET_EXISTS: 'refused',
   PG_UNSUPPORTED: 'input',
   PG_DRILL_FAILED: 'findings',
+  // change journal, DIFF/INCR/thin deposits, churn workloads (diff branch)
+  DEPOSIT_NO_BASE: 'refused',
+  JOURNAL_INCOMPLETE: 'refused',
+  JOURNAL_NO_SUCH_DEPOSIT: 'input',
+  CHURN_INVALID_ARGUMENT: 'usage',
+  PG_STATE_UNREADABLE: 'io',
   // files
   FILE_NOT_FOUND: 'io',
   FILE_WRITE_FAILED: 'io',

@@ -8,18 +8,21 @@
  *       <registry id>:
  *         tlds: [example]
  *         destinations: { … }             # destinations.ts
+ *         deposits: { … }                 # deposits.ts (the daemon's schedule, sealing, delivery, reporting)
  *
  * Objects are strict: an unknown key is an error that names its line, so a typo never
  * silently disables a safety setting.
  */
 import { z } from 'zod';
 import { destinationsSection } from './destinations.js';
+import { checkDepositsSection, depositsSchema } from './deposits.js';
 
 /** Sections of one registry. Add a line per concern (schedules, agent, backup …). */
 export const registrySchema = z.strictObject({
   tlds: z.array(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a TLD in A-label form')).default([]),
   destinations: destinationsSection.default({}),
-});
+  deposits: depositsSchema.optional(),
+}).superRefine(checkDepositsSection);
 
 /** Top-level sections. Add a line per concern. */
 export const configSchema = z.strictObject({

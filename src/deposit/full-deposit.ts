@@ -33,16 +33,17 @@ import { tryCanonicalDateTime } from '../model/datetime.js';
 import { OBJECT_URI, PREFIXES, RDE_MENU_VERSION } from '../model/namespaces.js';
 import type { Header, HeaderCount } from '../model/objects.js';
 import { ServerDb } from '../db/server.js';
-import { withRegistrySnapshot, type RangedKind } from '../sources/postgres-source.js';
+import { withRegistrySnapshot, type PostgresRegistrySource, type RangedKind } from '../sources/postgres-source.js';
+import { baseDeposit, checkJournalCovers, DELETE_ORDER, deletedObjects, type BaseDeposit } from '../journal/journal.js';
 import type { SourceKind, TldInfo } from '../sources/source.js';
 import { depositFileName, depositId, MAX_RESEND } from './naming.js';
 import { DepositFile, writeFileAtomically, type DepositSink } from './output.js';
 import type { DepositSealOptions, SealedDeposit } from './sealed-output.js';
 import type { SealResult } from '../ryde/index.js';
-import { KIND_WRITERS, stepObject, type StepContext } from './object-step.js';
+import { KIND_WRITERS, THIN_WRITERS, stepObject, type StepContext } from './object-step.js';
 import { DepositWorkers, defaultJobs } from './parallel.js';
 import { objectKey, ObjectChecker, referenceChecks, type CheckedKind, type ReferenceFindings } from './preflight.js';
-import { headerXml } from './serialize.js';
+import { deleteXml, headerXml } from './serialize.js';
 import { esc } from './xml.js';
 
 export type OnInvalid = 'fail' | 'quarantine';
@@ -93,10 +94,21 @@ export interface QuarantinedObject {
   object: string;
 }
 
+/**
+ * What a deposit holds: FULL (everything), DIFF (changes since the previous FULL or DIFF), INCR
+ * (changes since the last FULL), THIN (the Spec 4 BRDA deposit: RFC 8909 type FULL, domain and
+ * registrar objects with the BRDA fields only).
+ */
+export type WrittenType = 'FULL' | 'DIFF' | 'INCR' | 'THIN';
+
 export interface DepositResult {
   tld: string;
-  type: 'FULL';
+  type: WrittenType;
   id: string;
+  /** The deposit this one follows (DIFF, INCR): RFC 8909 `prevId`. */
+  prevId?: string;
+  /** `<rde:deletes>` entries written (DIFF, INCR). */
+  deletes?: number;
   resend: number;
   watermark: string;
   snapshot: string;
@@ -191,22 +203,33 @@ class Quarantine {
 
 const RANGED_KINDS: ReadonlySet<SourceKind> = new Set<SourceKind>(['contact', 'host', 'domain']);
 
-/** The XML prolog, root element with every namespace, watermark and menu, and `<rde:contents>`. */
-function prolog(id: string, resend: number, watermark: string, uris: readonly string[]): string {
+/** The XML prolog, root element with every namespace, watermark and menu (`<rde:contents>` follows the deletes). */
+function prolog(type: 'FULL' | 'DIFF' | 'INCR', id: string, prevId: string | undefined, resend: number, watermark: string, uris: readonly string[]): string {
   const xmlns = Object.entries(PREFIXES)
     .map(([prefix, uri]) => `\n    xmlns:${prefix}="${esc(uri)}"`)
     .join('');
   const menu = uris.map((uri) => `\n    <rde:objURI>${esc(uri)}</rde:objURI>`).join('');
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<rde:deposit${xmlns}\n    type="FULL" id="${esc(id)}" resend="${resend}">\n` +
+    `<rde:deposit${xmlns}\n    type="${type}" id="${esc(id)}"${prevId === undefined ? '' : ` prevId="${esc(prevId)}"`} resend="${resend}">\n` +
     `  <rde:watermark>${esc(watermark)}</rde:watermark>\n` +
-    `  <rde:rdeMenu>\n    <rde:version>${RDE_MENU_VERSION}</rde:version>${menu}\n  </rde:rdeMenu>\n` +
-    `  <rde:contents>`
+    `  <rde:rdeMenu>\n    <rde:version>${RDE_MENU_VERSION}</rde:version>${menu}\n  </rde:rdeMenu>\n`
   );
 }
 
+const CONTENTS = '  <rde:contents>';
+
 const EPILOG = '\n  </rde:contents>\n</rde:deposit>\n';
+
+/** The kinds of a THIN (BRDA) deposit, Spec 4 §3.1.1: domains and their sponsoring registrars. */
+const THIN_KINDS: readonly SourceKind[] = ['domain', 'registrar'];
+
+/** Deposit-level rules of a THIN deposit (its registrars). */
+function thinDepositChecks(tld: TldInfo, counts: Partial<Record<SourceKind, number>>, findings: FindingList): number {
+  if ((counts.registrar ?? 0) > 0) return 0;
+  findings.add({ code: 'RDE_REGISTRAR_OBJECT_MISSING', severity: 'error', object: tld.name, location: 'rde:deposit', message: 'the thin deposit holds no registrar object' });
+  return 1;
+}
 
 /** Rules about the deposit as a whole; returns how many errors it found (these fail in every mode). */
 function depositLevelChecks(tld: TldInfo, counts: Partial<Record<SourceKind, number>>, findings: FindingList): number {
@@ -226,6 +249,33 @@ function depositLevelChecks(tld: TldInfo, counts: Partial<Record<SourceKind, num
 
 /** Write a FULL deposit of `options.tld` from one snapshot of `db`. */
 export async function writeFullDeposit(db: Db, options: FullDepositOptions): Promise<DepositResult> {
+  return writeDeposit(db, options, 'FULL');
+}
+
+/** The base of a DIFF/INCR inside the snapshot, checked; the source then reads only changes. */
+async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', watermark: string): Promise<BaseDeposit> {
+  const tld = source.tld.name;
+  const base = await baseDeposit(source.tx, tld, type);
+  if (!base) {
+    throw new StrongroomError('DEPOSIT_NO_BASE', `no ${type === 'DIFF' ? 'FULL or DIFF' : 'FULL'} deposit of ${tld} is recorded in strongroom.deposit: a ${type} needs one to follow; write a FULL deposit first`);
+  }
+  await checkJournalCovers(source.tx, base, tld);
+  if (base.watermark >= watermark) {
+    throw new StrongroomError('DEPOSIT_WATERMARK_UNHONOURABLE', `the ${type} watermark ${watermark} is not after the watermark ${base.watermark} of the deposit it follows (${base.id})`, {
+      data: { watermark, previous: base.id, previousWatermark: base.watermark },
+    });
+  }
+  source.onlyChangesSince(base.snapshot);
+  return base;
+}
+
+/**
+ * The one deposit writer. FULL reads everything; DIFF and INCR read the same kinds through the
+ * source's change filter (only objects with journal entries since the base deposit's snapshot)
+ * and write `<rde:deletes>` before the contents; THIN writes domains and registrars through the
+ * BRDA serialisers. Same snapshot, same checks, same file handling for all.
+ */
+export async function writeDeposit(db: Db, options: FullDepositOptions, type: WrittenType): Promise<DepositResult> {
   const started = process.hrtime.bigint();
   const { watermark: requested, resend, onInvalid, maxQuarantined } = validate(options);
   const dir = await stat(options.outDir).catch(() => null);
@@ -237,8 +287,9 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
   const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
     const { tld, snapshot } = source;
     const watermark = snapshot.watermark;
-    const id = depositId(watermark, 'FULL');
-    const fileName = depositFileName({ tld: tld.name, watermark, type: 'full', resend, ext: 'xml' });
+    const id = depositId(watermark, type);
+    const fileName = depositFileName({ tld: tld.name, watermark, type: type === 'FULL' ? 'full' : type === 'THIN' ? 'thin' : 'diff', resend, ext: 'xml' });
+    const changes = type === 'DIFF' || type === 'INCR';
 
     // One writer per deposit identity: a transaction-scoped advisory lock (allowed in a read-only
     // transaction, released with it) keeps two runs from writing the same deposit at once.
@@ -257,12 +308,18 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
       throw new StrongroomError('DEPOSIT_ALREADY_RECORDED', `deposit ${id} (resend ${resend}) of ${tld.name} is already recorded in strongroom.deposit; a new deposit for the same watermark is a resend: use --resend ${resend + 1}`);
     }
 
+    const base = changes ? await diffBase(source, type, watermark) : undefined;
     const totals = await source.counts();
-    const kinds = kindsPresent(tld, totals);
+    const kinds = type === 'THIN' ? THIN_KINDS : kindsPresent(tld, totals);
     const present = new Set<SourceKind>(kinds);
-    const total = kinds.reduce((sum, kind) => sum + totals[kind], 0);
+    const total = changes ? undefined : kinds.reduce((sum, kind) => sum + totals[kind], 0);
 
-    const refs: ReferenceFindings = await referenceChecks(source.tx, tld, onInvalid === 'quarantine' ? maxQuarantined : MAX_FINDINGS);
+    // The cross-object checks run in SQL over the whole registry: FULL and THIN deposits. A DIFF
+    // holds changed objects whose references the registry's own constraints (or the next FULL's
+    // checks) vouch for; its objects still get every per-object check.
+    const refs: ReferenceFindings = changes
+      ? { byObject: new Map(), total: 0, truncated: false }
+      : await referenceChecks(source.tx, tld, onInvalid === 'quarantine' ? maxQuarantined : MAX_FINDINGS);
     if (onInvalid === 'quarantine' && (refs.truncated || refs.byObject.size > maxQuarantined)) {
       throw new StrongroomError('DEPOSIT_QUARANTINE_CAP_EXCEEDED', `more than ${maxQuarantined} objects fail cross-object checks: a systematic problem, not one bad row; fix the data or the mapping (or raise --max-quarantined)`);
     }
@@ -276,7 +333,9 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
     try {
       const checker = new ObjectChecker({ tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes });
       const jobs = options.jobs ?? defaultJobs();
-      const useWorkers = jobs > 0 && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
+      // Workers serialise full objects (not THIN); a DIFF is small and uses them only when asked.
+      const workersWanted = type === 'FULL' ? jobs > 0 : type !== 'THIN' && (options.jobs ?? 0) > 0;
+      const useWorkers = workersWanted && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
       workers = useWorkers ? await DepositWorkers.start(jobs, db.connectionUrl, source, { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes }, onInvalid) : undefined;
       const ctx: StepContext = {
         checker,
@@ -289,9 +348,24 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
       let sinceProgress = 0;
       let sinceTurn = 0;
       let failed = false;
-      file.write(prolog(id, resend, watermark, kinds.map((kind) => OBJECT_URI[kind])));
+      file.write(prolog(type === 'THIN' ? 'FULL' : type, id, base?.id, resend, watermark, kinds.map((kind) => OBJECT_URI[kind])));
+      let deletes = 0;
+      if (changes) {
+        // <rde:deletes> (RFC 8909 §5), before the contents: what the previous snapshot held and
+        // this one does not, in DELETE_ORDER, each kind in key order.
+        for (const kind of DELETE_ORDER) {
+          if (!present.has(kind)) continue;
+          for await (const gone of deletedObjects(source.tx, kind, tld, source.journalWindow(kind))) {
+            file.write(`${deletes === 0 ? '  <rde:deletes>' : ''}${deleteXml(kind, gone)}`);
+            deletes++;
+            if (file.full) await file.flush();
+          }
+        }
+        if (deletes > 0) file.write('\n  </rde:deletes>\n');
+      }
+      file.write(CONTENTS);
 
-      for (const writer of KIND_WRITERS) {
+      for (const writer of type === 'THIN' ? THIN_WRITERS : KIND_WRITERS) {
         if (!present.has(writer.kind)) continue;
         let count = 0;
         if (workers && RANGED_KINDS.has(writer.kind)) {
@@ -344,16 +418,18 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
       await workers?.stop();
       workers = undefined;
 
-      const depositErrors = depositLevelChecks(tld, counts, findings);
+      const depositErrors = type === 'FULL' ? depositLevelChecks(tld, counts, findings) : type === 'THIN' ? thinDepositChecks(tld, counts, findings) : 0;
       if (failed || depositErrors > 0) {
         throw new StrongroomError('DEPOSIT_PREFLIGHT_FAILED', `pre-flight found ${findings.errors} error(s) in the deposit of ${tld.name}; nothing was published${onInvalid === 'fail' ? ' (use --on-invalid quarantine to leave broken objects out)' : ''}`, {
           data: { findings: findings.items, omitted: findings.omitted },
         });
       }
 
+      // Header counts (RFC 9022 §5.9.1): the number of objects in the registry at the watermark
+      // "regardless of the type of deposit"; for a FULL or THIN deposit that is what was written.
       const header: Header = {
         tld: tld.name,
-        count: kinds.map((kind): HeaderCount => ({ uri: OBJECT_URI[kind], count: counts[kind] ?? 0 })),
+        count: kinds.map((kind): HeaderCount => ({ uri: OBJECT_URI[kind], count: changes ? totals[kind] : (counts[kind] ?? 0) })),
       };
       file.write(headerXml(header));
       file.write(EPILOG);
@@ -379,7 +455,7 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
         findingsFile = await writeFileAtomically(options.outDir, `${fileName}.findings.json`, `${JSON.stringify(report, null, 2)}\n`);
       }
       const sealResult = options.seal ? (file as SealedDeposit).result : undefined;
-      return { tld, snapshot, id, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile, sealed: sealResult };
+      return { tld, snapshot, id, prevId: base?.id, deletes, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile, sealed: sealResult };
     } catch (err) {
       await workers?.kill();
       await file.discard();
@@ -390,6 +466,8 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
   const objects = Object.values(written.counts).reduce((sum, n) => sum + (n ?? 0), 0);
   await recordDeposit(db, {
     tld: written.tld.name,
+    type,
+    prevId: written.prevId,
     id: written.id,
     resend,
     watermark: written.snapshot.watermark,
@@ -405,8 +483,9 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     tld: written.tld.name,
-    type: 'FULL',
+    type,
     id: written.id,
+    ...(written.prevId === undefined ? {} : { prevId: written.prevId, deletes: written.deletes }),
     resend,
     watermark: written.snapshot.watermark,
     snapshot: written.snapshot.snapshot,
@@ -428,6 +507,8 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
 
 interface DepositRecord {
   tld: string;
+  type: WrittenType;
+  prevId: string | undefined;
   id: string;
   resend: number;
   watermark: string;
@@ -446,9 +527,9 @@ async function recordDeposit(db: Db, r: DepositRecord): Promise<void> {
   try {
     await db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO strongroom.deposit (tld, id, resend, type, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined)
-         VALUES ($1, $2, $3, 'FULL', $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [r.tld, r.id, r.resend, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined],
+        `INSERT INTO strongroom.deposit (tld, id, resend, type, prev_id, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined)
+         VALUES ($1, $2, $3, $13, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [r.tld, r.id, r.resend, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined, r.type, r.prevId ?? null],
       );
     });
   } catch (err) {

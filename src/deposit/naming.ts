@@ -5,7 +5,7 @@
  *
  *     YYYYMMDD T ssss        e.g. 20240107F0000 = FULL for 2024-01-07T00:00:00Z
  *
- * the watermark's UTC date, one letter for the type (F = FULL, D = DIFF, I = INCR) and the
+ * the watermark's UTC date, one letter for the type (F = FULL, D = DIFF, I = INCR, T = THIN) and the
  * watermark's second of the day in base 36, upper case, four digits (86399 = "1UNZ"). Exactly
  * 13 word characters; derived only from watermark and type, so the same snapshot/watermark gives
  * the same id and a resend keeps its id (only `resend` changes, as Nomulus does). Lexical order
@@ -22,7 +22,8 @@ import { StrongroomError } from '../common/errors.js';
 import { canonicalDateTime, tryCanonicalDateTime } from '../model/datetime.js';
 import type { DepositType } from '../model/objects.js';
 
-const TYPE_LETTER: Readonly<Record<DepositType, string>> = { FULL: 'F', DIFF: 'D', INCR: 'I' };
+/** THIN (BRDA, RFC 8909 type FULL) gets a letter of its own so it never shares a FULL's id. */
+const TYPE_LETTER: Readonly<Record<DepositType | 'THIN', string>> = { FULL: 'F', DIFF: 'D', INCR: 'I', THIN: 'T' };
 
 /** RFC 8909 `depositIdType`. */
 export const DEPOSIT_ID_PATTERN = /^\w{1,13}$/;
@@ -30,7 +31,7 @@ export const DEPOSIT_ID_PATTERN = /^\w{1,13}$/;
 /** RFC 8909 `resend` is an xs:unsignedShort. */
 export const MAX_RESEND = 65535;
 
-export function depositId(watermark: string, type: DepositType): string {
+export function depositId(watermark: string, type: DepositType | 'THIN'): string {
   const canonical = canonicalDateTime(watermark);
   const date = canonical.slice(0, 10).replace(/-/g, '');
   const seconds = Number(canonical.slice(11, 13)) * 3600 + Number(canonical.slice(14, 16)) * 60 + Number(canonical.slice(17, 19));

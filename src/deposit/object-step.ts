@@ -9,7 +9,7 @@ import type { Contact, Domain, Host, Nndn, Registrar } from '../model/objects.js
 import type { KeyRange, PostgresRegistrySource } from '../sources/postgres-source.js';
 import type { SourceKind } from '../sources/source.js';
 import { hasError, ObjectChecker, type CheckedKind, type KeyedFinding } from './preflight.js';
-import { contactXml, domainXml, eppParamsXml, hostXml, idnTableXml, nndnXml, policyXml, registrarXml } from './serialize.js';
+import { contactXml, domainXml, eppParamsXml, hostXml, idnTableXml, nndnXml, policyXml, registrarXml, thinDomainXml, thinRegistrarXml } from './serialize.js';
 import { XmlCharacterError } from './xml.js';
 
 export interface Reference {
@@ -96,6 +96,14 @@ export const KIND_WRITERS: readonly KindWriter[] = [
   { kind: 'policy', read: (s) => s.policies(), check: (c, v, o) => c.checkPolicy(v, o), xml: policyXml },
 ];
 
+/**
+ * The THIN (BRDA, Spec 4 §3.1.1) deposit's kinds: registrars and domains, read and checked as in
+ * a FULL deposit, written with the BRDA fields only.
+ */
+export const THIN_WRITERS: readonly KindWriter[] = [
+  { ...KIND_WRITERS.find((w) => w.kind === 'registrar')!, xml: thinRegistrarXml },
+  { ...KIND_WRITERS.find((w) => w.kind === 'domain')!, xml: thinDomainXml },
+];
 
 /** What an object's step needs to know besides the object. */
 export interface StepContext {

@@ -254,3 +254,57 @@ export function headerXml(h: Header): string {
   return `${out}${line(N2, 'rdeHeader:contentTag', h.contentTag)}${N1}</rdeHeader:header>`;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// DIFF/INCR deletes and THIN (BRDA) objects
+
+/**
+ * One entry of `<rde:deletes>` (RFC 8909 §5, each object's deleteType in RFC 9022): domains by
+ * name (§5.1), hosts by roid (§5.2: a name can be reused by another host), contacts, registrars
+ * and IDN tables by id, NNDNs by aName. One delete element per object, in the order given.
+ */
+export function deleteXml(kind: 'domain' | 'host' | 'contact' | 'registrar' | 'idnTable' | 'nndn', gone: { key: string; name: string | null }): string {
+  switch (kind) {
+    case 'domain':
+      return `${N1}<rdeDomain:delete>${line(N2, 'rdeDomain:name', gone.name ?? gone.key)}${N1}</rdeDomain:delete>`;
+    case 'host':
+      return `${N1}<rdeHost:delete>${line(N2, 'rdeHost:roid', gone.key)}${N1}</rdeHost:delete>`;
+    case 'contact':
+      return `${N1}<rdeContact:delete>${line(N2, 'rdeContact:id', gone.key)}${N1}</rdeContact:delete>`;
+    case 'registrar':
+      return `${N1}<rdeRegistrar:delete>${line(N2, 'rdeRegistrar:id', gone.key)}${N1}</rdeRegistrar:delete>`;
+    case 'idnTable':
+      return `${N1}<rdeIDN:delete>${line(N2, 'rdeIDN:id', gone.key)}${N1}</rdeIDN:delete>`;
+    case 'nndn':
+      return `${N1}<rdeNNDN:delete>${line(N2, 'rdeNNDN:aName', gone.key)}${N1}</rdeNNDN:delete>`;
+  }
+}
+
+/**
+ * A domain of the THIN (BRDA) deposit: the fields of Spec 4 §3.1.1 only — name, roid, statuses,
+ * sponsoring registrar, creation, expiry and last update dates, name server names — written as
+ * an rdeDomain:domain (the schema's other elements are optional), like nomulus' THIN mode.
+ */
+export function thinDomainXml(d: Domain): string {
+  const thin: Domain = { name: d.name, roid: d.roid, status: d.status, rgpStatus: [], contact: [], clID: d.clID };
+  if (d.ns !== undefined) {
+    thin.ns = 'hostObj' in d.ns ? { hostObj: d.ns.hostObj } : { hostAttr: d.ns.hostAttr.map((a) => ({ hostName: a.hostName, hostAddr: [] })) };
+  }
+  if (d.crDate !== undefined) thin.crDate = d.crDate;
+  if (d.exDate !== undefined) thin.exDate = d.exDate;
+  if (d.upDate !== undefined) thin.upDate = d.upDate;
+  return domainXml(thin);
+}
+
+/**
+ * A registrar of the THIN (BRDA) deposit, Spec 4 §3.1.1: name, IANA id (gurid; the registrar's
+ * "ROID" there), whois server and URL, with the id and status that identify it.
+ */
+export function thinRegistrarXml(r: Registrar): string {
+  const thin: Registrar = { id: r.id, name: r.name, postalInfo: [] };
+  if (r.gurid !== undefined) thin.gurid = r.gurid;
+  if (r.status !== undefined) thin.status = r.status;
+  if (r.url !== undefined) thin.url = r.url;
+  if (r.whoisInfo !== undefined) thin.whoisInfo = r.whoisInfo;
+  return registrarXml(thin);
+}

@@ -22,7 +22,7 @@ export function depositNotice(result: DepositResult, later: { files?: DepositNot
   return {
     tld: result.tld,
     id: result.id,
-    type: result.type,
+    type: result.type === 'THIN' ? 'FULL' : result.type, // a THIN (BRDA) deposit is RFC 8909 type FULL
     resend: result.resend,
     watermark: result.watermark,
     counts,

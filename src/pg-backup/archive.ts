@@ -103,10 +103,29 @@ function readConfigFile(path: string, what: string): Buffer {
   }
 }
 
-/** The destination's transport: a directory, or SFTP (pinned host key, key authentication). */
-export function openArchive(config: PgBackupConfig): BackupArchive {
+/**
+ * The destination's transport: a directory, SFTP (pinned host key, key authentication), or a
+ * destination of the project-wide configuration (directory, SFTP or S3), opened only when the
+ * registry's consent to it is recorded (DESTINATION_NOT_CONSENTED otherwise).
+ */
+export async function openArchive(config: PgBackupConfig): Promise<BackupArchive> {
   const destination = config.destination;
   if (destination.kind === 'directory') return new BackupArchive(new DirectoryTransport(destination.path), config.cluster);
+  if (destination.kind === 'configured') {
+    // Loaded on demand: the S3 client is heavy, and wal-push starts once per WAL segment.
+    const [{ loadConfig }, { openDestination }] = await Promise.all([import('../config/load.js'), import('../transports/destinations.js')]);
+    const loaded = await loadConfig(destination.config!);
+    const opened = await openDestination(loaded, destination.name, destination.registry ? { registry: destination.registry } : {});
+    if (opened.config.purpose !== 'own-offsite') {
+      await opened.transport.close().catch(() => undefined);
+      throw new StrongroomError(
+        'CONFIG_INVALID',
+        `destination "${opened.name}" of registry ${opened.registry} is for ${opened.config.purpose}: PostgreSQL backups go only to own-offsite destinations`,
+        { location: loaded.where(['registries', opened.registry, 'destinations', opened.name, 'purpose']) },
+      );
+    }
+    return new BackupArchive(opened.transport, config.cluster);
+  }
   const sftp = new SftpTransport({
     host: destination.host,
     port: destination.port,

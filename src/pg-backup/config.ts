@@ -57,6 +57,22 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     })
     .strict()
     .refine((d) => d.knownHostsFile !== undefined || d.hostKeyFingerprints.length > 0, 'an sftp destination needs knownHostsFile or hostKeyFingerprints (host keys are pinned, never trusted on first use)'),
+  /**
+   * A destination of the project-wide configuration (src/config/destinations.ts): directory,
+   * SFTP or S3, with the registry's recorded consent checked before anything is sent, its
+   * secrets read from files or the environment, and retries. Its purpose must be own-offsite.
+   */
+  z
+    .object({
+      kind: z.literal('configured'),
+      /** The destination's name (or `<registry>/<name>`). */
+      name: z.string().min(1),
+      /** The Strongroom configuration file (default: $STRONGROOM_CONFIG, else strongroom.yaml next to this file). */
+      config: z.string().optional(),
+      /** The registry holding the destination, when several do. */
+      registry: z.string().optional(),
+    })
+    .strict(),
 ]);
 
 export const pgBackupConfigSchema = z
@@ -105,6 +121,8 @@ export const pgBackupConfigSchema = z
     scratchDir: z.string().optional(),
     /** Local spool for ciphertext before upload to remote transports. */
     spoolDir: z.string().optional(),
+    /** Where `pg run-due` keeps its lock and the last expire run (default: .strongroom-state next to this file). */
+    stateDir: z.string().optional(),
   })
   .strict();
 
@@ -124,7 +142,9 @@ function absolutize(config: PgBackupConfig, base: string): PgBackupConfig {
     destination:
       config.destination.kind === 'directory'
         ? { ...config.destination, path: abs(config.destination.path) }
-        : { ...config.destination, privateKeyFile: abs(config.destination.privateKeyFile), ...(config.destination.knownHostsFile ? { knownHostsFile: abs(config.destination.knownHostsFile) } : {}) },
+        : config.destination.kind === 'configured'
+          ? { ...config.destination, config: config.destination.config ? abs(config.destination.config) : process.env.STRONGROOM_CONFIG ? resolve(process.env.STRONGROOM_CONFIG) : abs('strongroom.yaml') }
+          : { ...config.destination, privateKeyFile: abs(config.destination.privateKeyFile), ...(config.destination.knownHostsFile ? { knownHostsFile: abs(config.destination.knownHostsFile) } : {}) },
     keys: {
       ...config.keys,
       ...(config.keys.signingKey ? { signingKey: abs(config.keys.signingKey) } : {}),
@@ -135,6 +155,7 @@ function absolutize(config: PgBackupConfig, base: string): PgBackupConfig {
     },
     ...(config.scratchDir ? { scratchDir: abs(config.scratchDir) } : {}),
     ...(config.spoolDir ? { spoolDir: abs(config.spoolDir) } : {}),
+    ...(config.stateDir ? { stateDir: abs(config.stateDir) } : {}),
   };
 }
 

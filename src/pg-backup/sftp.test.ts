@@ -40,7 +40,7 @@ test('WAL archive on an SFTP destination', async (t) => {
   const keys = await testKeys('rfc4880', 'ed25519');
   const seal = { signingKey: keys.signing, recipients: [keys.recipient], profile: profile('rfc4880') };
   const open = { decryptionKeys: [keys.decryption], verificationKeys: keys.verification };
-  const archive = openArchive(config);
+  const archive = await openArchive(config);
   t.after(() => archive.close());
   const segments = ['000000010000000000000001', '000000010000000000000002', '000000010000000000000004'];
   for (const [index, name] of segments.entries()) {
@@ -55,7 +55,7 @@ test('WAL archive on an SFTP destination', async (t) => {
   await walFetch(archive, segments[1]!, join(dir, 'fetched'), open);
   assert.deepEqual(await readFile(join(dir, 'fetched')), Buffer.alloc(1 << 20, 2));
 
-  const stranger = openArchive({ ...config, destination: { ...config.destination, knownHostsFile: undefined, hostKeyFingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } as typeof config.destination });
+  const stranger = await openArchive({ ...config, destination: { ...config.destination, knownHostsFile: undefined, hostKeyFingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } as typeof config.destination });
   t.after(() => stranger.close());
   await assert.rejects(walPush(stranger, join(dir, segments[2]!), segments[2], seal, { compressionLevel: 3, spoolDir }), (err) => isStrongroomError(err) && err.code.startsWith('TRANSPORT_HOSTKEY'));
 });

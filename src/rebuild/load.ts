@@ -174,7 +174,19 @@ async function* pieces(lines: readonly string[]): AsyncGenerator<string> {
   if (piece !== '') yield piece;
 }
 
-type Target = TableName | typeof NS_STAGE;
+/** Entries of a DIFF/INCR's `<rde:deletes>`, staged until the deposit is applied (./apply.ts). */
+export const DELETES_STAGE = 'sr_rebuild_deletes';
+
+export type Target = TableName | typeof NS_STAGE | typeof DELETES_STAGE;
+
+const TARGET_ORDER: readonly Target[] = [...TABLE_ORDER, NS_STAGE, DELETES_STAGE];
+
+/** The FULL load's COPY statements: registry tables, staged tables for rows carrying the TLD. */
+export function fullCopySql(target: Target): string {
+  if (target === NS_STAGE) return `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN`;
+  if (target === DELETES_STAGE) throw new StrongroomError('INTERNAL', 'a FULL load stages no deletes');
+  return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN`;
+}
 
 /**
  * Buffers COPY lines per table and loads them a chunk at a time, in table order. A full chunk
@@ -187,9 +199,11 @@ export class ChunkedCopy implements RowSink {
   private failure: { error: unknown } | null = null;
   readonly rows = new Map<Target, number>();
 
+  /** `copySql` says where each target's lines go (default: the FULL load's tables). */
   constructor(
     private readonly tx: Tx,
     private readonly chunkBytes: number,
+    private readonly copySql: (target: Target) => string = fullCopySql,
   ) {}
 
   row(table: Target, line: string): void {
@@ -237,14 +251,10 @@ export class ChunkedCopy implements RowSink {
   }
 
   private async load(buffers: Map<Target, string[]>): Promise<void> {
-    for (const table of [...TABLE_ORDER, NS_STAGE] as Target[]) {
+    for (const table of TARGET_ORDER) {
       const lines = buffers.get(table);
       if (!lines || lines.length === 0) continue;
-      const sql =
-        table === NS_STAGE
-          ? `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN`
-          : `COPY ${loadTarget(table)} (${TABLES[table].join(', ')}) FROM STDIN`;
-      const loaded = await this.tx.copyFrom(sql, pieces(lines));
+      const loaded = await this.tx.copyFrom(this.copySql(table), pieces(lines));
       if (loaded !== lines.length) throw new StrongroomError('INTERNAL', `COPY into ${table} loaded ${loaded} of ${lines.length} rows`);
       this.rows.set(table, (this.rows.get(table) ?? 0) + loaded);
     }

@@ -31,7 +31,7 @@ import { progressOrNoop, type Progress } from '../common/progress.js';
 import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, RGP_STATUS } from '../deposit/preflight.js';
 import { contactRows, copyField, domainRows, eppParamsRow, hostRows, idnTableRow, nndnRow, policyRow, registrarRows, tldRow, TABLE_ORDER, type TableName } from '../generate/rows.js';
 import { OBJECT_URI } from '../model/namespaces.js';
-import type { DepositEnvelope, Domain, Header, ObjectKind, RdeObject, Status } from '../model/objects.js';
+import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
 import { readDeposit } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
 import { ChunkedCopy, createStaging, insertStaged, Keys, NS_STAGE } from './load.js';
@@ -52,7 +52,17 @@ export interface CountCheck {
   database: number;
 }
 
-export interface RebuildSummary {
+/** How long a rebuild took, and the schema it created. */
+export interface RebuildRun {
+  bytes: number;
+  seconds: number;
+  objectsPerSecond: number;
+  bytesPerSecond: number;
+  /** Schema versions created by this rebuild (empty when the schema was there). */
+  migrated: number[];
+}
+
+export interface RebuildSummary extends RebuildRun {
   file: string;
   target: string;
   deposit: { type: string; id: string; prevId?: string; resend: number; watermark: string };
@@ -62,12 +72,6 @@ export interface RebuildSummary {
   totalObjects: number;
   /** Rows written per registry table. */
   rows: Partial<Record<TableName, number>>;
-  bytes: number;
-  seconds: number;
-  objectsPerSecond: number;
-  bytesPerSecond: number;
-  /** Schema versions created by this rebuild (empty when the schema was there). */
-  migrated: number[];
   checks: {
     counts: CountCheck[];
     /** Foreign keys validated over all rows when they were put back. */
@@ -86,7 +90,7 @@ const KIND_OF_URI = new Map<string, RebuildKind>(
 );
 
 /** How the database counts each kind after the load. */
-const COUNT_SQL: Record<RebuildKind, string> = {
+export const COUNT_SQL: Record<RebuildKind, string> = {
   registrar: 'SELECT count(*)::int AS n FROM registry.registrar',
   contact: 'SELECT count(*)::int AS n FROM registry.contact',
   host: 'SELECT count(*)::int AS n FROM registry.host',
@@ -118,7 +122,7 @@ async function refuseIfNotEmpty(tx: Tx, where: string): Promise<void> {
   }
 }
 
-interface ObjectState {
+export interface ObjectState {
   file: string;
   envelope: DepositEnvelope | null;
   header: Header | null;
@@ -170,74 +174,25 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
   const progress = progressOrNoop(options.progress);
 
   return db.transaction(async (tx) => {
-    // One rebuild per database at a time; a second one waits, then finds the target not empty.
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext('strongroom/rebuild'))");
-    const migrated = await migrateWithin(tx, db.description);
-    await refuseIfNotEmpty(tx, db.description);
-    if (db.kind === 'server') await tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
-
-    const keys = await Keys.read(tx);
-    await keys.drop(tx);
-    await createStaging(tx);
-
+    const { migrated, keys } = await prepareTarget(db, tx);
     const copy = new ChunkedCopy(tx, chunkBytes);
-    const state: ObjectState = { file, envelope: null, header: null, counts: {}, suffixes: new Map(), policyOrd: 0, hostObjects: false, hostAttributes: false };
-    const task = progress.task(`rebuild ${file}`, 'bytes', info.size);
-    let bytes = 0;
-    let reported = 0;
-    const input = createReadStream(file, { highWaterMark: 256 * 1024 });
-    const counted = (async function* () {
-      for await (const chunk of input as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (bytes - reported >= PROGRESS_BYTES) {
-          task.add(bytes - reported);
-          reported = bytes;
+    const state = newObjectState(file);
+    const end = await streamDeposit(file, info.size, state, copy, {
+      progress,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEnvelope(envelope) {
+        if (envelope.type !== 'FULL') {
+          throw new StrongroomError('REBUILD_UNSUPPORTED_DEPOSIT', `${file} is a ${envelope.type} deposit (id ${envelope.id}); a rebuild starts from a FULL deposit`, { location: file });
         }
-        yield chunk;
-      }
-    })();
-
-    let end: { bytes: number } | null = null;
-    try {
-      for await (const event of readDeposit(counted, { file, ...(options.signal ? { signal: options.signal } : {}) })) {
-        if (options.signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the rebuild was interrupted; the target is unchanged');
-        switch (event.type) {
-          case 'deposit':
-            if (event.envelope.type !== 'FULL') {
-              throw new StrongroomError('REBUILD_UNSUPPORTED_DEPOSIT', `${file} is a ${event.envelope.type} deposit (id ${event.envelope.id}); a rebuild starts from a FULL deposit`, { location: file });
-            }
-            state.envelope = event.envelope;
-            break;
-          case 'delete':
-            throw readerError(file, `${event.delete.kind} delete`, 'rde:deletes', event, 'a FULL deposit cannot delete objects (RFC 8909 §5.1: deletes belong to DIFF and INCR deposits)');
-          case 'object':
-            addObject(state, copy, event.object, event);
-            if (copy.full) await copy.startFlush();
-            break;
-          case 'end':
-            end = event;
-            break;
-        }
-      }
-      await copy.flush();
-    } finally {
-      input.destroy();
-      await copy.settle();
-    }
-    task.add(bytes - reported);
-    task.done();
-    if (!end || !state.envelope) throw new StrongroomError('INTERNAL', 'the reader ended without an envelope');
+      },
+      onDelete: null,
+    });
+    if (!state.envelope) throw new StrongroomError('INTERNAL', 'the reader ended without an envelope');
     if (!state.header) throw new StrongroomError('REBUILD_CHECK_FAILED', `${file} has no <rdeHeader:header>: the object counts cannot be checked`, { location: file });
 
     const finishing = progress.task('keys, indexes and checks', 'steps', 4);
     const tld = state.header.tld;
-    const hostModel = state.hostObjects || state.counts.host !== undefined || state.envelope.objURI.includes(OBJECT_URI.host) ? 'objects' : 'attributes';
-    if (hostModel === 'objects' && state.hostAttributes) {
-      throw new StrongroomError('REBUILD_CHECK_FAILED', `${file} mixes both name-server models (host objects, and domains with hostAttr name servers); a TLD uses one`, { location: file });
-    }
-    const escrowsContacts = state.counts.contact !== undefined || state.envelope.objURI.includes(OBJECT_URI.contact) || state.header.count.some((c) => c.uri === OBJECT_URI.contact);
-    const dataModel = escrowsContacts ? 'per-registrar' : 'minimum';
-    const roidSuffix = repositoryId(state, tld);
+    const { hostModel, dataModel, roidSuffix } = inferTld([state], tld);
     tldRow(copy, { name: tld, roidSuffix, hostModel, dataModel, created: state.envelope.watermark });
     await copy.flush();
     await insertStaged(tx, tld);
@@ -275,6 +230,115 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
       checks: { counts, foreignKeys: keys.foreignKeys, nameServers },
     };
   });
+}
+
+/** Lock, create the schema if absent, refuse a non-empty target, take the keys off, create staging. */
+export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[]; keys: Keys }> {
+  // One rebuild per database at a time; a second one waits, then finds the target not empty.
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext('strongroom/rebuild'))");
+  const migrated = await migrateWithin(tx, db.description);
+  await refuseIfNotEmpty(tx, db.description);
+  if (db.kind === 'server') await tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
+  const keys = await Keys.read(tx);
+  await keys.drop(tx);
+  await createStaging(tx);
+  return { migrated, keys };
+}
+
+export function newObjectState(file: string): ObjectState {
+  return { file, envelope: null, header: null, counts: {}, suffixes: new Map(), policyOrd: 0, hostObjects: false, hostAttributes: false };
+}
+
+export interface StreamOptions {
+  progress: ReturnType<typeof progressOrNoop>;
+  signal?: AbortSignal;
+  /** Called with the envelope before any object is loaded (throw to refuse the deposit). */
+  onEnvelope(envelope: DepositEnvelope): void;
+  /** Where `<rde:deletes>` entries go; null refuses them (a FULL deposit cannot delete). */
+  onDelete: ((entry: RdeDelete, at: { line: number; column: number }) => void) | null;
+}
+
+/**
+ * Stream one deposit file through the reader into `copy` (objects → rows; deletes to
+ * `onDelete`), recording what it holds in `state`. Everything is in the database (or in
+ * `copy`'s staging) when it returns.
+ */
+export async function streamDeposit(file: string, size: number, state: ObjectState, copy: ChunkedCopy, options: StreamOptions): Promise<{ bytes: number }> {
+  const { progress, signal } = options;
+  const task = progress.task(`rebuild ${file}`, 'bytes', size);
+  let bytes = 0;
+  let reported = 0;
+  const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const counted = (async function* () {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes - reported >= PROGRESS_BYTES) {
+        task.add(bytes - reported);
+        reported = bytes;
+      }
+      yield chunk;
+    }
+  })();
+
+  let end: { bytes: number } | null = null;
+  try {
+    for await (const event of readDeposit(counted, { file, ...(signal ? { signal } : {}) })) {
+      if (signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the rebuild was interrupted; the target is unchanged');
+      switch (event.type) {
+        case 'deposit':
+          options.onEnvelope(event.envelope);
+          state.envelope = event.envelope;
+          break;
+        case 'delete':
+          if (!options.onDelete) {
+            throw readerError(file, `${event.delete.kind} delete`, 'rde:deletes', event, 'a FULL deposit cannot delete objects (RFC 8909 §5.1: deletes belong to DIFF and INCR deposits)');
+          }
+          options.onDelete(event.delete, event);
+          if (copy.full) await copy.startFlush();
+          break;
+        case 'object':
+          addObject(state, copy, event.object, event);
+          if (copy.full) await copy.startFlush();
+          break;
+        case 'end':
+          end = event;
+          break;
+      }
+    }
+    await copy.flush();
+  } finally {
+    input.destroy();
+    await copy.settle();
+  }
+  task.add(bytes - reported);
+  task.done();
+  if (!end || !state.envelope) throw new StrongroomError('INTERNAL', 'the reader ended without an envelope');
+  return end;
+}
+
+/**
+ * What no deposit says about the TLD, inferred from everything loaded (the FULL and the
+ * deposits applied after it): host model, data model, repository id.
+ */
+export function inferTld(states: readonly ObjectState[], tld: string): { hostModel: 'objects' | 'attributes'; dataModel: 'minimum' | 'per-registrar'; roidSuffix: string } {
+  const hostObjects = states.some((s) => s.hostObjects || s.counts.host !== undefined || (s.envelope?.objURI.includes(OBJECT_URI.host) ?? false));
+  const hostAttributes = states.some((s) => s.hostAttributes);
+  const file = states[0]?.file ?? '';
+  if (hostObjects && hostAttributes) {
+    throw new StrongroomError('REBUILD_CHECK_FAILED', `${states.map((s) => s.file).join(', ')} mix both name-server models (host objects, and domains with hostAttr name servers); a TLD uses one`, { location: file });
+  }
+  const escrowsContacts = states.some(
+    (s) => s.counts.contact !== undefined || (s.envelope?.objURI.includes(OBJECT_URI.contact) ?? false) || (s.header?.count.some((c) => c.uri === OBJECT_URI.contact) ?? false),
+  );
+  const merged = newObjectState(file);
+  for (const s of states) {
+    for (const [suffix, n] of s.suffixes) {
+      const had = merged.suffixes.get(suffix);
+      if (had !== undefined) merged.suffixes.set(suffix, had + n);
+      else if (merged.suffixes.size < MAX_SUFFIXES) merged.suffixes.set(suffix, n);
+    }
+  }
+  return { hostModel: hostObjects ? 'objects' : 'attributes', dataModel: escrowsContacts ? 'per-registrar' : 'minimum', roidSuffix: repositoryId(merged, tld) };
 }
 
 /** One object → its rows (children in document order keep their order through `ord`). */
@@ -329,7 +393,7 @@ function addObject(state: ObjectState, copy: ChunkedCopy, object: RdeObject, at:
 }
 
 /** hostObj names → host roids; every name must be a host object of the deposit. */
-async function resolveNameServers(tx: Tx, file: string): Promise<number> {
+export async function resolveNameServers(tx: Tx, file: string): Promise<number> {
   const missing = await tx.query<{ name: string; host_name: string; n: number }>(
     `SELECT d.name, s.host_name, count(*) OVER ()::int AS n
      FROM pg_temp.${NS_STAGE} s JOIN registry.domain d ON d.roid = s.domain_roid
@@ -353,7 +417,7 @@ async function resolveNameServers(tx: Tx, file: string): Promise<number> {
 }
 
 /** Counts per kind in the database equal the header's; every kind present has a header count. */
-async function checkCounts(tx: Tx, file: string, tld: string, state: ObjectState): Promise<CountCheck[]> {
+export async function checkCounts(tx: Tx, file: string, tld: string, state: ObjectState): Promise<CountCheck[]> {
   const header = state.header!;
   const checks: CountCheck[] = [];
   const problems: string[] = [];

@@ -8,7 +8,12 @@
  *   runs only when every earlier chain job of that TLD is complete, so deposits are generated,
  *   delivered and reported in order. BRDA (thin) jobs stand alone.
  * - A failed step is retried with exponential backoff (`retry.baseMs` doubling up to
- *   `retry.maxMs`); an interruption (shutdown) is not a failure and costs no attempt.
+ *   `retry.maxMs`); an interruption (shutdown) is not a failure and costs no attempt. A step
+ *   that must wait (an escrow agent's cooldown, TRANSPORT_COOLDOWN with `nextAllowed`) is
+ *   deferred to that moment, also without costing an attempt.
+ * - A failure that `permanent` says no retry can mend abandons the job (one failure event);
+ *   the DIFFs after an abandoned chain job are abandoned too (SCHEDULER_CHAIN_BROKEN) up to the
+ *   next FULL, which starts a new chain. `resend` reopens an abandoned job.
  * - A job not complete at its deadline raises one `overdue` event; each failure raises one
  *   `failure` event per attempt; each completed job one `complete` event (notifications hang
  *   off these through `onEvent`).
@@ -17,7 +22,7 @@
 import { StrongroomError, isStrongroomError, messageOf } from '../common/errors.js';
 import { noProgress, type Progress } from '../common/progress.js';
 import { dueJobs, lastFullDate, nextJob, validateSchedule, type DepositSchedule, type PlannedJob } from './calendar.js';
-import { STEP_ORDER, isComplete, newJobRecord, nextStep, type JobRecord, type StateStore, type StepName } from './state.js';
+import { STEP_ORDER, isAbandoned, isComplete, newJobRecord, nextStep, type JobError, type JobRecord, type StateStore, type StepName } from './state.js';
 
 export interface Clock {
   now(): Date;
@@ -45,6 +50,10 @@ export interface StepContext {
   record: Readonly<JobRecord>;
   signal: AbortSignal;
   progress: Progress;
+  /** The scheduler's clock (steps use it for file times, cooldowns, events). */
+  now(): Date;
+  /** Record `data` durably as this step's checkpoint (read back as `record.checkpoints[step]`). */
+  checkpoint(data: Record<string, unknown>): Promise<void>;
 }
 
 /** A step returns a small JSON-able result that is recorded with it (paths, ids, hashes…). */
@@ -54,7 +63,7 @@ export type JobSteps = Record<StepName, StepFunction>;
 export type SchedulerEvent =
   | { kind: 'step'; key: string; step: StepName; result: Record<string, unknown> }
   | { kind: 'complete'; key: string }
-  | { kind: 'failure'; key: string; step: StepName; code: string; message: string; attempt: number }
+  | { kind: 'failure'; key: string; step: StepName; code: string; message: string; attempt: number; abandoned: boolean }
   | { kind: 'overdue'; key: string; deadline: string };
 
 export interface TldPlan {
@@ -72,6 +81,8 @@ export interface SchedulerOptions {
   onEvent?: (event: SchedulerEvent, record: Readonly<JobRecord>) => void | Promise<void>;
   retry?: { baseMs: number; maxMs: number };
   progress?: Progress;
+  /** Whether a step's error is permanent (the job is abandoned instead of retried). */
+  permanent?: (err: unknown) => boolean;
 }
 
 export interface TickSummary {
@@ -80,6 +91,7 @@ export interface TickSummary {
   failed: string[];
   complete: number;
   pending: number;
+  abandoned: number;
 }
 
 const DEFAULT_RETRY = { baseMs: 60_000, maxMs: 3_600_000 };
@@ -103,7 +115,7 @@ export class Scheduler {
 
   /** Run everything that is due now; returns when nothing more can run at this moment. */
   async tick(signal: AbortSignal = new AbortController().signal): Promise<TickSummary> {
-    const summary: TickSummary = { ran: [], failed: [], complete: 0, pending: 0 };
+    const summary: TickSummary = { ran: [], failed: [], complete: 0, pending: 0, abandoned: 0 };
     for (const plan of this.options.tlds) {
       if (signal.aborted) break;
       await this.tickTld(plan, signal, summary);
@@ -123,17 +135,32 @@ export class Scheduler {
     const { store } = this.options;
     const jobs = dueJobs(plan.tld, plan.schedule, await this.startDate(plan), this.clock.now());
     let chainBlocked = false;
+    /** The chain job abandoned last, while no FULL has started a new chain since. */
+    let brokenBy: string | null = null;
     let firstIncomplete: string | null = null;
     for (const job of jobs) {
       const chained = job.type !== 'thin';
+      if (job.type === 'full' && !chainBlocked) brokenBy = null;
       let record = (await store.getJob(job.key)) ?? newJobRecord(job);
-      if (!isComplete(record)) {
-        await this.checkOverdue(record);
-        record = (await store.getJob(job.key)) ?? record;
-        if (!(chained && chainBlocked) && !signal.aborted) record = await this.runJob(record, signal, summary);
+      if (!isComplete(record) && !isAbandoned(record)) {
+        if (chained && brokenBy !== null && job.type === 'diff' && !chainBlocked) {
+          record = await this.abandon(record, {
+            step: nextStep(record) ?? 'stage',
+            code: 'SCHEDULER_CHAIN_BROKEN',
+            message: `the deposit before it in the chain (${brokenBy}) was abandoned; DIFFs resume after the next FULL (or resend ${brokenBy})`,
+            at: this.clock.now().toISOString(),
+          }, summary);
+        } else {
+          await this.checkOverdue(record);
+          record = (await store.getJob(job.key)) ?? record;
+          if (!(chained && chainBlocked) && !signal.aborted) record = await this.runJob(record, signal, summary);
+        }
       }
       if (isComplete(record)) summary.complete++;
-      else {
+      else if (isAbandoned(record)) {
+        summary.abandoned++;
+        if (chained) brokenBy = record.key;
+      } else {
         summary.pending++;
         firstIncomplete ??= job.date;
         if (chained) chainBlocked = true;
@@ -162,18 +189,38 @@ export class Scheduler {
     for (let step = nextStep(record); step !== null; step = nextStep(record)) {
       if (signal.aborted) return record;
       let result: Record<string, unknown>;
+      const current = step;
+      const ctx: StepContext = {
+        record,
+        signal,
+        progress: this.progress,
+        now: () => this.clock.now(),
+        checkpoint: async (data) => {
+          record = { ...record, checkpoints: { ...record.checkpoints, [current]: data } };
+          ctx.record = record;
+          await store.putJob(record);
+        },
+      };
       try {
-        result = await steps[step]({ record, signal, progress: this.progress });
+        result = await steps[step](ctx);
       } catch (err) {
         if (signal.aborted || isStrongroomError(err, 'INTERRUPTED')) return record;
-        const attempts = record.attempts + 1;
-        const delay = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempts - 1));
-        const error = {
+        const error: JobError = {
           step,
           code: isStrongroomError(err) ? err.code : 'INTERNAL',
           message: messageOf(err),
           at: this.clock.now().toISOString(),
         };
+        const deferTo = isStrongroomError(err, 'TRANSPORT_COOLDOWN') ? Date.parse(String(err.data?.nextAllowed)) : Number.NaN;
+        if (Number.isFinite(deferTo) && deferTo > this.clock.now().getTime()) {
+          record = { ...record, nextAttempt: new Date(deferTo).toISOString() };
+          await store.putJob(record);
+          this.progress.note(`${record.key}: ${step} waits until ${record.nextAttempt} (${error.code})`);
+          return record;
+        }
+        if (this.options.permanent?.(err)) return this.abandon(record, error, summary);
+        const attempts = record.attempts + 1;
+        const delay = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempts - 1));
         record = {
           ...record,
           attempts,
@@ -184,10 +231,10 @@ export class Scheduler {
         await store.putJob(record);
         summary.failed.push(`${record.key}:${step}`);
         this.progress.warn(`${record.key}: ${step} failed (${error.code}), attempt ${attempts}; next try ${record.nextAttempt}`);
-        await this.emit({ kind: 'failure', key: record.key, step, code: error.code, message: error.message, attempt: attempts }, record);
+        await this.emit({ kind: 'failure', key: record.key, step, code: error.code, message: error.message, attempt: attempts, abandoned: false }, record);
         return record;
       }
-      const { nextAttempt: _n, ...rest } = record;
+      const { nextAttempt: _n, lastError: _e, ...rest } = record;
       record = { ...rest, attempts: 0, steps: { ...record.steps, [step]: { at: this.clock.now().toISOString(), result } } };
       await store.putJob(record);
       summary.ran.push(`${record.key}:${step}`);
@@ -196,6 +243,17 @@ export class Scheduler {
     }
     await this.emit({ kind: 'complete', key: record.key }, record);
     return record;
+  }
+
+  private async abandon(record: JobRecord, error: JobError, summary: TickSummary): Promise<JobRecord> {
+    const { nextAttempt: _n, ...rest } = record;
+    const attempt = record.attempts + 1;
+    const updated: JobRecord = { ...rest, attempts: attempt, lastError: error, abandoned: error, announced: [...record.announced, `failure:${error.step}:${attempt}`] };
+    await this.options.store.putJob(updated);
+    summary.failed.push(`${record.key}:${error.step}`);
+    this.progress.warn(`${record.key}: ${error.step} failed (${error.code}) for good; abandoned until resent`);
+    await this.emit({ kind: 'failure', key: record.key, step: error.step, code: error.code, message: error.message, attempt, abandoned: true }, updated);
+    return updated;
   }
 
   private async emit(event: SchedulerEvent, record: JobRecord): Promise<void> {
@@ -214,7 +272,7 @@ export class Scheduler {
     for (const plan of this.options.tlds) {
       wake = Math.min(wake, nextJob(plan.tld, plan.schedule, now).due.getTime());
       for (const record of await this.options.store.listJobs(plan.tld)) {
-        if (!isComplete(record) && record.nextAttempt !== undefined) wake = Math.min(wake, Date.parse(record.nextAttempt));
+        if (!isComplete(record) && !isAbandoned(record) && record.nextAttempt !== undefined) wake = Math.min(wake, Date.parse(record.nextAttempt));
       }
     }
     return new Date(Math.max(wake, now.getTime()));
@@ -236,11 +294,13 @@ export class Scheduler {
    */
   async resend(key: string): Promise<JobRecord> {
     const record = await this.options.store.getJob(key);
-    if (record === null || record.steps.stage === undefined) {
+    if (record === null || (record.steps.stage === undefined && !isAbandoned(record))) {
       throw new StrongroomError('SCHEDULER_NOTHING_TO_RESEND', `no deposit ${key} has been staged yet; nothing to resend`, { location: key });
     }
-    const { nextAttempt: _n, lastError: _e, ...rest } = record;
-    const updated: JobRecord = { ...rest, resend: record.resend + 1, steps: {}, attempts: 0, announced: [] };
+    const { nextAttempt: _n, lastError: _e, abandoned: _a, checkpoints: _c, ...rest } = record;
+    // An abandoned job that never got a deposit out keeps its number: nothing was sent to resend.
+    const resend = record.steps.stage === undefined ? record.resend : record.resend + 1;
+    const updated: JobRecord = { ...rest, resend, steps: {}, attempts: 0, announced: [] };
     await this.options.store.putJob(updated);
     // A resend reopens the TLD's chain from this job on.
     const cursor = await this.options.store.getCursor(record.tld);
@@ -254,7 +314,7 @@ export interface TldStatus {
   tld: string;
   next: { key: string; type: string; due: string; deadline: string };
   lastComplete: { key: string; resend: number; at: string } | null;
-  pending: { key: string; nextStep: StepName | null; deadline: string; overdue: boolean; lastError?: JobRecord['lastError']; nextAttempt?: string }[];
+  pending: { key: string; resend: number; nextStep: StepName | null; deadline: string; overdue: boolean; abandoned: boolean; lastError?: JobRecord['lastError']; nextAttempt?: string }[];
   /** How far the oldest incomplete job is past its deadline, in seconds (0 if none). */
   lagSeconds: number;
 }
@@ -275,9 +335,11 @@ export async function tldStatus(plan: TldPlan, store: StateStore, now: Date): Pr
       if (overdue) lag = Math.max(lag, Math.round((now.getTime() - Date.parse(r.deadline)) / 1000));
       pending.push({
         key: r.key,
+        resend: r.resend,
         nextStep: nextStep(r),
         deadline: r.deadline,
         overdue,
+        abandoned: isAbandoned(r),
         ...(r.lastError ? { lastError: r.lastError } : {}),
         ...(r.nextAttempt ? { nextAttempt: r.nextAttempt } : {}),
       });

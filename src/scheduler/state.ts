@@ -47,6 +47,16 @@ export interface JobRecord {
   lastError?: JobError;
   /** Events already announced (failure:<step>:<attempt>, overdue), so none is sent twice. */
   announced: string[];
+  /**
+   * Set when a step failed in a way no retry can mend (an unhonourable watermark, a deposit type
+   * this version cannot write, a broken chain): the job is not tried again until `resend`.
+   */
+  abandoned?: JobError;
+  /**
+   * What a step recorded durably before an effect it cannot undo (e.g. "about to PUT the
+   * report"), so that a resumed step can find out whether the effect already happened.
+   */
+  checkpoints?: Partial<Record<StepName, Record<string, unknown>>>;
 }
 
 export interface TldCursor {
@@ -72,6 +82,10 @@ export function newJobRecord(job: PlannedJob): JobRecord {
 
 export function isComplete(record: JobRecord): boolean {
   return STEP_ORDER.every((s) => record.steps[s] !== undefined);
+}
+
+export function isAbandoned(record: JobRecord): boolean {
+  return record.abandoned !== undefined && !isComplete(record);
 }
 
 export function nextStep(record: JobRecord): StepName | null {

@@ -71,6 +71,13 @@ export interface SnapshotOptions {
   watermark?: string;
   /** Parents per page (tests use tiny pages to read across many pages). */
   pageSize?: number;
+  /**
+   * Read only the objects changed since this earlier snapshot (`pg_current_snapshot()` text of a
+   * previous deposit): those with a change-journal entry (strongroom.journal, migration 002) that
+   * this snapshot sees and that one does not. Objects are read exactly as without it, in the same
+   * order; only the set is smaller (the DIFF/INCR writer's key filter).
+   */
+  changedSince?: string;
 }
 
 const lit = sqlLiteral;
@@ -172,6 +179,8 @@ interface ChildSpec {
 }
 
 interface PageSpec {
+  /** The journal kind of the parents (strongroom.journal.kind), for the change filter. */
+  kind: SourceKind;
   view: string;
   key: string;
   /** Columns after the key. */
@@ -205,6 +214,8 @@ export interface SourceDescription {
   repositoryTlds: readonly string[];
   roidSuffixes: readonly string[];
   pageSize: number;
+  /** The change filter's earlier snapshot (SnapshotOptions.changedSince), if any. */
+  changedSince?: string;
 }
 
 /** A snapshot of the registry database, valid while `withRegistrySnapshot`'s callback runs. */
@@ -217,7 +228,22 @@ export class PostgresRegistrySource implements RegistrySource {
     readonly repositoryTlds: readonly string[],
     readonly roidSuffixes: readonly string[],
     private readonly pageSize: number,
+    /** With a change filter: the earlier snapshot (see SnapshotOptions.changedSince). */
+    private since?: string,
   ) {}
+
+  /** The change filter's earlier snapshot, if the source reads only changes. */
+  get changedSince(): string | undefined {
+    return this.since;
+  }
+
+  /**
+   * From now on read only the objects changed since `snapshot` (SnapshotOptions.changedSince),
+   * e.g. once the previous deposit has been looked up inside this snapshot.
+   */
+  onlyChangesSince(snapshot: string): void {
+    this.since = snapshot;
+  }
 
   /** Open the snapshot inside `tx` (which must be REPEATABLE READ and not have run anything yet). */
   static async open(tx: Tx, options: SnapshotOptions): Promise<PostgresRegistrySource> {
@@ -252,6 +278,7 @@ export class PostgresRegistrySource implements RegistrySource {
       tlds.map((t) => t.name),
       suffixes,
       options.pageSize ?? DEFAULT_PAGE_SIZE,
+      options.changedSince,
     );
     if (options.watermark !== undefined) await source.honourWatermark(options.watermark);
     return source;
@@ -262,12 +289,14 @@ export class PostgresRegistrySource implements RegistrySource {
    * connection after `SET TRANSACTION SNAPSHOT`, see `exportSnapshot`). Nothing is queried.
    */
   static attach(tx: Tx, d: SourceDescription): PostgresRegistrySource {
-    return new PostgresRegistrySource(tx, d.tld, { ...d.snapshot }, d.repositoryTlds, d.roidSuffixes, d.pageSize);
+    return new PostgresRegistrySource(tx, d.tld, { ...d.snapshot }, d.repositoryTlds, d.roidSuffixes, d.pageSize, d.changedSince);
   }
 
   /** What `attach` needs (plain data, can be posted to a worker thread). */
   describe(): SourceDescription {
-    return { tld: this.tld, snapshot: { ...this.snapshot }, repositoryTlds: this.repositoryTlds, roidSuffixes: this.roidSuffixes, pageSize: this.pageSize };
+    const d: SourceDescription = { tld: this.tld, snapshot: { ...this.snapshot }, repositoryTlds: this.repositoryTlds, roidSuffixes: this.roidSuffixes, pageSize: this.pageSize };
+    if (this.changedSince !== undefined) d.changedSince = this.changedSince;
+    return d;
   }
 
   /**
@@ -288,11 +317,24 @@ export class PostgresRegistrySource implements RegistrySource {
   async pageRanges(kind: RangedKind): Promise<KeyRange[]> {
     const spec = this.specOf(kind);
     if (spec === null) return [];
+    return this.rangesOf(spec);
+  }
+
+  /**
+   * Key ranges of `pageSize` parents each; with the change filter, of `pageSize` changed keys
+   * each (read from the journal: parents that no longer exist, or belong to another TLD, simply
+   * read as nothing).
+   */
+  private async rangesOf(spec: PageSpec): Promise<KeyRange[]> {
     const ranges: KeyRange[] = [];
     let after: string | null = null;
     let last = '';
     let inPage = 0;
-    for await (const rows of copyRows(this.tx.copyTo(`SELECT ${spec.key} FROM ${spec.view}${spec.where ? ` WHERE ${spec.where}` : ''} ORDER BY ${spec.key} COLLATE "C"`))) {
+    const keys =
+      this.changedSince === undefined
+        ? `SELECT ${spec.key} FROM ${spec.view}${spec.where ? ` WHERE ${spec.where}` : ''} ORDER BY ${spec.key} COLLATE "C"`
+        : `SELECT DISTINCT j.key FROM strongroom.journal j WHERE ${this.journalWindow(spec.kind)} ORDER BY j.key`;
+    for await (const rows of copyRows(this.tx.copyTo(keys))) {
       for (const row of rows) {
         last = keyOf(row, spec.view);
         if (++inPage === this.pageSize) {
@@ -304,6 +346,27 @@ export class PostgresRegistrySource implements RegistrySource {
     }
     if (inPage > 0) ranges.push({ after, last });
     return ranges;
+  }
+
+  /**
+   * The journal entries of `kind` this snapshot sees and the change filter's earlier snapshot
+   * does not (the transaction only sees committed entries its snapshot sees, so `NOT visible in
+   * the earlier one` is the whole condition; the xmin bound lets the xid index skip the rest).
+   */
+  journalWindow(kind: SourceKind, range?: KeyRange): string {
+    const since = `${lit(this.changedSince ?? '')}::pg_snapshot`;
+    const conditions = [`j.kind = ${lit(kind)}`, `j.xid >= pg_snapshot_xmin(${since})`, `NOT pg_visible_in_snapshot(j.xid, ${since})`];
+    if (range) {
+      if (range.after !== null) conditions.push(`j.key > ${lit(range.after)}`);
+      conditions.push(`j.key <= ${lit(range.last)}`);
+    }
+    return conditions.join(' AND ');
+  }
+
+  /** Whether an object of `kind` (keyed `key`) has a journal entry in the change window. */
+  private async changed(kind: SourceKind, key: string): Promise<boolean> {
+    const rows = await this.rows(`SELECT 1 FROM strongroom.journal j WHERE ${this.journalWindow(kind)} AND j.key = ${lit(key)} LIMIT 1`);
+    return rows.length > 0;
   }
 
   private specOf(kind: RangedKind): PageSpec | null {
@@ -392,6 +455,7 @@ export class PostgresRegistrySource implements RegistrySource {
    * with the children of its key range.
    */
   private async loadPage(spec: PageSpec, last: string | null, range?: KeyRange): Promise<Page> {
+    if (this.changedSince !== undefined) return this.loadChangedPage(spec, range!);
     const after = range ? range.after : last;
     const conditions = [
       spec.where ?? '',
@@ -416,10 +480,40 @@ export class PostgresRegistrySource implements RegistrySource {
   }
 
   /**
+   * The changed parents of a range of changed keys, with their children: parents and children
+   * are both picked by key from the journal's range (never by a key range of the views, which
+   * for scattered changes would span most of the registry).
+   */
+  private async loadChangedPage(spec: PageSpec, range: KeyRange): Promise<Page> {
+    const changed = `SELECT j.key FROM strongroom.journal j WHERE ${this.journalWindow(spec.kind, range)}`;
+    const rows = await this.rows(
+      `SELECT ${spec.key}, ${spec.columns} FROM ${spec.view} WHERE ${spec.where ? `${spec.where} AND ` : ''}${spec.key} IN (${changed}) ORDER BY ${spec.key} COLLATE "C"`,
+    );
+    const children: Record<string, ChildMap> = {};
+    if (rows.length > 0) {
+      for (const child of spec.children ?? []) {
+        const childRows = await this.rows(
+          `SELECT ${child.key}, ${child.columns} FROM ${child.view} WHERE ${child.key} IN (${changed}) ORDER BY ${child.key} COLLATE "C", ${child.order ?? 'ord'}`,
+        );
+        children[child.name] = groupByKey(childRows, child.view);
+      }
+    }
+    return { rows, children };
+  }
+
+  /**
    * Pages in key order (keyset pagination), one page ahead: while the caller turns page n into
-   * objects, the database already produces page n+1.
+   * objects, the database already produces page n+1. With the change filter, pages are ranges
+   * of changed keys (`rangesOf`).
    */
   private async *pages(spec: PageSpec, range?: KeyRange): AsyncGenerator<Page> {
+    if (!range && this.changedSince !== undefined) {
+      for (const changed of await this.rangesOf(spec)) {
+        const page = await this.loadChangedPage(spec, changed);
+        if (page.rows.length > 0) yield page;
+      }
+      return;
+    }
     if (range) {
       const page = await this.loadPage(spec, null, range);
       if (page.rows.length > 0) yield page;
@@ -443,6 +537,7 @@ export class PostgresRegistrySource implements RegistrySource {
 
   async *registrars(): AsyncGenerator<Registrar> {
     const spec: PageSpec = {
+      kind: 'registrar',
       view: 'rde.registrar',
       key: 'id',
       columns: 'name, gurid, status, voice, voice_x, fax, fax_x, email, url, whois_name, whois_url, cr_date, up_date',
@@ -473,7 +568,7 @@ export class PostgresRegistrySource implements RegistrySource {
   }
 
   async *idnTables(): AsyncGenerator<IdnTableRef> {
-    for await (const { rows } of this.pages({ view: 'rde.idn_table', key: 'id', columns: 'url, url_policy', where: `tld = ${lit(this.tld.name)}` })) {
+    for await (const { rows } of this.pages({ kind: 'idnTable', view: 'rde.idn_table', key: 'id', columns: 'url, url_policy', where: `tld = ${lit(this.tld.name)}` })) {
       for (const row of rows) yield { id: field(row, 0), url: field(row, 1), urlPolicy: field(row, 2) };
     }
   }
@@ -481,6 +576,7 @@ export class PostgresRegistrySource implements RegistrySource {
   private contactSpec(): PageSpec | null {
     if (this.tld.dataModel === 'minimum') return null;
     return {
+      kind: 'contact',
       view: 'rde.contact',
       key: 'id',
       columns:
@@ -547,6 +643,7 @@ export class PostgresRegistrySource implements RegistrySource {
   private hostSpec(): PageSpec | null {
     if (this.tld.hostModel !== 'objects') return null;
     return {
+      kind: 'host',
       view: 'rde.host',
       key: 'roid',
       columns: 'name, cl_id, cr_rr, cr_rr_client, cr_date, up_rr, up_rr_client, up_date, tr_date',
@@ -597,6 +694,7 @@ export class PostgresRegistrySource implements RegistrySource {
     children.push({ name: 'ds', view: 'rde.domain_ds', key: 'domain_roid', columns: 'ord, key_tag, alg, digest_type, digest, key_flags, key_protocol, key_alg, key_pub' });
     children.push({ name: 'key', view: 'rde.domain_key', key: 'domain_roid', columns: 'ord, flags, protocol, alg, pub_key' });
     return {
+      kind: 'domain',
       view: 'rde.domain',
       key: 'roid',
       columns:
@@ -666,7 +764,7 @@ export class PostgresRegistrySource implements RegistrySource {
   }
 
   async *nndns(): AsyncGenerator<Nndn> {
-    const spec: PageSpec = { view: 'rde.nndn', key: 'a_name', columns: 'u_name, idn_table_id, original_name, name_state, mirroring_ns, cr_date', where: `tld = ${lit(this.tld.name)}` };
+    const spec: PageSpec = { kind: 'nndn', view: 'rde.nndn', key: 'a_name', columns: 'u_name, idn_table_id, original_name, name_state, mirroring_ns, cr_date', where: `tld = ${lit(this.tld.name)}` };
     for await (const { rows } of this.pages(spec)) {
       for (const row of rows) {
         const n = { aName: field(row, 0) } as Nndn;
@@ -681,14 +779,18 @@ export class PostgresRegistrySource implements RegistrySource {
     }
   }
 
+  /** The TLD's EPP parameters; with the change filter, only if they changed. */
   async *eppParams(): AsyncGenerator<EppParams> {
+    if (this.changedSince !== undefined && !(await this.changed('eppParams', this.tld.name))) return;
     const rows = await this.rows(`SELECT version, lang, obj_uri, ext_uri, dcp FROM rde.epp_params WHERE tld = ${lit(this.tld.name)}`);
     for (const row of rows) {
       yield { version: textArrayOf(row[0]!), lang: textArrayOf(row[1]!), objURI: textArrayOf(row[2]!), extURI: textArrayOf(row[3]!), dcp: jsonOf(row[4]!) as Dcp };
     }
   }
 
+  /** The TLD's policy objects; with the change filter, all of them if any changed (they have no key of their own). */
   async *policies(): AsyncGenerator<Policy> {
+    if (this.changedSince !== undefined && !(await this.changed('policy', this.tld.name))) return;
     const rows = await this.rows(`SELECT scope, element FROM rde.policy WHERE tld = ${lit(this.tld.name)} ORDER BY ord`);
     for (const row of rows) yield { scope: field(row, 0), element: field(row, 1) };
   }

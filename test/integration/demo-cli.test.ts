@@ -26,6 +26,13 @@ test('strongroom demo: a sample registry, demo keys, a sealed FULL deposit of it
     keys: { profile: string; registry: { fingerprint: string; secretKey: string; publicKey: string }; agent: { fingerprint: string; secretKey: string; publicKey: string } };
     deposit: { file: string; fileName: string; bytes: number; sha256: string; counts: { domain: number }; watermark: string; findings: { errors: number }; sealed: { signer: string; recipients: string[]; parts: Array<{ ryde: string; sig: string }> } };
     unsealed: { file: string; size: number; sha256: string; identical: boolean; signer: string };
+    loop: {
+      config: string;
+      inbox: string;
+      job: { key: string; resend: number; steps: Record<string, { result: Record<string, unknown> }> };
+      report: { file: string; url: string };
+      agent: { received: string[]; status: string; findings: string[] };
+    };
   };
   assert.equal(summary.dir, work);
   assert.equal(summary.registry.objects.domain, 60);
@@ -57,6 +64,23 @@ test('strongroom demo: a sample registry, demo keys, a sealed FULL deposit of it
   assert.equal(createHash('sha256').update(unsealed).digest('hex'), summary.deposit.sha256);
   assertSchemaValid(t, summary.unsealed.file);
 
+  // The daemon's loop ran once over that deposit: every step recorded, the sealed files (only
+  // them) delivered to the agent's inbox, which the agent took in and verified.
+  assert.equal(summary.loop.config, join(work, 'strongroom.yaml'));
+  assert.equal(summary.loop.job.key, 'example_2025-01-05_full');
+  assert.deepEqual(Object.keys(summary.loop.job.steps), ['stage', 'seal', 'deliver', 'report', 'notify']);
+  assert.equal(summary.loop.job.steps.stage!.result.reused, true);
+  assert.deepEqual(summary.loop.job.steps.deliver!.result.destinations, [{ destination: 'agent', sent: ['example_2025-01-05_full_S1_R0.ryde', 'example_2025-01-05_full_S1_R0.sig'], present: [] }]);
+  assert.deepEqual(await readdir(join(work, 'state', 'deposits', 'demo', 'outbox')), ['example_2025-01-05_full_S1_R0.ryde', 'example_2025-01-05_full_S1_R0.sig']);
+  assert.deepEqual(await readdir(summary.loop.inbox), [], 'the agent took the delivery in');
+  assert.deepEqual(summary.loop.agent.received, ['example_2025-01-05_full_R0']);
+  assert.equal(summary.loop.agent.status, 'PASS', summary.loop.agent.findings.join(', '));
+  assert.equal(summary.loop.report.url, 'https://ry-api.icann.org/report/registry-escrow-report/example/20250105F0000');
+  assert.match(await readFile(summary.loop.report.file, 'utf8'), /<rdeReport:id>20250105F0000<\/rdeReport:id>/);
+  const status = run(['status', '--json', '--config', summary.loop.config], { STRONGROOM_NOW: '2025-01-05T12:00:00Z' });
+  assert.equal(status.status, 0, status.stderr);
+  assert.equal((JSON.parse(status.stdout) as { registries: Array<{ tlds: Array<{ lastComplete: { key: string } }> }> }).registries[0]!.tlds[0]!.lastComplete.key, 'example_2025-01-05_full');
+
   // The text output names each stage; the keys open the files with the seal/unseal commands too.
   const textDir = join(dir, 'text');
   const text = run(['demo', '--dir', textDir, '--domains', '40', '--seed', 'demo-test', '--as-of', '2025-01-05T00:00:00Z'], { STRONGROOM_SPOOL_DIR: spool });
@@ -65,6 +89,8 @@ test('strongroom demo: a sample registry, demo keys, a sealed FULL deposit of it
   assert.match(text.stdout, /2\. Throwaway OpenPGP keys \(profile rfc4880, Ed25519\/Cv25519\):\n {3}registry {6}[0-9A-F]{40}/);
   assert.match(text.stdout, /3\. A FULL escrow deposit .* sealed as it was written/);
   assert.match(text.stdout, /4\. Unsealed with the agent's key, every signature checked first:\n.*\n {3}identical to the deposit written: yes/);
+  assert.match(text.stdout, /5\. The daemon's loop, once .*\n {3}stage {4}took the sealed deposit of step 3.*\n {3}seal {5}re-hashed 2 file\(s\).*\n {3}deliver {2}to "agent" .*: 2 sent, 0 already there\n {3}report {3}.*\n {3}notify {3}/);
+  assert.match(text.stdout, /6\. The escrow agent took example_2025-01-05_full_R0 from its inbox .* and verified it: PASS/);
   const reopened = run(['unseal', '--quiet', '--key', join(textDir, 'keys', 'escrow-agent.key.asc'), '--signer', join(textDir, 'keys', 'registry.pub.asc'), '--out', join(dir, 'reopened'), ...(await readdir(join(textDir, 'deposits'))).map((f) => join(textDir, 'deposits', f))]);
   assert.equal(reopened.status, 0, reopened.stderr);
   assert.ok((await readFile(join(dir, 'reopened', 'example_2025-01-05_full_S1_R0.xml'))).equals(await readFile(join(textDir, 'unsealed', 'example_2025-01-05_full_S1_R0.xml'))));

@@ -55,9 +55,20 @@ test('strongroom deposit: JSON summary, exit statuses, help', async (t) => {
   assert.equal(text.status, 8, 'already recorded: refused');
   assert.match(text.stderr, /DEPOSIT_ALREADY_RECORDED: .*--resend 1/);
 
-  const diff = await run(['deposit', '--db', dbDir, '--tld', 'example', '--type', 'diff', '--out', out]);
-  assert.equal(diff.status, 2);
-  assert.match(diff.stderr, /FULL deposits only/);
+  const bogus = await run(['deposit', '--db', dbDir, '--tld', 'example', '--type', 'weekly', '--out', out]);
+  assert.equal(bogus.status, 2);
+  assert.match(bogus.stderr, /--type must be full, diff, incr or thin/);
+
+  // A DIFF follows the FULL: nothing changed since, so no deletes and no objects.
+  const diffOut = join(dir, 'diff');
+  const diff = await run(['deposit', '--db', dbDir, '--tld', 'example', '--type', 'diff', '--out', diffOut, '--json', '--quiet']);
+  assert.equal(diff.status, 0, diff.stderr);
+  const diffSummary = JSON.parse(diff.stdout) as Record<string, unknown>;
+  assert.equal(diffSummary.type, 'DIFF');
+  assert.equal(diffSummary.prevId, '20250105F0000');
+  assert.equal(diffSummary.deletes, 0);
+  assert.match(String(diffSummary.fileName), /^example_\d{4}-\d{2}-\d{2}_diff_S1_R0\.xml$/);
+  assertSchemaValid(t, join(diffOut, String(diffSummary.fileName)));
 
   const help = await run(['deposit', '--help']);
   assert.equal(help.status, 0);

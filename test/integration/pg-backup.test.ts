@@ -7,12 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { PG_BIN, STRONGROOM_BIN, testCluster, waitArchived, type TestCluster } from '../../src/pg-backup/testing/cluster.js';
 import { serverUser, startServer, freePort, chownTree } from '../../src/pg-backup/server.js';
 import pg from 'pg';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
 
@@ -185,6 +187,8 @@ test('pg backup, WAL archive, PITR restore, gaps, tampering, drill, expire', asy
     const info = cluster.cli(['pg', 'info', '--json']).json();
     assert.equal(info.lastDrill.id, report.id);
     assert.equal(info.lastDrill.ok, true);
+    // The drill counts as done for its schedule (weekly sun 04:00): not due.
+    assert.deepEqual(info.schedules.map((s: { job: string; due: boolean }) => [s.job, s.due]), [['full', false], ['drill', false]]);
   });
 
   await t.test('a drill killed by SIGTERM stops its server and removes its plaintext scratch cluster', async () => {
@@ -208,11 +212,41 @@ test('pg backup, WAL archive, PITR restore, gaps, tampering, drill, expire', asy
     assert.throws(() => process.kill(postmaster, 0), /ESRCH/);
   });
 
+  await t.test('schedules: run-due runs what fired since it was last done, once; ticks never overlap', async () => {
+    const config = parseYaml(await readFile(cluster.configFile, 'utf8'));
+    config.pgBackup.schedules.logical = 'hourly';
+    await writeFile(cluster.configFile, stringifyYaml(config));
+    const status = cluster.cli(['pg', 'schedule', '--json']);
+    assert.equal(status.status, 0, status.stderr);
+    const jobs = new Map(status.json().jobs.map((j: { job: string }) => [j.job, j]));
+    assert.equal((jobs.get('logical') as { due: boolean; lastDone: string | null }).due, true);
+    assert.equal((jobs.get('logical') as { lastDone: string | null }).lastDone, null);
+    assert.equal((jobs.get('drill') as { lastDone: string | null }).lastDone !== null, true, 'the drill above is the last done');
+    // A tick already running holds the lock: a second one is refused.
+    const stateDir = join(cluster.dir, '.strongroom-state', 'pg-test');
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(join(stateDir, 'daemon.lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+    const locked = cluster.cli(['pg', 'run-due', '--json', '--quiet']);
+    assert.equal(locked.json().error.code, 'SCHEDULER_LOCKED');
+    await rm(join(stateDir, 'daemon.lock'));
+    const tick = cluster.cli(['pg', 'run-due', '--json', '--quiet']);
+    assert.equal(tick.status, 0, tick.stderr + tick.stdout);
+    const ran = tick.json().ran as Array<{ job: string; ok: boolean; result: { id: string; kind: string } }>;
+    const logicalRun = ran.find((r) => r.job === 'logical');
+    assert.equal(logicalRun?.ok, true, JSON.stringify(ran));
+    assert.equal(logicalRun!.result.kind, 'logical');
+    const again = cluster.cli(['pg', 'run-due', '--json', '--quiet']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(again.json().ran.filter((r: { job: string }) => r.job === 'logical'), []);
+    const after = new Map(cluster.cli(['pg', 'schedule', '--json']).json().jobs.map((j: { job: string }) => [j.job, j]));
+    assert.equal((after.get('logical') as { due: boolean }).due, false);
+  });
+
   await t.test('logical backup (pg_dumpall) is sealed and restores to the dump (file or stdout)', async () => {
-    const logical = cluster.cli(['pg', 'backup', '--logical', '--json', '--quiet']);
-    assert.equal(logical.status, 0, logical.stderr);
-    const m = logical.json().backup;
-    assert.equal(m.kind, 'logical');
+    const info = cluster.cli(['pg', 'info', '--json']);
+    const logicals = info.json().backups.filter((b: { kind: string }) => b.kind === 'logical');
+    assert.equal(logicals.length, 1, 'run-due took one logical backup');
+    const m = logicals[0];
     const file = join(cluster.dir, 'dump.sql');
     const restored = cluster.cli(['pg', 'restore', '--logical', '--to', file, '--json', '--quiet']);
     assert.equal(restored.status, 0, restored.stderr);
@@ -220,7 +254,7 @@ test('pg backup, WAL archive, PITR restore, gaps, tampering, drill, expire', asy
     const sql = await readFile(file, 'utf8');
     assert.match(sql, /CREATE TABLE public\.domain/);
     assert.ok(sql.includes(MARKER));
-    assert.equal(restored.json().bytes, m.archive.plaintextSize);
+    assert.equal(restored.json().bytes, m.plaintextSize);
     const again = cluster.cli(['pg', 'restore', '--logical', '--to', file, '--json', '--quiet']);
     assert.equal(again.status, 8);
     const piped = cluster.cli(['pg', 'restore', '--logical', '--to', '-', '--quiet']);
