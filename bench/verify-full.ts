@@ -115,6 +115,10 @@ try {
   const sealedDir = join(work, 'sealed');
   await mkdir(sealedDir);
   await step(process.execPath, [CLI, 'deposit', '--db', sourceUrl, '--tld', TLD, '--type', 'full', '--watermark', AS_OF, '--out', sealedDir, '--seal', '--key', join(keys, 'registry.key.asc'), '--recipient', join(keys, 'agent.pub.asc'), '--quiet']);
+  // The source is shared with bench/rebuild.ts and bench/full-deposit.ts: leave no deposit record behind.
+  const recorded = await ServerDb.open(sourceUrl);
+  await recorded.exec('DELETE FROM strongroom.deposit');
+  await recorded.close();
   const files = (await readdir(sealedDir)).filter((f) => f.endsWith('.ryde') || f.endsWith('.sig')).sort().map((f) => join(sealedDir, f));
   const parts = files.filter((f) => f.endsWith('.ryde'));
   let sealedBytes = 0;
