@@ -73,6 +73,6 @@ test('two weeks on the Spec 2 calendar with BRDA and churn every day: FULLs and 
   await rebuildChain(target.db, await planChain(chain));
   const comparison = await compareDatabases(db, target.db, { tld: RIG_TLD });
   assert.ok(comparison.equal, JSON.stringify(comparison.differences, null, 2));
-  t.diagnostic(`two weeks over ${sshd ? 'SFTP (OpenSSH)' : 'a directory (no sshd here)'}: ${records.length} deposits (3 FULL, 12 DIFF, 2 BRDA), ${chain.length} rebuilt as a chain, ${comparison.objects.domain?.a ?? 0} domains equal`);
+  t.diagnostic(`two weeks over ${sshd ? 'SFTP (OpenSSH)' : 'a directory (no sshd here)'}: ${records.length} deposits (3 FULL, 12 DIFF, 2 BRDA), ${chain.length} rebuilt as a chain, ${comparison.objects.domain?.a ?? 0} domains equal; the agent's verdict on the BRDA deposits: ${thin.map((v) => `${v.key} ${v.status}`).join(', ')}`);
 });
 
