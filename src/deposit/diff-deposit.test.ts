@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStrongroomError } from '../common/errors.js';
@@ -13,6 +13,10 @@ import type { DepositEnvelope, RdeDelete, RdeObject } from '../model/objects.js'
 import { readDeposit } from '../reader/index.js';
 import { embeddedTestDb, serverTestDb } from '../testing/databases.js';
 import { assertSchemaValid } from '../testing/rde-schema.js';
+import { FIXTURE_WATERMARK, loadFixtureRegistry } from '../testing/fixture-registry.js';
+import { unsealFiles } from '../ryde/decoder.js';
+import { profile } from '../ryde/profiles.js';
+import { testKeys } from '../ryde/testing/fixtures.js';
 import { writeDiffDeposit, writeIncrDeposit, writeThinDeposit } from './diff-deposit.js';
 import { writeFullDeposit } from './full-deposit.js';
 
@@ -158,7 +162,7 @@ async function scenario(db: Db, dir: string, concurrent?: Db) {
 async function run(t: TestContext, db: Db, concurrent?: Db) {
   const dir = await mkdtemp(join(tmpdir(), 'sr-diff-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  for (const sub of ['full', 'd1', 'd2', 'incr', 'thin', 'none']) await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, sub)));
+  for (const sub of ['full', 'd1', 'd2', 'incr', 'thin', 'none']) await mkdir(join(dir, sub));
 
   await assert.rejects(writeDiffDeposit(db, { tld: 'example', outDir: join(dir, 'none') }), (err: unknown) => isStrongroomError(err, 'DB_SCHEMA_MISSING') || isStrongroomError(err, 'DEPOSIT_NO_SUCH_TLD'));
   const { full, changes, diff1, d1, lateRoid } = await scenario(db, dir, concurrent);
@@ -271,4 +275,27 @@ test('a DIFF without a FULL before it, or older than the journal, is refused', a
   const parsed = await parse(empty.file);
   assert.deepEqual(parsed.deletes, []);
   assert.deepEqual(parsed.objects.map((o) => o.kind), ['header']);
+});
+
+test('deposit --type diff with seal: the sealed DIFF opens to exactly the unsealed DIFF', async (t) => {
+  const { db } = await embeddedTestDb(t);
+  await loadFixtureRegistry(db);
+  const root = await mkdtemp(join(tmpdir(), 'sr-diff-sealed-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const [full, plain, sealed, spool, opened] = ['full', 'plain', 'sealed', 'spool', 'opened'].map((name) => join(root, name)) as [string, string, string, string, string];
+  for (const dir of [full, plain, sealed, spool, opened]) await mkdir(dir);
+  await writeFullDeposit(db, { tld: 'example', outDir: full, watermark: FIXTURE_WATERMARK });
+  const later = new Date(Date.parse(FIXTURE_WATERMARK) + 60_000).toISOString();
+  await db.exec(`UPDATE registry.domain SET up_date = '${later}' WHERE roid = (SELECT min(roid) FROM registry.domain)`);
+  const watermark = new Date(Date.parse(FIXTURE_WATERMARK) + 3_600_000).toISOString().replace('.000Z', 'Z');
+  const diff = await writeDiffDeposit(db, { tld: 'example', outDir: plain, watermark });
+  await db.query('DELETE FROM strongroom.deposit WHERE id = $1', [diff.id]);
+  const keys = await testKeys('rfc4880', 'ed25519');
+  const result = await writeDiffDeposit(db, { tld: 'example', outDir: sealed, watermark, seal: { signingKey: keys.signing, recipients: [keys.recipient], profile: profile('rfc4880'), spoolDir: spool } });
+  assert.match(result.file, /example_\d{4}-\d{2}-\d{2}_diff_S1_R0\.ryde$/);
+  assert.deepEqual((await readdir(sealed)).sort(), [result.fileName.replace('.xml', '.ryde'), result.fileName.replace('.xml', '.sig')]);
+  const files = result.sealed!.parts.flatMap((part) => [part.ryde, part.sig]);
+  const [back] = await unsealFiles(files, { outDir: opened, decryptionKeys: [keys.decryption], verificationKeys: keys.verification });
+  assert.ok((await readFile(back!.file)).equals(await readFile(diff.file)));
+  assert.equal(result.sha256, diff.sha256);
 });

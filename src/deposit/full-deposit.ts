@@ -1,6 +1,8 @@
 /**
  * FULL deposits (RFC 8909 container, RFC 9022 XML objects, ICANN Spec 2 naming) from one
- * consistent snapshot of a registry database.
+ * consistent snapshot of a registry database — and, through the same writer (`writeDeposit`),
+ * DIFF/INCR deposits of the objects changed since a base deposit and THIN (BRDA) deposits
+ * (./diff-deposit.ts explains those).
  *
  * Order of work (all inside the snapshot's read-only transaction, writers never blocked):
  *   1. open the snapshot; resolve and honour the watermark (sources/postgres-source.ts);
@@ -29,7 +31,7 @@ import type { Db } from '../db/adapter.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { FindingList, type Finding } from '../common/findings.js';
 import { progressOrNoop, type Progress } from '../common/progress.js';
-import { tryCanonicalDateTime } from '../model/datetime.js';
+import { compareDateTime, tryCanonicalDateTime } from '../model/datetime.js';
 import { OBJECT_URI, PREFIXES, RDE_MENU_VERSION } from '../model/namespaces.js';
 import type { Header, HeaderCount } from '../model/objects.js';
 import { ServerDb } from '../db/server.js';
@@ -260,7 +262,7 @@ async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', w
     throw new StrongroomError('DEPOSIT_NO_BASE', `no ${type === 'DIFF' ? 'FULL or DIFF' : 'FULL'} deposit of ${tld} is recorded in strongroom.deposit: a ${type} needs one to follow; write a FULL deposit first`);
   }
   await checkJournalCovers(source.tx, base, tld);
-  if (base.watermark >= watermark) {
+  if (compareDateTime(base.watermark, watermark) >= 0) {
     throw new StrongroomError('DEPOSIT_WATERMARK_UNHONOURABLE', `the ${type} watermark ${watermark} is not after the watermark ${base.watermark} of the deposit it follows (${base.id})`, {
       data: { watermark, previous: base.id, previousWatermark: base.watermark },
     });

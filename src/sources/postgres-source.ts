@@ -485,15 +485,21 @@ export class PostgresRegistrySource implements RegistrySource {
    * for scattered changes would span most of the registry).
    */
   private async loadChangedPage(spec: PageSpec, range: KeyRange): Promise<Page> {
-    const changed = `SELECT j.key FROM strongroom.journal j WHERE ${this.journalWindow(spec.kind, range)}`;
-    const rows = await this.rows(
-      `SELECT ${spec.key}, ${spec.columns} FROM ${spec.view} WHERE ${spec.where ? `${spec.where} AND ` : ''}${spec.key} IN (${changed}) ORDER BY ${spec.key} COLLATE "C"`,
-    );
+    // The range's changed keys first (at most a page of them), then parents and children by
+    // that explicit list: the planner then always takes the key indexes, whatever its guess
+    // about the journal's window.
+    const keys = await this.rows(`SELECT DISTINCT j.key FROM strongroom.journal j WHERE ${this.journalWindow(spec.kind, range)} ORDER BY j.key`);
     const children: Record<string, ChildMap> = {};
+    if (keys.length === 0) return { rows: [], children };
+    const list = keys.map((k) => lit(k[0] ?? '')).join(', ');
+    const rows = await this.rows(
+      `SELECT ${spec.key}, ${spec.columns} FROM ${spec.view} WHERE ${spec.where ? `${spec.where} AND ` : ''}${spec.key} IN (${list}) ORDER BY ${spec.key} COLLATE "C"`,
+    );
     if (rows.length > 0) {
+      const found = rows.length === keys.length ? list : rows.map((row) => lit(keyOf(row, spec.view))).join(', ');
       for (const child of spec.children ?? []) {
         const childRows = await this.rows(
-          `SELECT ${child.key}, ${child.columns} FROM ${child.view} WHERE ${child.key} IN (${changed}) ORDER BY ${child.key} COLLATE "C", ${child.order ?? 'ord'}`,
+          `SELECT ${child.key}, ${child.columns} FROM ${child.view} WHERE ${child.key} IN (${found}) ORDER BY ${child.key} COLLATE "C", ${child.order ?? 'ord'}`,
         );
         children[child.name] = groupByKey(childRows, child.view);
       }

@@ -70,6 +70,11 @@ test('strongroom deposit: JSON summary, exit statuses, help', async (t) => {
   assert.match(String(diffSummary.fileName), /^example_\d{4}-\d{2}-\d{2}_diff_S1_R0\.xml$/);
   assertSchemaValid(t, join(diffOut, String(diffSummary.fileName)));
 
+  const thin = await run(['deposit', '--db', dbDir, '--tld', 'example', '--type', 'thin', '--out', join(dir, 'thin'), '--on-invalid', 'quarantine', '--quiet']);
+  assert.equal(thin.status, 0, thin.stderr);
+  assert.match(thin.stdout, /example_\d{4}-\d{2}-\d{2}_thin_S1_R0\.xml/);
+  assert.match(thin.stdout, /type THIN/);
+
   const help = await run(['deposit', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--on-invalid <mode>/);
