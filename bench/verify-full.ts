@@ -10,8 +10,10 @@
  * memory bounded (peak RSS printed: ours from /usr/bin/time of the CLI process, the
  * pipeline's the largest of its processes).
  *
- *   flock /tmp/strongroom-heavy.lock … is taken by this script per heavy phase; run it as
- *   node dist/bench/verify-full.js [--domains N] [--runs R] [--keep]
+ *   flock /tmp/strongroom-heavy.lock node dist/bench/verify-full.js [--domains N] [--runs R] [--keep]
+ *
+ * (the whole run under the heavy-work lock: the script takes no lock itself, so that the
+ * deposit, the baseline and ours run back to back on the same machine state).
  *
  * The registry: the same generated source as bench/rebuild.ts (reader_bench_source_<n>, seed
  * "bench", as-of 2026-01-04; generated here when missing). The deposit is written sealed
@@ -29,7 +31,6 @@ import { withDatabase } from '../src/testing/databases.js';
 import { CLI, RDE_SCHEMA } from '../src/testing/paths.js';
 
 const ADMIN_URL = process.env.STRONGROOM_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const LOCK = '/tmp/strongroom-heavy.lock';
 const TLD = 'bench';
 const SEED = 'bench';
 const AS_OF = '2026-01-04T00:00:00Z';
@@ -54,19 +55,19 @@ interface Timed {
   rssMiB: number;
 }
 
-/** Under the heavy-work lock and /usr/bin/time: wall, CPU (user + system of all processes) and peak RSS. */
+/** Under /usr/bin/time: wall, CPU (user + system of all processes) and peak RSS. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
-  const result = spawnSync('flock', [LOCK, '/usr/bin/time', '-f', 'TIME %e %U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env });
+  const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env });
   const line = result.stderr.trim().split('\n').reverse().find((l) => l.startsWith('TIME '));
   if (!line) throw new Error(`no timing for ${command}: ${result.stderr.slice(-2000)}`);
   const [, wall, user, sys, rss] = line.split(' ').map(Number) as [number, number, number, number, number];
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, wall, cpu: user + sys, rssMiB: rss / 1024 };
 }
 
-/** A setup step under the lock; fails loudly. */
+/** A setup step; fails loudly. */
 function step(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', [LOCK, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -114,6 +115,10 @@ try {
   const sealedDir = join(work, 'sealed');
   await mkdir(sealedDir);
   await step(process.execPath, [CLI, 'deposit', '--db', sourceUrl, '--tld', TLD, '--type', 'full', '--watermark', AS_OF, '--out', sealedDir, '--seal', '--key', join(keys, 'registry.key.asc'), '--recipient', join(keys, 'agent.pub.asc'), '--quiet']);
+  // The source is shared with bench/rebuild.ts and bench/full-deposit.ts: leave no deposit record behind.
+  const recorded = await ServerDb.open(sourceUrl);
+  await recorded.exec('DELETE FROM strongroom.deposit');
+  await recorded.close();
   const files = (await readdir(sealedDir)).filter((f) => f.endsWith('.ryde') || f.endsWith('.sig')).sort().map((f) => join(sealedDir, f));
   const parts = files.filter((f) => f.endsWith('.ryde'));
   let sealedBytes = 0;
@@ -133,7 +138,7 @@ try {
   let xmlBytes = 0;
   let stages = '';
   for (let run = 1; run <= RUNS; run++) {
-    const peer = timed('sh', ['-c', `set -o pipefail 2>/dev/null; ${pipeline}`], env);
+    const peer = timed('bash', ['-c', `set -o pipefail; ${pipeline}`], env);
     if (peer.status !== 0 || !/ validates/.test(peer.stderr)) throw new Error(`the peer pipeline did not validate the deposit: ${peer.stderr.slice(-2000)}`);
     await admin.exec(`DROP DATABASE IF EXISTS ${catalogName} WITH (FORCE)`);
     await admin.exec(`CREATE DATABASE ${catalogName}`);

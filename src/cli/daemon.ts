@@ -45,12 +45,14 @@ async function runDaemon(options: DaemonCliOptions): Promise<number> {
   const clock = cliClock();
   const daemon = await Daemon.open({ loaded, clock, progress, ...(options.registry ? { registry: options.registry } : {}) });
   const controller = new AbortController();
-  const stop = () => {
-    progress.note('stopping: the step under way is interrupted and resumes at the next start');
+  const stop = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) progress.note(`stopping (${signal}): the step under way is interrupted and resumes at the next start`);
     controller.abort();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: a second signal while shutting down must not fall back to the default
+  // action (killing the process halfway through its cleanup).
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     if (options.once) {
       const ticks = await daemon.tick(controller.signal);

@@ -146,16 +146,16 @@ class El {
 
   /** Children with this namespace and local name, in document order. */
   many(ns: string, local: string): El[] {
-    const out: El[] = [];
+    let out: El[] | undefined;
     const children = this.node.children;
     for (let index = 0; index < children.length; index++) {
       const child = children[index]!;
       if (child.ns === ns && child.local === local) {
         (this.used ??= new Uint8Array(children.length))[index] = 1;
-        out.push(new El(child, this.ctx, this, local, out.length + 1));
+        (out ??= []).push(new El(child, this.ctx, this, local, out.length + 1));
       }
     }
-    return out;
+    return out ?? [];
   }
 
   private countOf(ns: string, local: string): number {
@@ -164,10 +164,22 @@ class El {
     return n;
   }
 
+  /** The child of this name if there is one; more than one is an error. (No list built: the common case.) */
   opt(ns: string, local: string): El | undefined {
-    const list = this.many(ns, local);
-    if (list.length > 1) list[1]!.fail(`appears ${list.length} times; at most once is allowed`, this.field(local));
-    return list[0];
+    const children = this.node.children;
+    let found = -1;
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index]!;
+      if (child.ns !== ns || child.local !== local) continue;
+      if (found >= 0) {
+        const count = this.countOf(ns, local);
+        new El(child, this.ctx, this, local, 2).fail(`appears ${count} times; at most once is allowed`, this.field(local));
+      }
+      found = index;
+    }
+    if (found < 0) return undefined;
+    (this.used ??= new Uint8Array(children.length))[found] = 1;
+    return new El(children[found]!, this.ctx, this, local, 1);
   }
 
   req(ns: string, local: string): El {

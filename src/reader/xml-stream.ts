@@ -42,6 +42,14 @@ export type XmlPiece =
   | { kind: 'content'; node: XmlNode }
   | { kind: 'end' };
 
+/**
+ * Shared, frozen stand-ins for "no attributes" and "no children": most elements of a deposit
+ * are leaves without attributes, and two fresh objects per element were a good part of the
+ * reader's garbage. Replaced by a fresh object/array on first write.
+ */
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
+
 /** Elements per captured object: far above any real object (a domain has a few dozen). */
 export const MAX_NODES = 100_000;
 /** Characters of text in one element: far above any real value (a DNSSEC key is a few KB). */
@@ -98,20 +106,25 @@ export async function* xmlPieces(input: AsyncIterable<Buffer | string | Uint8Arr
       ns: tag.uri,
       local: tag.local,
       qname: tag.name,
-      attrs: {},
-      children: [],
+      attrs: NO_ATTRS,
+      children: NO_CHILDREN,
       text: '',
       line: startLine,
       // opentagstart fires after the character that ends the name: step back to the "<".
       column: Math.max(1, startColumn - tag.name.length - 1),
       selfClosing: tag.isSelfClosing,
     };
-    for (const attr of Object.values(tag.attributes)) {
-      if (attr.uri === '') node.attrs[attr.local] = attr.value;
+    for (const name in tag.attributes) {
+      const attr = tag.attributes[name]!;
+      if (attr.uri !== '') continue;
+      if (node.attrs === NO_ATTRS) node.attrs = {};
+      node.attrs[attr.local] = attr.value;
     }
     if (capture) {
       if (++capture.nodes > MAX_NODES) return fail(`an object has more than ${MAX_NODES} elements`, node.line, node.column);
-      capture.stack[capture.stack.length - 1]!.children.push(node);
+      const parent = capture.stack[capture.stack.length - 1]!;
+      if (parent.children === NO_CHILDREN) parent.children = [];
+      parent.children.push(node);
       capture.stack.push(node);
       return;
     }

@@ -46,9 +46,13 @@ export function deltaCopySql(target: Target): string {
   return `COPY pg_temp.${deltaName(target)} (${TABLES[target].join(', ')}) FROM STDIN`;
 }
 
+/** The primary keys of one kind's objects that go (deleted or replaced). */
+const GONE = 'sr_delta_gone';
+
 export async function createDeltaStaging(tx: Tx): Promise<void> {
   const statements = DELTA_TABLES.map((t) => `CREATE TEMP TABLE ${deltaName(t)} (LIKE registry.${t}) ON COMMIT DROP`);
   statements.push(`CREATE TEMP TABLE ${DELETES_STAGE} (kind text NOT NULL, field text NOT NULL, value text COLLATE "C" NOT NULL) ON COMMIT DROP`);
+  statements.push(`CREATE TEMP TABLE ${GONE} (key text COLLATE "C" NOT NULL) ON COMMIT DROP`);
   await tx.exec(statements.join(';\n'));
 }
 
@@ -156,10 +160,18 @@ export async function applyStagedDelta(tx: Tx, tld: string): Promise<ApplyResult
       ...spec.keys.map((k) => `p.${k} IN (SELECT s.${k} FROM ${staged} s)`),
       ...Object.entries(spec.deleteBy).map(([field, column]) => `p.${column} IN (SELECT x.value FROM pg_temp.${DELETES_STAGE} x WHERE x.kind = '${spec.kind}' AND x.field = '${field}')`),
     ];
-    const gone = `SELECT p.${spec.keys[0]} FROM registry.${spec.table} p WHERE ${conditions.join(' OR ')}`;
-    for (const [child, column] of spec.children) await tx.query(`DELETE FROM registry.${child} WHERE ${column} IN (${gone})`);
-    const [out] = await tx.query<{ n: number }>(`WITH gone AS (DELETE FROM registry.${spec.table} p WHERE ${conditions.join(' OR ')} RETURNING 1) SELECT count(*)::int AS n FROM gone`);
-    removed += out?.n ?? 0;
+    // The primary keys of the objects that go, once (one pass over the parent table), then
+    // their children and themselves.
+    const key = spec.keys[0]!;
+    await tx.exec(`TRUNCATE pg_temp.${GONE}`);
+    const [out] = await tx.query<{ n: number }>(
+      `WITH gone AS (INSERT INTO pg_temp.${GONE} (key) SELECT p.${key} FROM registry.${spec.table} p WHERE ${conditions.join(' OR ')} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+    const n = out?.n ?? 0;
+    if (n === 0) continue;
+    for (const [child, column] of spec.children) await tx.query(`DELETE FROM registry.${child} WHERE ${column} IN (SELECT key FROM pg_temp.${GONE})`);
+    await tx.query(`DELETE FROM registry.${spec.table} WHERE ${key} IN (SELECT key FROM pg_temp.${GONE})`);
+    removed += n;
   }
 
   const rows: Partial<Record<TableName, number>> = {};

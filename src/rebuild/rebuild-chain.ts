@@ -18,8 +18,8 @@ import { stat } from 'node:fs/promises';
 import type { Db } from '../db/adapter.js';
 import { StrongroomError } from '../common/errors.js';
 import { progressOrNoop } from '../common/progress.js';
-import { tldRow } from '../generate/rows.js';
-import { applyStagedDelta, clearDeltaStaging, createDeltaStaging, deleteLine, deltaCopySql } from './apply.js';
+import { tldRow, type TableName } from '../generate/rows.js';
+import { applyStagedDelta, clearDeltaStaging, createDeltaStaging, deleteLine, deltaCopySql, type ApplyResult } from './apply.js';
 import type { ChainDeposit, ChainPlan } from './chain.js';
 import { ChunkedCopy, DELETES_STAGE, NS_STAGE, STAGED_TABLES, insertStaged, stagedName } from './load.js';
 import {
@@ -54,6 +54,8 @@ export interface AppliedDeposit {
   /** Delete entries naming no object, and up to five of them. */
   unmatchedDeletes: number;
   unmatchedExamples: string[];
+  /** Rows the deposit wrote per registry table (name server links given by host name excluded). */
+  rows: Partial<Record<TableName, number>>;
   /** The header's counts next to the database's after applying this deposit. */
   counts: CountCheck[];
   bytes: number;
@@ -139,7 +141,9 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
     await tx.exec(`TRUNCATE ${STAGED_TABLES.map((t) => `pg_temp.${stagedName(t)}`).join(', ')}`);
     nameServers += await resolveNameServers(tx, full.file);
     await tx.exec(`TRUNCATE pg_temp.${NS_STAGE}`);
-    applied.push(record(full, fullState, await checkCounts(tx, full.file, tld, fullState), { removed: 0, unmatchedDeletes: 0, unmatchedExamples: [] }, 0, end.bytes, fullStarted));
+    const fullRows: Partial<Record<TableName, number>> = {};
+    for (const [table, n] of copy.rows) if (table !== NS_STAGE && table !== DELETES_STAGE) fullRows[table] = n;
+    applied.push(record(full, fullState, await checkCounts(tx, full.file, tld, fullState), { removed: 0, unmatchedDeletes: 0, unmatchedExamples: [], rows: fullRows }, 0, end.bytes, fullStarted));
 
     // The DIFFs / the INCR, in chain order.
     if (plan.apply.length > 1) await createDeltaStaging(tx);
@@ -220,7 +224,7 @@ function record(
   d: ChainDeposit,
   state: ObjectState,
   counts: CountCheck[],
-  result: { removed: number; unmatchedDeletes: number; unmatchedExamples: string[] },
+  result: ApplyResult,
   deletes: number,
   bytes: number,
   started: number,
@@ -238,6 +242,7 @@ function record(
     removed: result.removed,
     unmatchedDeletes: result.unmatchedDeletes,
     unmatchedExamples: result.unmatchedExamples,
+    rows: result.rows,
     counts,
     bytes,
     seconds: (performance.now() - started) / 1000,

@@ -402,7 +402,7 @@ export async function resolveNameServers(tx: Tx, file: string): Promise<number> 
   );
   if (missing.length > 0) {
     const examples = missing.map((m) => `domain ${m.name} → ${m.host_name}`);
-    throw new StrongroomError('REBUILD_CHECK_FAILED', `${missing[0]!.n} name server(s) name no host object of the deposit: ${examples.join('; ')}`, {
+    throw new StrongroomError('REBUILD_CHECK_FAILED', `${missing[0]!.n} name server(s) in ${file} name no host object (of the deposit, or of the state it applies to): ${examples.join('; ')}`, {
       location: file,
       data: { unresolved: missing[0]!.n, examples },
     });

@@ -24,8 +24,10 @@
  * - notify: deposit.succeeded to the configured channels (at least once: a crash after sending
  *   and before the record sends it again).
  *
- * DIFF and BRDA (thin) deposits are refused with SCHEDULER_TYPE_UNAVAILABLE until their writers
- * exist; the scheduler abandons such jobs (they are never faked).
+ * The writer follows the job's type: FULL (src/deposit/full-deposit.ts), DIFF (the changes since
+ * the previous FULL or DIFF recorded for the TLD, from the change journal: prevId is that
+ * deposit; src/deposit/diff-deposit.ts) and thin (BRDA, Spec 4 §3.1; delivered like the others
+ * but not reported to ICANN's escrow-report interface, which is for Spec 2 deposits).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -38,7 +40,8 @@ import type { DepositsConfig } from '../config/deposits.js';
 import { readSecretText } from '../config/secrets.js';
 import type { Db } from '../db/adapter.js';
 import { openDb } from '../db/open.js';
-import { writeFullDeposit } from '../deposit/full-deposit.js';
+import { writeFullDeposit, type DepositResult, type FullDepositOptions, type WrittenType } from '../deposit/full-deposit.js';
+import { writeDiffDeposit, writeThinDeposit } from '../deposit/diff-deposit.js';
 import type { DepositSealOptions } from '../deposit/sealed-output.js';
 import { depositId } from '../deposit/naming.js';
 import type { DepositType } from '../model/objects.js';
@@ -65,7 +68,9 @@ export interface StagedFile {
 /** What `stage` records (and later steps read back from the job record). */
 export interface StageResult {
   id: string;
-  type: DepositType;
+  type: WrittenType;
+  /** RFC 8909 prevId: the deposit a DIFF follows. */
+  prevId?: string;
   resend: number;
   watermark: string;
   snapshot: string;
@@ -110,6 +115,8 @@ export interface DepositSteps {
 /** Codes after which trying the same job again gives the same answer. */
 const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SCHEDULER_TYPE_UNAVAILABLE',
+  'DEPOSIT_NO_BASE',
+  'JOURNAL_INCOMPLETE',
   'SCHEDULER_STAGE_LOST',
   'SCHEDULER_DELIVERY_CONFLICT',
   'DEPOSIT_WATERMARK_UNHONOURABLE',
@@ -160,9 +167,22 @@ function stageOf(record: Readonly<JobRecord>): StageResult {
   return stage;
 }
 
+/** RFC 8909 type of a job's deposit (a BRDA deposit is type FULL, Spec 4 §3.1). */
 function depositTypeOf(record: Readonly<JobRecord>): DepositType {
   return record.type === 'diff' ? 'DIFF' : 'FULL';
 }
+
+/** What the writer calls the job's deposit (its id letter and file name follow it). */
+function writtenTypeOf(record: Readonly<JobRecord>): WrittenType {
+  return record.type === 'diff' ? 'DIFF' : record.type === 'thin' ? 'THIN' : 'FULL';
+}
+
+const WRITERS: Record<WrittenType, ((db: Db, options: FullDepositOptions) => Promise<DepositResult>) | undefined> = {
+  FULL: writeFullDeposit,
+  DIFF: writeDiffDeposit,
+  THIN: writeThinDeposit,
+  INCR: undefined,
+};
 
 /** The notice of a job: what stage recorded, plus the files and timings so far. */
 export function jobNotice(record: Readonly<JobRecord>): DepositNotice {
@@ -175,7 +195,7 @@ export function jobNotice(record: Readonly<JobRecord>): DepositNotice {
   }
   return {
     tld: record.tld,
-    id: stage?.id ?? depositId(record.watermark, type),
+    id: stage?.id ?? depositId(record.watermark, writtenTypeOf(record) === 'THIN' ? 'THIN' : type),
     type,
     resend: record.resend,
     watermark: record.watermark,
@@ -240,19 +260,15 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
 
   const stage = async (ctx: StepContext): Promise<Record<string, unknown>> => {
     const { record } = ctx;
-    if (record.type !== 'full') {
-      throw new StrongroomError(
-        'SCHEDULER_TYPE_UNAVAILABLE',
-        `${record.key}: this version writes FULL deposits only; a ${record.type === 'diff' ? 'DIFF' : 'BRDA (thin)'} deposit is not written (and never faked)`,
-        { location: record.key },
-      );
-    }
+    const type = writtenTypeOf(record);
+    const writer = WRITERS[type];
+    if (!writer) throw new StrongroomError('SCHEDULER_TYPE_UNAVAILABLE', `${record.key}: no writer for ${type} deposits`, { location: record.key });
     const started = process.hrtime.bigint();
     const dir = join(paths.staging, `${record.key}_R${record.resend}`);
     const db = await registryDb();
-    const id = depositId(record.watermark, 'FULL');
-    const rows = await db.query<{ watermark: unknown; snapshot: string; snapshot_time: unknown; file_name: string; bytes: unknown; sha256: string; counts: unknown }>(
-      `SELECT watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts FROM strongroom.deposit WHERE tld = $1 AND id = $2 AND resend = $3`,
+    const id = depositId(record.watermark, type);
+    const rows = await db.query<{ watermark: unknown; snapshot: string; snapshot_time: unknown; file_name: string; bytes: unknown; sha256: string; counts: unknown; prev_id: string | null }>(
+      `SELECT watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, prev_id FROM strongroom.deposit WHERE tld = $1 AND id = $2 AND resend = $3`,
       [record.tld, id, record.resend],
     );
     const recorded = rows[0];
@@ -271,7 +287,8 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
       const counts = typeof recorded.counts === 'string' ? (JSON.parse(recorded.counts) as Record<string, number>) : (recorded.counts as Record<string, number>);
       const result: StageResult = {
         id,
-        type: 'FULL',
+        type,
+        ...(recorded.prev_id ? { prevId: recorded.prev_id } : {}),
         resend: record.resend,
         watermark: record.watermark,
         snapshot: recorded.snapshot,
@@ -296,7 +313,7 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
       ...(sealing.armor ? { armorSignatures: true } : {}),
       signedAt: (options.signedAt ?? now)(),
     };
-    const written = await writeFullDeposit(db, {
+    const written = await writer(db, {
       tld: record.tld,
       outDir: dir,
       watermark: record.watermark,
@@ -311,7 +328,8 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
     for (const [kind, n] of Object.entries(written.counts)) if (n !== undefined) counts[kind] = n;
     const result: StageResult = {
       id: written.id,
-      type: 'FULL',
+      type,
+      ...(written.prevId ? { prevId: written.prevId } : {}),
       resend: written.resend,
       watermark: written.watermark,
       snapshot: written.snapshot,
@@ -385,6 +403,8 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
     const { record } = ctx;
     const icann = deposits.icann;
     if (!icann) return { skipped: 'no icann section in the configuration', seconds: 0 };
+    // Spec 4 BRDA files are not Spec 2 escrow deposits: ICANN's escrow-report interface has no report for them.
+    if (record.type === 'thin') return { skipped: 'a BRDA (thin) deposit has no ICANN escrow report', seconds: 0 };
     const staged = stageOf(record);
     const password = await readSecretText(icann.password, baseDir, env);
     const username = icann.username ?? `${record.tld}_ry`;
@@ -398,7 +418,16 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
     }
     const facts = await depositFactsFromDb(await registryDb(), record.tld, staged.id, record.resend);
     await ctx.checkpoint({ submitting: record.resend, at: ctx.now().toISOString() });
-    const submitted = await submitReport(facts, { baseUrl: icann.baseUrl, username, password }, { signal: ctx.signal, progress: ctx.progress, ...options.report });
+    let submitted;
+    try {
+      submitted = await submitReport(facts, { baseUrl: icann.baseUrl, username, password }, { signal: ctx.signal, progress: ctx.progress, ...options.report });
+    } catch (err) {
+      // Accepted (1000) but the status endpoint does not show it: sending again would report
+      // twice; record it as accepted and unconfirmed, and say so (docs/reporting.md).
+      if (!isStrongroomError(err, 'REPORT_NOT_CONFIRMED')) throw err;
+      ctx.progress.warn(`${record.key}: ${err.message}`);
+      return { id: staged.id, resend: record.resend, code: 1000, confirmed: false, unconfirmed: err.message, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    }
     return { id: submitted.id, resend: submitted.resend, code: submitted.code, attempts: submitted.attempts, confirmed: submitted.confirmed, url: submitted.url, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   };
 

@@ -201,6 +201,7 @@ export class Scheduler {
           await store.putJob(record);
         },
       };
+      this.progress.note(`${record.key}: ${step} (R${record.resend})`);
       try {
         result = await steps[step](ctx);
       } catch (err) {

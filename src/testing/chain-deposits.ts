@@ -12,7 +12,8 @@
  * - `mutateRegistry(db, day, at)`: a fixed, deterministic workload on a generated registry in
  *   the reference schema — renew, transfer, status change, delete, create, a name deleted and
  *   registered again, a host renamed, a host deleted, a contact created and one that lost its
- *   last link deleted, a registrar updated — all dated `at`.
+ *   last link deleted, a registrar updated, and the domains that would expire before the next
+ *   day renewed — all dated `at`.
  */
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -195,6 +196,13 @@ export async function mutateRegistry(db: Queryable, tld: string, day: number, at
       [old.registrant],
     );
   }
+  // Auto-renewal (RFC 3915 auto-renew grace): what would expire before the next deposit is renewed.
+  await db.query(
+    `UPDATE registry.domain d SET ex_date = ex_date + interval '1 year', up_date = $2
+     WHERE d.tld = $1 AND d.ex_date <= $2::timestamptz + interval '1 day'
+       AND NOT EXISTS (SELECT 1 FROM registry.domain_status s WHERE s.domain_roid = d.roid AND s.s = 'pendingDelete')`,
+    [tld, at],
+  );
   await db.query(`UPDATE registry.registrar SET up_date = $2, email = 'day' || $1 || '@registrar.test' WHERE id = (SELECT id FROM registry.registrar ORDER BY id OFFSET $3 LIMIT 1)`, [String(day), at, day]);
 }
 

@@ -19,6 +19,10 @@ import { IcannTestServer } from './icann-server.js';
 import { startSmtpSink, type SmtpSink } from './smtp.js';
 import { embeddedTestDb } from './databases.js';
 import type { TestSshd } from './sshd.js';
+import assert from 'node:assert/strict';
+import { depositId } from '../deposit/naming.js';
+import type { Daemon } from '../scheduler/daemon.js';
+import type { Clock } from '../scheduler/runner.js';
 
 export const RIG_TLD = 'example';
 export const ICANN_PASSWORD = 'icann-test-password';
@@ -50,6 +54,8 @@ export interface RigOptions {
   since: string;
   smtp?: boolean;
   jobs?: number;
+  /** deposits.brda (Spec 4 BRDA weekday). */
+  brda?: string;
   /** Deliver to the agent over SFTP to this sshd (its inbox is then the agent's inbox). */
   sftp?: TestSshd;
 }
@@ -120,7 +126,7 @@ registries:
         consent: { granted: true, by: "Rig CTO", date: 2024-12-01, reference: CCB-1 }
     deposits:
       db: ${options.db}
-      schedule: ${options.schedule ?? DAILY_FULL}
+      schedule: ${options.schedule ?? DAILY_FULL}${options.brda ? `\n      brda: ${options.brda}` : ''}
       since: ${options.since}
       sealing:
         key: keys/registry.key.asc
@@ -169,13 +175,19 @@ export async function rigDb(t: TestContext, asOf: string): Promise<{ db: Db; spe
   return { db, spec };
 }
 
-/** The agent's side: take what is settled in the inbox, then verify every deposit received. */
-export async function agentTakes(t: TestContext, rig: DaemonRig, agent?: AgentContext): Promise<{ agent: AgentContext; received: string[]; verified: Array<{ key: string; status: string; findings: string[] }> }> {
-  let ctx = agent;
-  if (!ctx) {
+/**
+ * The agent's side: take what is settled in the inbox, then verify every deposit received. The
+ * catalog goes into `catalog` when given (a server database of the test: quicker than a new
+ * embedded one), else into a new embedded database.
+ */
+export async function agentTakes(t: TestContext, rig: DaemonRig, catalog?: Db): Promise<{ agent: AgentContext; received: string[]; verified: Array<{ key: string; status: string; findings: string[] }> }> {
+  let ctx: AgentContext;
+  if (catalog) ctx = await openAgent({ repo: join(rig.dir, 'agent-repo'), db: catalog });
+  else {
     const { spec } = await embeddedTestDb(t, { migrate: false });
-    ctx = await openAgent({ repo: join(rig.dir, 'agent-repo'), db: spec });
-    t.after(() => ctx!.db.close());
+    const opened = await openAgent({ repo: join(rig.dir, 'agent-repo'), db: spec });
+    t.after(() => opened.db.close());
+    ctx = opened;
   }
   const taken = await ingestOnce(ctx, { inbox: new DirectoryTransport(rig.inbox), tlds: [RIG_TLD], now: new Date(Date.now() + 3_600_000) });
   const keys = await loadUnsealKeys({ profile: 'rfc4880', keyFile: rig.keys.agentSecret, signerFiles: [rig.keys.registryPublic] });
@@ -200,3 +212,40 @@ export async function finalNames(dir: string): Promise<string[]> {
   await walk(dir);
   return out.sort();
 }
+
+/** The RFC 8909 id of the FULL deposit of `day`. */
+export const fullId = (day: string): string => depositId(`${day}T00:00:00Z`, 'FULL');
+
+/** A simulated clock: sleeping moves time forward at once. */
+export class SimClock implements Clock {
+  constructor(private t: number) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(iso: string | Date): void {
+    this.t = typeof iso === 'string' ? Date.parse(iso) : iso.getTime();
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += Math.max(0, ms);
+  }
+}
+
+/** PUTs the ICANN test server received, per path (one path per deposit id). */
+export function puts(rig: DaemonRig): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of rig.icann.log) if (entry.method === 'PUT') out.set(entry.path, (out.get(entry.path) ?? 0) + 1);
+  return out;
+}
+
+/** Tick, then follow the daemon's own wake-ups (retries, cooldowns) until nothing is pending before `until`. */
+export async function runUntilIdle(daemon: Daemon, clock: SimClock, until: number): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    const ticks = await daemon.tick();
+    if (ticks.every((t) => t.summary.pending === 0)) return;
+    const wake = await daemon.nextWake();
+    if (wake.getTime() > until) return;
+    clock.set(wake);
+  }
+  assert.fail('the daemon did not settle');
+}
+

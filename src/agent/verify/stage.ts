@@ -116,9 +116,11 @@ export interface StageFinding {
 /**
  * What a stage may return: nothing (it ran every rule), `notRun` (it could not do its job), or
  * `rulesNotRun` (it ran, but these rules of it did not, for want of configuration: listed in
- * the report, never counted as passed, not blocking).
+ * the report, never counted as passed, not blocking), or `deferred` (it goes on in the
+ * background — e.g. on a worker thread — and may still emit until the promise settles; later
+ * stages must not need its result; the runner settles its status before the report).
  */
-export type StageOutcome = void | { notRun: string; blocking?: boolean } | { rulesNotRun: string[] };
+export type StageOutcome = void | { notRun: string; blocking?: boolean } | { rulesNotRun: string[] } | { deferred: Promise<void> };
 
 export interface CheckStage {
   /** Stable id, e.g. 'signature', 'decrypt', 'xml-wellformed', 'chain'. */

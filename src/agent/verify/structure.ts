@@ -3,11 +3,24 @@
  * structure checker (src/agent/structure) over the decrypted deposit from the encrypted spool —
  * well-formedness and validity against the RFC 8909/9022 schemas (element order,
  * cardinalities, types, enumerations, patterns), with findings that name the object and path.
+ *
+ * By default the check runs on a worker thread (src/agent/structure/worker.ts) and the stage
+ * is deferred: the verification goes on with the semantic stages while it runs, and its
+ * findings and status are settled before the report is made (nothing later needs them).
  */
-import { checkStructure } from '../structure/checker.js';
-import type { CheckStage } from './stage.js';
+import { checkStructure, type StructureResult } from '../structure/checker.js';
+import { checkStructureInWorker } from '../structure/worker.js';
+import type { CheckStage, StageFinding, VerifyContext } from './stage.js';
 
-export function structureStage(maxFindings = 1000): CheckStage {
+export function structureStage(options: { maxFindings?: number; inWorker?: boolean } = {}): CheckStage {
+  const maxFindings = options.maxFindings ?? 1000;
+  const report = (ctx: VerifyContext, source: string, result: StructureResult, emit: (finding: StageFinding) => void): void => {
+    for (const finding of result.findings) {
+      emit({ code: finding.code, severity: finding.severity, ...(finding.object ? { object: finding.object } : {}), location: finding.location ?? `${source} ${finding.path}`, message: finding.message });
+    }
+    if (result.omitted > 0) emit({ code: 'RDE_SCHEMA_VALIDATION_ERROR', severity: 'error', location: source, message: `${result.omitted} more structure finding(s) not listed` });
+    ctx.facts.elements = result.elements;
+  };
   return {
     id: 'structure',
     title: 'RFC 8909/9022 structure (Strongroom structure checker, rde-04)',
@@ -16,6 +29,13 @@ export function structureStage(maxFindings = 1000): CheckStage {
     async run(ctx, emit) {
       const source = String(ctx.facts.xmlName ?? ctx.input.key);
       const task = ctx.progress.task(`check structure of ${ctx.input.key}`, 'bytes', ctx.xmlSize);
+      if (options.inWorker !== false) {
+        const checked = checkStructureInWorker(ctx.plaintext!(), { source, maxFindings }, (bytes) => task.add(bytes)).then((result) => {
+          task.done();
+          report(ctx, source, result, emit);
+        });
+        return { deferred: checked };
+      }
       const counted = async function* (): AsyncGenerator<Buffer> {
         for await (const chunk of ctx.plaintext!()) {
           task.add(chunk.length);
@@ -24,11 +44,7 @@ export function structureStage(maxFindings = 1000): CheckStage {
       };
       const result = await checkStructure(counted(), { source, maxFindings });
       task.done();
-      for (const finding of result.findings) {
-        emit({ code: finding.code, severity: finding.severity, ...(finding.object ? { object: finding.object } : {}), location: finding.location ?? `${source} ${finding.path}`, message: finding.message });
-      }
-      if (result.omitted > 0) emit({ code: 'RDE_SCHEMA_VALIDATION_ERROR', severity: 'error', location: source, message: `${result.omitted} more structure finding(s) not listed` });
-      ctx.facts.elements = result.elements;
+      report(ctx, source, result, emit);
     },
   };
 }

@@ -136,16 +136,11 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
   const findings = new FindingList(options.maxFindings ?? 10_000);
   const reportFindings: ReportFinding[] = [];
   const results: StageResult[] = [];
+  /** Stages still running in the background (`deferred`). */
+  const deferred: Array<Promise<void>> = [];
   /** Runs one stage whose needs are met; findings go to `emit` (buffered when run in a group). */
   const runStage = async (stage: CheckStage, result: StageResult, stageCtx: VerifyContext, emit: (finding: StageFinding) => void): Promise<void> => {
-    try {
-      const outcome = await stage.run(stageCtx, emit);
-      if (outcome && 'notRun' in outcome && result.errors === 0) {
-        Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
-      } else if (result.errors > 0) result.status = 'FAIL';
-      if (outcome && 'notRun' in outcome && result.errors > 0) result.reason = outcome.notRun;
-      if (outcome && 'rulesNotRun' in outcome && outcome.rulesNotRun.length > 0) result.rulesNotRun = outcome.rulesNotRun;
-    } catch (err) {
+    const failedWith = (err: unknown): void => {
       if (isVerdict(err)) {
         emit({ ...findingFromError(err), object: input.key });
         result.status = 'FAIL';
@@ -155,6 +150,28 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
         result.status = 'ERROR';
         result.reason = finding.message;
       }
+    };
+    try {
+      const outcome = await stage.run(stageCtx, emit);
+      if (outcome && 'deferred' in outcome) {
+        // Settled before the report (and before the spool goes): FAIL/ERROR once it is known.
+        deferred.push(
+          outcome.deferred.then(
+            () => {
+              if (result.errors > 0) result.status = 'FAIL';
+            },
+            failedWith,
+          ),
+        );
+        return;
+      }
+      if (outcome && 'notRun' in outcome && result.errors === 0) {
+        Object.assign(result, { status: 'NOT RUN', reason: outcome.notRun, blocking: outcome.blocking ?? true });
+      } else if (result.errors > 0) result.status = 'FAIL';
+      if (outcome && 'notRun' in outcome && result.errors > 0) result.reason = outcome.notRun;
+      if (outcome && 'rulesNotRun' in outcome && outcome.rulesNotRun.length > 0) result.rulesNotRun = outcome.rulesNotRun;
+    } catch (err) {
+      failedWith(err);
     }
   };
   const emitter = (stage: CheckStage, result: StageResult, sink: (finding: ReportFinding & { severity: 'error' | 'warning' | 'info' }) => void) =>
@@ -208,10 +225,15 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
       );
       for (const list of buffered) for (const finding of list) record(finding);
     }
+    await Promise.all(deferred);
   } finally {
+    await Promise.allSettled(deferred);
     await state.spool?.dispose();
     for (const handle of state.handles) await handle.handle.close().catch(() => undefined);
   }
+  // Deferred stages report late: findings are listed in stage order (stable within a stage).
+  const stageOrder = new Map(results.map((result, position) => [result.id, position]));
+  reportFindings.sort((a, b) => (stageOrder.get(a.stage) ?? 0) - (stageOrder.get(b.stage) ?? 0));
   const failed = results.some((result) => result.status === 'FAIL');
   const errored = results.some((result) => result.status === 'ERROR' || (result.status === 'NOT RUN' && result.blocking));
   const summary = ctx.summary;
