@@ -51,6 +51,9 @@ test('daily FULLs on the embedded registry with changes every day: sealed, deliv
   for (let i = 3; i < delivered.length; i++) assert.ok(delivered[i]! - delivered[i - 1]! >= 2 * 3_600_000, 'caught-up deliveries respect the 2 h cooldown');
   assert.deepEqual(delivered, [...delivered].sort((a, b) => a - b), 'in watermark order');
   assert.equal((records[1]!.steps.stage!.result as { reused: boolean }).reused, false);
+  // Delivery is confirmed in the registry's deposit record, so the journal can be pruned up to it.
+  const confirmed = await db.query<{ id: string; delivered: boolean }>(`SELECT id, delivered_at IS NOT NULL AS delivered FROM strongroom.deposit WHERE tld = $1 ORDER BY id`, [RIG_TLD]);
+  assert.deepEqual(confirmed.map((r) => r.delivered), days.map(() => true), 'every delivered deposit is confirmed in strongroom.deposit');
 
   // Each deposit was reported exactly once, with its counts.
   const reportPuts = puts(rig);

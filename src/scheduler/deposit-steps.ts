@@ -40,6 +40,7 @@ import type { DepositsConfig } from '../config/deposits.js';
 import { readSecretText } from '../config/secrets.js';
 import type { Db } from '../db/adapter.js';
 import { openDb } from '../db/open.js';
+import { markDelivered } from '../journal/journal.js';
 import { writeFullDeposit, type DepositResult, type FullDepositOptions, type WrittenType } from '../deposit/full-deposit.js';
 import { writeDiffDeposit, writeThinDeposit } from '../deposit/diff-deposit.js';
 import type { DepositSealOptions } from '../deposit/sealed-output.js';
@@ -395,7 +396,10 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
       ctx.progress.note(`${ctx.record.key}: delivered to ${name} (${entry.sent.length} sent, ${entry.present.length} already there)`);
       out.push(entry);
     }
-    return { destinations: out, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    // Every file is at every destination: the registry's journal may now be pruned up to this
+    // deposit if it is a FULL (src/journal; `journal prune` never cuts past an unconfirmed one).
+    const confirmed = await markDelivered(await registryDb(), ctx.record.tld, staged.id, ctx.record.resend);
+    return { destinations: out, deliveredAt: confirmed.deliveredAt, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   };
 
   const report = async (ctx: StepContext): Promise<Record<string, unknown>> => {

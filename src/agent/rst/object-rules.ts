@@ -55,10 +55,15 @@ export interface ObjectRuleOptions {
   maxFindings?: number;
   /** The reader's events, when a pass shared with other checks supplies them (else `open` is read). */
   events?: AsyncIterable<DepositEvent>;
+  /**
+   * A BRDA thin deposit (Spec 4 §3.1.1, `_thin_` file name): domains and registrars with their
+   * BRDA fields only, so the host-model, EPP-parameters and data-model rules of a FULL do not apply.
+   */
+  thin?: boolean;
 }
 
 /** The registry configuration the rules can use (the CLI's and the catalog's names for it). */
-export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'events'>;
+export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'events' | 'thin'>;
 
 export interface ObjectRuleResult {
   findings: Finding[];
@@ -135,7 +140,7 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
           domains++;
           checker.checkDomain(o.value, out);
           if (!options.roidSuffix) out.splice(0, out.length, ...out.filter((f) => !isSuffixFinding(f)));
-          nsModel(o.value, at, push, hostModel);
+          if (!options.thin) nsModel(o.value, at, push, hostModel);
           break;
         case 'nndn':
           checker.checkNndn(o.value, out);
@@ -164,14 +169,14 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   if (!options.dataModel) notRun.push('registrant requirement (rde-07) and data-model policy rules (rde-14): the registry data model is not given');
   if (suffixes.size === 0) notRun.push('roid repository identifiers (rde-07…rde-09): none configured for this TLD');
   // Deposit-level rules.
-  if (envelope.type === 'FULL' && eppParams !== 1) push({ code: 'SR_EPP_PARAMS_COUNT', severity: 'error', object: tld, message: `the deposit holds ${eppParams} EPP parameters objects; RST rde-13 expects exactly one` });
+  if (envelope.type === 'FULL' && !options.thin && eppParams !== 1) push({ code: 'SR_EPP_PARAMS_COUNT', severity: 'error', object: tld, message: `the deposit holds ${eppParams} EPP parameters objects; RST rde-13 expects exactly one` });
   if (options.idnTables && envelope.type === 'FULL') {
     const expected = new Set(options.idnTables);
     for (const id of expected) if (!idnTables.has(id)) push({ code: 'RDE_IDN_OBJECT_MISSING', severity: 'error', object: id, message: `IDN table "${id}" is registered for .${tld} but not in the deposit` });
     for (const id of idnTables) if (!expected.has(id)) push({ code: 'RDE_IDN_OBJECT_UNEXPECTED', severity: 'error', object: id, message: `IDN table "${id}" is in the deposit but not registered for .${tld}` });
   } else if (!options.idnTables) notRun.push("rde-11 IDN table list: the TLD's registered IDN tables are not given");
   if (!options.greeting) notRun.push('rde-13 greeting comparison: the EPP greeting is not given');
-  if (options.dataModel && envelope.type === 'FULL') {
+  if (options.dataModel && envelope.type === 'FULL' && !options.thin) {
     if (dataModel === 'maximum' && policies === 0) push({ code: 'RDE_POLICY_OBJECT_MISSING', severity: 'error', object: tld, message: 'the maximum data model requires at least one policy object (rde-14)' });
     if (dataModel === 'maximum' && contacts === 0 && domains > 0) push({ code: 'RDE_POLICY_OBJECT_MISSING_OBJECTS', severity: 'error', object: tld, message: 'the maximum data model escrows contacts, the deposit holds none' });
   }

@@ -24,7 +24,7 @@ export function objectRulesStage(config: RegistryRuleConfig = {}): CheckStage {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const tld = ctx.summary!.headerTld;
       if (ctx.summary!.headers !== 1 || !tld) return { notRun: 'the deposit has no single header with a TLD (see container-rules)' };
-      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, tld, file, ...(ctx.objects ? { events: ctx.objects() } : {}) });
+      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}), ...(ctx.objects ? { events: ctx.objects() } : {}) });
       for (const f of result.findings) emit(f);
       if (result.omitted > 0) emit({ code: 'SR_FINDINGS_OMITTED', severity: 'error', object: file, message: `${result.omitted} more object-rule findings not listed` });
       if (result.refused) return { notRun: `no object rule ran to the end: ${result.refused}` };

@@ -48,7 +48,8 @@ export function chainStage(policy: ChainPolicy = DEFAULT_CHAIN_POLICY): CheckSta
       const rows = await ctx.catalog!.deposits({ tld: name.tld, includeDeleted: true });
       const history = rows.filter(
         (row): row is DepositRow & { watermark: string } =>
-          row.status === 'verified' && row.watermark !== null && row.key !== key && !(row.name_date === name.date && row.type === name.type),
+          // BRDA (thin) deposits are not links of the escrow chain (Spec 4 §3.1, not Spec 2).
+          row.status === 'verified' && row.watermark !== null && row.type !== 'thin' && row.key !== key && !(row.name_date === name.date && row.type === name.type),
       );
       const at = Date.parse(watermark);
       const before = history.filter((row) => Date.parse(row.watermark) < at).sort((a, b) => Date.parse(a.watermark) - Date.parse(b.watermark));

@@ -67,7 +67,11 @@ const WHAT: Record<RefKind, string> = {
   'domain-roid': 'domain roid',
 };
 
-function* rowsOf(object: RdeObject): Generator<RefRow> {
+/**
+ * `thin`: a BRDA deposit (Spec 4 §3.1.1) holds domains and registrars only, so a domain's name
+ * servers name hosts that are not in it by design; only its registrar references are checked.
+ */
+function* rowsOf(object: RdeObject, thin = false): Generator<RefRow> {
   const def = (kind: RefKind, id: string, code: string, obj: string, field: string): RefRow => ({ role: 'd', kind, id, code, obj, field });
   function* use(kind: RefKind, ref: RegistrarRef | string | undefined, code: string, obj: string, field: string): Generator<RefRow> {
     const id = typeof ref === 'string' ? ref : ref?.id;
@@ -117,7 +121,7 @@ function* rowsOf(object: RdeObject): Generator<RefRow> {
       yield def('domain-roid', d.roid, 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID', obj, 'roid');
       yield* use('contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', obj, 'registrant');
       for (const contact of d.contact) yield* use('contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, `contact type=${contact.type}`);
-      if (d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) yield* use('host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
+      if (!thin && d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) yield* use('host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
       yield* use('registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', obj, 'clID');
       yield* use('registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', obj, 'crRr');
       yield* use('registrar', d.upRr, 'RDE_DOMAIN_HAS_INVALID_UPRR', obj, 'upRr');
@@ -172,9 +176,10 @@ export function referencesStage(): CheckStage {
     async run(ctx, emit) {
       if (ctx.summary!.type !== 'FULL') return { notRun: `the references of a ${ctx.summary!.type ?? '?'} deposit resolve across the chain, which is not indexed yet`, blocking: false };
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
+      const thin = ctx.input.name.type === 'thin';
       async function* rows(): AsyncGenerator<RefRow> {
         for await (const event of ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file })) {
-          if (event.type === 'object') yield* rowsOf(event.object);
+          if (event.type === 'object') yield* rowsOf(event.object, thin);
         }
       }
       let outcome: Outcome | { notRun: string };
