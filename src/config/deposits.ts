@@ -18,6 +18,7 @@
  *             profile: rfc4880                     # rfc4880 | rfc4880-no-mdc | rfc9580
  *             splitSize: 2G
  *             armor: false
+ *             keyWarnDays: 30                      # key.expiring notifications from N days before a key expires
  *           deliverTo: [agent]                     # destination names of this registry (consent checked when sending)
  *           icann: { baseUrl: https://ry-api.icann.org, username: example_ry, password: { env: ICANN_PASSWORD } }
  *           notify: { email: { … }, webhooks: [ … ] }   # src/notify/config.ts
@@ -65,6 +66,8 @@ export const sealingSchema = z.strictObject({
   cipher: z.enum(['aes128', 'aes256']).default('aes256'),
   splitSize: byteSizeSchema.optional(),
   armor: z.boolean().default(false),
+  /** Days before a sealing key (ours or an agent's) expires from which every deposit's notify step warns (key.expiring). */
+  keyWarnDays: z.number().int().min(0).max(3650).default(30),
 });
 
 export const icannSchema = z.strictObject({

@@ -11,7 +11,8 @@ import { Daemon, daemonStatus } from './daemon.js';
 
 test('daily FULLs on the embedded registry with changes every day: sealed, delivered to the agent inbox, verified by the agent, reported to ICANN and e-mailed, each step once; a crash between steps resumes; missed days are caught up in order', async (t) => {
   const { db, spec } = await rigDb(t, '2025-01-05T00:00:00Z');
-  const rig = await startRig(t, { db: spec, since: '2025-01-05' });
+  // The agent's key expires 400 days after today; with a 3,650-day warning window every deposit warns of it.
+  const rig = await startRig(t, { db: spec, since: '2025-01-05', agentKeyExpiresIn: 400 * 86_400, keyWarnDays: 3650 });
   const loaded = await loadConfig(rig.configPath);
   const clock = new SimClock(Date.parse('2025-01-05T01:00:00Z'));
   const open = (progress: Progress = noProgress) => Daemon.open({ loaded, clock, env: rig.env, db, progress });
@@ -71,7 +72,11 @@ test('daily FULLs on the embedded registry with changes every day: sealed, deliv
     subjects.filter((s) => s.includes('OVERDUE')).map((s) => s.split(' ')[4]),
     [fullId('2025-01-07'), fullId('2025-01-08')],
   );
-  assert.equal(subjects.length, days.length + 2);
+  // One key.expiring warning per deposit, for the agent's key only (the registry's never expires).
+  const warnings = subjects.filter((s) => / expires in \d+ day\(s\)$/.test(s));
+  assert.equal(warnings.length, days.length, subjects.join('\n'));
+  assert.ok(warnings.every((s) => s.includes('escrow agent encryption key (keys/agent.pub.asc)')), warnings.join('\n'));
+  assert.equal(subjects.length, days.length * 2 + 2);
 
   // The agent takes every deposit and verifies it: signatures, decryption, schema, counts.
   const agent = await agentTakes(t, rig);

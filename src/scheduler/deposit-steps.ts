@@ -51,7 +51,9 @@ import type { DepositNotice, NotifyEvent } from '../notify/events.js';
 import { assertDelivered, notify } from '../notify/notifier.js';
 import { reportStatusUrl, submitReport, type SubmitOptions } from '../reporting/icann-client.js';
 import { depositFactsFromDb } from '../reporting/report.js';
+import { keyExpiryEvents, type KeyInUse } from '../notify/producers.js';
 import { groupDepositFiles, loadSealKeys, profile as sealProfile } from '../ryde/index.js';
+import { readKeyFile, summarizeKey } from '../ryde/keys.js';
 import { SIDECAR_SUFFIX, sha256File, sidecarText } from '../transports/deliver.js';
 import { openDestination, stateDir } from '../transports/destinations.js';
 import type { RetryPolicy } from '../transports/retry.js';
@@ -251,6 +253,13 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
     ...(passphrase !== undefined ? { passphrase } : {}),
   });
   const notifyConfig = deposits.notify ? notifyWithPaths(deposits.notify, baseDir) : undefined;
+  // The keys every deposit depends on, for key.expiring warnings (issue 5: a warning N days before expiry).
+  const keysInUse: KeyInUse[] = [
+    { summary: await summarizeKey(await readKeyFile(within(baseDir, sealing.key), passphrase !== undefined ? { passphrase } : {})), role: 'registry signing key', tlds: [] },
+    ...(await Promise.all(
+      sealing.recipients.map(async (file) => ({ summary: await summarizeKey(await readKeyFile(within(baseDir, file))), role: `escrow agent encryption key (${file})`, tlds: [] })),
+    )),
+  ];
 
   let ownDb: Db | null = null;
   const registryDb = async (): Promise<Db> => {
@@ -442,8 +451,16 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
     return { event: result.event, id: result.id, channels: result.deliveries.map((d) => d.channel) };
   };
 
-  const notifyStep = async (ctx: StepContext): Promise<Record<string, unknown>> =>
-    send({ kind: 'deposit.succeeded', at: ctx.now().toISOString(), deposit: jobNotice(ctx.record), destinations: [...deposits.deliverTo] });
+  const notifyStep = async (ctx: StepContext): Promise<Record<string, unknown>> => {
+    const sent = await send({ kind: 'deposit.succeeded', at: ctx.now().toISOString(), deposit: jobNotice(ctx.record), destinations: [...deposits.deliverTo] });
+    // Every deposit re-checks the keys it was sealed with: a warning a day while one is close to expiry.
+    const expiring = keyExpiryEvents(keysInUse.map((k) => ({ ...k, tlds: [ctx.record.tld] })), ctx.now(), sealing.keyWarnDays);
+    for (const event of expiring) {
+      ctx.progress.warn(`${ctx.record.key}: ${event.key.role} ${event.key.fingerprint} ${event.daysLeft < 0 ? 'has expired' : `expires in ${event.daysLeft} day(s)`}`);
+      await send(event);
+    }
+    return { ...sent, keyWarnings: expiring.length };
+  };
 
   const onEvent = async (event: SchedulerEvent, record: Readonly<JobRecord>): Promise<void> => {
     if (!notifyConfig || record.type === 'thin') return;

@@ -58,10 +58,14 @@ export interface RigOptions {
   brda?: string;
   /** Deliver to the agent over SFTP to this sshd (its inbox is then the agent's inbox). */
   sftp?: TestSshd;
+  /** The agent key expires this many seconds after its creation (default: never). */
+  agentKeyExpiresIn?: number;
+  /** deposits.sealing.keyWarnDays. */
+  keyWarnDays?: number;
 }
 
-async function keyPair(dir: string, name: string, uid: string): Promise<{ secret: string; pub: string }> {
-  const pair = await generateKeyPair({ profile: 'rfc4880', uid, algorithm: 'ed25519' });
+async function keyPair(dir: string, name: string, uid: string, expiresIn = 0): Promise<{ secret: string; pub: string }> {
+  const pair = await generateKeyPair({ profile: 'rfc4880', uid, algorithm: 'ed25519', expiresIn });
   const secret = join(dir, `${name}.key.asc`);
   const pub = join(dir, `${name}.pub.asc`);
   await writeFile(secret, pair.privateKey, { mode: 0o600 });
@@ -83,7 +87,7 @@ export async function startRig(t: TestContext, options: RigOptions): Promise<Dae
   const keysDir = join(dir, 'keys');
   await mkdir(keysDir);
   const registry = await keyPair(keysDir, 'registry', 'Rig registry <registry@rig.invalid>');
-  const agent = await keyPair(keysDir, 'agent', 'Rig agent <agent@rig.invalid>');
+  const agent = await keyPair(keysDir, 'agent', 'Rig agent <agent@rig.invalid>', options.agentKeyExpiresIn);
   const inbox = options.sftp ? options.sftp.inbox : join(dir, 'inbox');
   if (!options.sftp) await mkdir(inbox);
   let destination = `kind: directory
@@ -131,7 +135,7 @@ registries:
       sealing:
         key: keys/registry.key.asc
         recipients: [keys/agent.pub.asc]
-      deliverTo: [agent]
+${options.keyWarnDays !== undefined ? `        keyWarnDays: ${options.keyWarnDays}\n` : ''}      deliverTo: [agent]
       icann:
         baseUrl: ${icann.baseUrl}
         password: { env: RIG_ICANN_PASSWORD }
