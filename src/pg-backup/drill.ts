@@ -34,7 +34,7 @@ import { runProgram } from './process.js';
 import { chooseBackup, configureRecovery, recoverySettings, unpackBackup } from './restore.js';
 import { putSigned, type OpenKeys } from './sealed.js';
 import { chownTree, freePort, serverUser, startServer, type ServerHandle } from './server.js';
-import { onAbort, removeOnAbort } from './cleanup.js';
+import { onAbort, removeOnAbort } from '../common/exit-cleanup.js';
 import { walFetch } from './wal-archive.js';
 import { segmentName, segmentNumber } from './wal.js';
 

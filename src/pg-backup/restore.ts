@@ -21,7 +21,7 @@ import { listBackups } from './catalog.js';
 import { openSealed, type OpenKeys } from './sealed.js';
 import type { OsUser } from './server.js';
 import { TarScanner, normalizeEntryName } from './tar-scan.js';
-import { removeOnAbort } from './cleanup.js';
+import { removeOnAbort } from '../common/exit-cleanup.js';
 
 export interface RestoreOptions {
   to: string;

@@ -42,7 +42,7 @@ import { finishSignature, issuerOf, parseSignature, startSignatureHash, verifica
 import { blocks } from '../ryde/streams.js';
 import type { Transport } from '../transports/transport.js';
 import { zstdCompress, zstdDecompress } from './process.js';
-import { removeOnAbort } from './cleanup.js';
+import { removeOnAbort } from '../common/exit-cleanup.js';
 
 /** Signature notation binding a sealed object to its name and plaintext. */
 export const OBJECT_NOTATION = 'pg-object@strongroom.invalid';

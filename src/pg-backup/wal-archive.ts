@@ -23,7 +23,7 @@ import type { VerificationKey } from '../ryde/keys.js';
 import type { BackupArchive } from './archive.js';
 import { openSealed, putSealed, putSigned, randomSuffix, readSigned, verifySealed, type OpenKeys, type SealKeys } from './sealed.js';
 import { isSealedWal, walFileKind, walObjectName } from './wal.js';
-import { removeOnAbort } from './cleanup.js';
+import { removeOnAbort } from '../common/exit-cleanup.js';
 
 export interface WalPushResult {
   wal: string;

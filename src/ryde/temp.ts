@@ -21,6 +21,7 @@ import { link, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { StrongroomError, messageOf } from '../common/errors.js';
+import { onAbort } from '../common/exit-cleanup.js';
 
 export const TEMP_SUFFIX = '.strongroom-tmp';
 const TEMP_RE = /\.(\d+)\.[0-9a-f]{16}\.strongroom-tmp$/;
@@ -39,18 +40,11 @@ function removeAllSync(): void {
   live.clear();
 }
 
+/** Removal on exit and on SIGINT/SIGTERM/SIGHUP, through the process-wide cleanup hooks. */
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', removeAllSync);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const handler = (): void => {
-      removeAllSync();
-      process.removeListener(signal, handler);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, handler);
-  }
+  onAbort(removeAllSync);
 }
 
 /** A temp path next to `finalPath`, registered for removal. */

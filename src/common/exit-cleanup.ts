@@ -1,9 +1,10 @@
 /**
- * Cleanup on every exit path we can see: the restore staging directory and the drill's
- * scratch directory hold a plaintext cluster, the wal-fetch temp file a plaintext segment,
- * the spool ciphertext; a drill's temporary server must not outlive us. The code that creates
- * them removes them on success and error; these hooks cover process `exit` and SIGINT, SIGTERM,
- * SIGHUP (cleanup, then the signal is re-raised so the exit status still says so).
+ * Cleanup on every exit path we can see, for the whole process: one set of actions run on
+ * process `exit` and on SIGINT, SIGTERM, SIGHUP (cleanup, then the signal is re-raised so the
+ * exit status still says so). Users: RyDE's temporary files (src/ryde/temp.ts), the restore
+ * staging directory and the drill's scratch directory (a plaintext cluster), the wal-fetch temp
+ * file (a plaintext segment), a drill's temporary server that must not outlive us. The code
+ * that creates them removes them on success and error; these hooks cover the rest.
  * A SIGKILL cannot be seen: the drill and restore leave their directory behind, with a name
  * that says what it is (`strongroom-drill-*`, `.<target>.strongroom-restore-*`).
  */
