@@ -104,3 +104,19 @@ export function sqlLiteral(value: string): string {
   if (value.includes('\0')) throw new RangeError('a PostgreSQL text value cannot contain NUL');
   return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
+
+/** Bytes per COPY write: large enough to amortise calls, small enough to stream. */
+const COPY_PIECE_BYTES = 256 * 1024;
+
+/** COPY text lines joined into writes of about COPY_PIECE_BYTES, for `copyFrom`. */
+export async function* copyPieces(lines: readonly string[]): AsyncGenerator<string> {
+  let piece = '';
+  for (const line of lines) {
+    piece += line;
+    if (piece.length >= COPY_PIECE_BYTES) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}

@@ -13,7 +13,7 @@
  * needs a superuser and no user triggers on the registry tables (they would be skipped too);
  * otherwise the loader falls back to `check`, the row-by-row checks.
  */
-import type { Db, Tx } from '../db/adapter.js';
+import { copyPieces, type Db, type Tx } from '../db/adapter.js';
 import { migrate } from '../db/migrate.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { progressOrNoop, type Progress, type ProgressTask } from '../common/progress.js';
@@ -53,8 +53,6 @@ export interface GenerateSummary {
 }
 
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Bytes per COPY write: large enough to amortise calls, small enough to stream. */
-const COPY_PIECE_BYTES = 256 * 1024;
 
 /**
  * Buffers COPY lines per table and loads them in foreign-key order. A full chunk is loaded
@@ -118,7 +116,7 @@ class ChunkedLoader implements RowSink {
     for (const table of TABLE_ORDER) {
       const lines = buffers.get(table);
       if (!lines || lines.length === 0) continue;
-      const loaded = await this.tx.copyFrom(copyStatement(table), pieces(lines));
+      const loaded = await this.tx.copyFrom(copyStatement(table), copyPieces(lines));
       if (loaded !== lines.length) throw new StrongroomError('INTERNAL', `COPY into registry.${table} loaded ${loaded} of ${lines.length} rows`);
       this.rows[table] += loaded;
     }
@@ -132,18 +130,6 @@ const PROGRESS_STEP = 1000;
 const YIELD_EVERY = 200;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function* pieces(lines: readonly string[]): AsyncGenerator<string> {
-  let piece = '';
-  for (const line of lines) {
-    piece += line;
-    if (piece.length >= COPY_PIECE_BYTES) {
-      yield piece;
-      piece = '';
-    }
-  }
-  if (piece !== '') yield piece;
-}
 
 /** Refuse when the TLD (or the generator's identifiers for it) already has objects. */
 async function refuseIfNotEmpty(tx: Tx, plan: Plan, where: string): Promise<void> {

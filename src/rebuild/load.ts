@@ -12,7 +12,7 @@
  * - `ChunkedCopy`: a RowSink that buffers COPY lines per table and loads a full chunk while the
  *   reader parses the next one (at most two chunks in memory).
  */
-import type { Tx } from '../db/adapter.js';
+import { copyPieces, type Tx } from '../db/adapter.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
 
@@ -159,21 +159,6 @@ export function detailOf(err: unknown): string {
   return `${messageOf(cause)}${typeof detail === 'string' && detail !== '' ? ` — ${detail}` : ''}`;
 }
 
-/** Bytes per COPY write: large enough to amortise calls, small enough to stream. */
-const COPY_PIECE_BYTES = 256 * 1024;
-
-async function* pieces(lines: readonly string[]): AsyncGenerator<string> {
-  let piece = '';
-  for (const line of lines) {
-    piece += line;
-    if (piece.length >= COPY_PIECE_BYTES) {
-      yield piece;
-      piece = '';
-    }
-  }
-  if (piece !== '') yield piece;
-}
-
 /** Entries of a DIFF/INCR's `<rde:deletes>`, staged until the deposit is applied (./apply.ts). */
 export const DELETES_STAGE = 'sr_rebuild_deletes';
 
@@ -254,7 +239,7 @@ export class ChunkedCopy implements RowSink {
     for (const table of TARGET_ORDER) {
       const lines = buffers.get(table);
       if (!lines || lines.length === 0) continue;
-      const loaded = await this.tx.copyFrom(this.copySql(table), pieces(lines));
+      const loaded = await this.tx.copyFrom(this.copySql(table), copyPieces(lines));
       if (loaded !== lines.length) throw new StrongroomError('INTERNAL', `COPY into ${table} loaded ${loaded} of ${lines.length} rows`);
       this.rows.set(table, (this.rows.get(table) ?? 0) + loaded);
     }
