@@ -18,20 +18,9 @@ import { chmod, link, mkdir, open, readFile, stat, unlink } from 'node:fs/promis
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StrongroomError, messageOf } from '../common/errors.js';
+import { syncDirectory } from '../common/fsync.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some file systems cannot fsync a directory (EINVAL); the link is still atomic there.
-    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-  } finally {
-    await handle.close();
-  }
-}
 
 export interface StoredObject {
   sha256: string;

@@ -10,6 +10,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StrongroomError, messageOf } from '../common/errors.js';
+import { syncDirectory } from '../common/fsync.js';
 
 /** Characters buffered before a write: ~1 MiB (stack.md §4.1 measured 1 MiB chunks). */
 export const CHUNK_CHARS = 1 << 20;
@@ -26,18 +27,6 @@ export async function fileExists(path: string): Promise<boolean> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw ioError(err, 'inspect', path);
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some file systems cannot fsync a directory (EINVAL); the rename is still atomic there.
-    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-  } finally {
-    await handle.close();
   }
 }
 
