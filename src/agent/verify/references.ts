@@ -23,14 +23,21 @@
  * the catalog database and anti-joins find the dangling ones; without one they are held in
  * memory up to MAX_IN_MEMORY entries, beyond which the stage is NOT RUN (blocking).
  *
- * A DIFF's references may resolve to objects of earlier deposits of the chain: that needs the
- * chain's object index, not built yet, so for DIFF/INCR deposits the stage is NOT RUN (reported,
- * not blocking).
+ * A DIFF's references resolve across the chain (RFC 9022 §5: a DIFF holds only what changed):
+ * against the objects of the kept chain — the last verified FULL and the verified DIFFs after
+ * it, read again from the repository (signatures verified again, decrypted in memory) and
+ * applied in order into a temporary table of the catalog (a DIFF's objects replace, its deletes
+ * remove) — minus this DIFF's own deletes, plus its own contents. Uniqueness is judged within
+ * the DIFF (an object of the chain it replaces is not a duplicate). Without the chain (no
+ * catalog/repository) a DIFF's references are NOT RUN (reported, not blocking); when a link of
+ * the chain can no longer be read they are NOT RUN and block a PASS.
  */
 import { isStrongroomError, messageOf } from '../../common/errors.js';
-import type { RdeObject, RegistrarRef } from '../../model/objects.js';
+import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
 import { readDeposit } from '../../reader/index.js';
-import type { CheckStage, StageFinding } from './stage.js';
+import type { Tx } from '../../db/adapter.js';
+import { decodedXml, signatureStage, type ContainerState } from './container.js';
+import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
 
 /** What an identifier names: an object kind, or one of the identifiers that must be unique. */
 type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'contact-roid' | 'host-roid' | 'domain-roid';
@@ -41,7 +48,8 @@ type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'c
  * aName against the domain names).
  */
 interface RefRow {
-  role: 'd' | 'u' | 'c';
+  /** 'x': this DIFF deletes `id` of `kind` (host deletes by roid are kind 'host-roid'). */
+  role: 'd' | 'u' | 'c' | 'x';
   kind: RefKind;
   id: string;
   code: string;
@@ -135,17 +143,40 @@ function* rowsOf(object: RdeObject, thin = false): Generator<RefRow> {
   }
 }
 
+/** A DIFF's delete entry (RFC 9022 <rde:deletes>) as the key it removes. */
+function deleteKey(entry: RdeDelete): { kind: RefKind; id: string } {
+  switch (entry.kind) {
+    case 'domain':
+      return { kind: 'domain', id: entry.name.toLowerCase() };
+    case 'host':
+      return 'roid' in entry ? { kind: 'host-roid', id: entry.roid } : { kind: 'host', id: entry.name.toLowerCase() };
+    case 'contact':
+      return { kind: 'contact', id: entry.id };
+    case 'registrar':
+      return { kind: 'registrar', id: entry.id };
+    case 'idnTable':
+      return { kind: 'idn', id: entry.id };
+    case 'nndn':
+      return { kind: 'nndn', id: entry.aName.toLowerCase() };
+  }
+}
+
+function deleteRow(entry: RdeDelete): RefRow {
+  const { kind, id } = deleteKey(entry);
+  return { role: 'x', kind, id, code: '', obj: `delete ${id}`, field: kind };
+}
+
 type Listed = Pick<RefRow, 'role' | 'kind' | 'id' | 'code' | 'obj' | 'field'>;
 
 function objectOf(row: Pick<RefRow, 'obj'>): string {
   return row.obj.slice(row.obj.indexOf(' ') + 1);
 }
 
-function findingOf(row: Listed): StageFinding {
+function findingOf(row: Listed, where: string): StageFinding {
   const message =
     row.role === 'u'
-      ? `${row.obj}: ${row.field} "${row.id}" names no ${WHAT[row.kind]} in the deposit`
-      : `${row.obj}: ${row.field} "${row.id}" is also a domain name in the deposit`;
+      ? `${row.obj}: ${row.field} "${row.id}" names no ${WHAT[row.kind]} in ${where}`
+      : `${row.obj}: ${row.field} "${row.id}" is also a domain name in ${where}`;
   return { code: row.code, severity: 'error', object: objectOf(row), message };
 }
 
@@ -174,31 +205,103 @@ export function referencesStage(): CheckStage {
     needs: ['plaintext', 'summary'],
     sharesObjectPass: true,
     async run(ctx, emit) {
-      if (ctx.summary!.type !== 'FULL') return { notRun: `the references of a ${ctx.summary!.type ?? '?'} deposit resolve across the chain, which is not indexed yet`, blocking: false };
+      const type = ctx.summary!.type;
+      const diff = type === 'DIFF';
+      if (type !== 'FULL' && !diff) return { notRun: `the references of a ${type ?? '?'} deposit are not checked (an INCR builds on the last FULL only; not implemented)`, blocking: false };
+      let base: DepositInput[] | undefined;
+      if (diff) {
+        const why = !ctx.catalog || !ctx.chainBase ? 'no repository catalog holds the chain this DIFF builds on (verify it stored, or give --repo/--db)' : !ctx.summary!.watermark || !ctx.summary!.headerTld ? 'the DIFF has no usable watermark or header TLD' : undefined;
+        if (why) return { notRun: `a DIFF's references resolve across the chain: ${why}`, blocking: false };
+        base = await ctx.chainBase!(ctx.input.name.tld, ctx.summary!.watermark!, ctx.input.key);
+        if (base.length === 0) return { notRun: `no verified FULL of .${ctx.input.name.tld} precedes this DIFF in the catalog: its references have nothing to resolve against` };
+      }
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const thin = ctx.input.name.type === 'thin';
       async function* rows(): AsyncGenerator<RefRow> {
         for await (const event of ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file })) {
           if (event.type === 'object') yield* rowsOf(event.object, thin);
+          else if (event.type === 'delete' && diff) yield deleteRow(event.delete);
         }
       }
       let outcome: Outcome | { notRun: string };
       try {
-        outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows()) : await inMemory(rows());
+        outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows(), base && ((tx) => loadChain(ctx, tx, base!))) : await inMemory(rows());
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
+        if (err instanceof ChainUnreadable) return { notRun: err.message };
         throw err;
       }
       if ('notRun' in outcome) return outcome;
-      for (const row of outcome.broken) emit(findingOf(row));
+      const where = diff ? 'the deposit or the chain it builds on' : 'the deposit';
+      for (const row of outcome.broken) emit(findingOf(row, where));
       if (outcome.brokenTotal > outcome.broken.length) emit({ code: 'SR_REFERENCE_MISSING', severity: 'error', message: `${outcome.brokenTotal - outcome.broken.length} more dangling reference(s) or conflicts not listed` });
       for (const row of outcome.duplicates) emit({ code: row.code, severity: 'error', object: row.id, message: `${WHAT[row.kind]} "${row.id}" appears ${row.n} times in the deposit` });
     },
   };
 }
 
+/** A link of the chain could not be read again (signature, decryption, reader): the DIFF's references did not run. */
+class ChainUnreadable extends Error {}
+
+/**
+ * The objects of the kept chain into the temporary table agent_chain (kind, id, roid): the
+ * FULL's, then each DIFF applied in order (its deletes and the objects it replaces removed,
+ * its objects added). Each link is read from the repository as at verification: signatures
+ * verified, decrypted and decompressed in memory, read by the typed reader.
+ */
+async function loadChain(ctx: VerifyContext, tx: Tx, links: readonly DepositInput[]): Promise<void> {
+  await tx.exec(`CREATE TEMP TABLE agent_chain (kind text NOT NULL, id text COLLATE "C" NOT NULL, roid text COLLATE "C") ON COMMIT DROP;
+    CREATE TEMP TABLE agent_chain_step (op "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, roid text COLLATE "C") ON COMMIT DROP`);
+  for (const [position, link] of links.entries()) {
+    const state: ContainerState = { handles: [] };
+    const linkCtx: VerifyContext = { ...ctx, input: link, facts: {}, signaturesOk: undefined };
+    delete linkCtx.objects;
+    const problems: string[] = [];
+    const note = (finding: StageFinding): void => {
+      if (finding.severity === undefined || finding.severity === 'error') problems.push(`${finding.code}: ${finding.message}`);
+    };
+    try {
+      await signatureStage(state).run(linkCtx, note);
+      if (!linkCtx.signaturesOk) throw new ChainUnreadable(`${link.key}, a link of the chain this DIFF builds on, no longer verifies: ${problems.join('; ') || 'its signatures'}`);
+      const table = position === 0 ? 'agent_chain' : 'agent_chain_step';
+      const lines = async function* (): AsyncGenerator<string> {
+        for await (const event of readDeposit(decodedXml(linkCtx, state, note), { file: link.key })) {
+          if (event.type === 'object') {
+            const object = event.object;
+            const host = object.kind === 'host' ? object.value.roid : undefined;
+            for (const row of rowsOf(object)) {
+              if (row.role !== 'd' || row.kind.endsWith('-roid')) continue;
+              yield `${position === 0 ? '' : 'd\t'}${row.kind}\t${copyField(row.id)}\t${row.kind === 'host' && host ? copyField(host) : '\\N'}\n`;
+            }
+          } else if (event.type === 'delete' && position > 0) {
+            const { kind, id } = deleteKey(event.delete);
+            yield kind === 'host-roid' ? `x\thost\t\t${copyField(id)}\n` : `x\t${kind}\t${copyField(id)}\t\\N\n`;
+          }
+        }
+      };
+      await tx.copyFrom(position === 0 ? `COPY ${table} (kind, id, roid) FROM STDIN` : `COPY ${table} (op, kind, id, roid) FROM STDIN`, lines());
+    } catch (err) {
+      if (err instanceof ChainUnreadable) throw err;
+      if (isStrongroomError(err)) throw new ChainUnreadable(`${link.key}, a link of the chain this DIFF builds on, could not be read: ${messageOf(err)}`);
+      throw err;
+    } finally {
+      for (const handle of state.handles) await handle.handle.close().catch(() => undefined);
+    }
+    if (position === 0) {
+      await tx.exec(`CREATE INDEX ON agent_chain (kind, id); CREATE INDEX ON agent_chain (roid) WHERE roid IS NOT NULL; ANALYZE agent_chain`);
+      continue;
+    }
+    // Objects replaced or deleted by this DIFF go; its objects come in.
+    await tx.exec(`ANALYZE agent_chain_step;
+      DELETE FROM agent_chain c USING agent_chain_step s WHERE s.id <> '' AND c.kind = s.kind AND c.id = s.id;
+      DELETE FROM agent_chain c USING agent_chain_step s WHERE s.op = 'x' AND s.id = '' AND c.kind = s.kind AND c.roid = s.roid;
+      INSERT INTO agent_chain (kind, id, roid) SELECT kind, id, roid FROM agent_chain_step WHERE op = 'd';
+      TRUNCATE agent_chain_step`);
+  }
+}
+
 /** The catalog path: rows COPY into a temporary table; anti-joins and a GROUP BY find the faults. */
-async function throughCatalog(catalog: NonNullable<import('./stage.js').VerifyContext['catalog']>, rows: AsyncIterable<RefRow>): Promise<Outcome> {
+async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, rows: AsyncIterable<RefRow>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
     await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL) ON COMMIT DROP`);
     await tx.copyFrom(
@@ -208,8 +311,16 @@ async function throughCatalog(catalog: NonNullable<import('./stage.js').VerifyCo
       })(),
     );
     await tx.exec(`CREATE INDEX ON agent_refs (kind, id) WHERE role = 'd'; ANALYZE agent_refs`);
-    const broken = `FROM agent_refs u WHERE (u.role = 'u' AND NOT EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id))
-      OR (u.role = 'c' AND EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id))`;
+    let defined = `EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id)`;
+    if (chain) {
+      // The chain as this DIFF leaves it: its own deletes applied (its objects are in agent_refs).
+      await chain(tx);
+      await tx.exec(`DELETE FROM agent_chain c USING agent_refs x WHERE x.role = 'x' AND c.kind = x.kind AND c.id = x.id;
+        DELETE FROM agent_chain c USING agent_refs x WHERE x.role = 'x' AND x.kind = 'host-roid' AND c.kind = 'host' AND c.roid = x.id;
+        ANALYZE agent_chain`);
+      defined = `(${defined} OR EXISTS (SELECT 1 FROM agent_chain c WHERE c.kind = u.kind AND c.id = u.id))`;
+    }
+    const broken = `FROM agent_refs u WHERE (u.role = 'u' AND NOT ${defined}) OR (u.role = 'c' AND ${defined})`;
     const listed = await tx.query<Listed>(`SELECT u.role, u.kind, u.id, u.code, u.obj, u.field ${broken} ORDER BY u.kind, u.id, u.obj, u.field LIMIT ${MAX_LISTED}`);
     const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n ${broken}`);
     const duplicates = await tx.query<{ kind: RefKind; id: string; code: string; n: number }>(
@@ -230,7 +341,7 @@ async function inMemory(rows: AsyncIterable<RefRow>): Promise<Outcome | { notRun
       const seen = defined.get(key);
       if (seen) seen.n++;
       else defined.set(key, { n: 1, code: row.code });
-    } else uses.push(row);
+    } else if (row.role !== 'x') uses.push(row);
   }
   const all = uses.filter((row) => defined.has(`${row.kind}\0${row.id}`) === (row.role === 'c')).sort(byKey);
   const duplicates = [...defined]

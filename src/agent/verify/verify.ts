@@ -29,6 +29,7 @@ import { containerRulesStage } from './semantic.js';
 import { structureStage } from './structure.js';
 import {
   DEFAULT_LIMITS,
+  type ChainBase,
   type CheckStage,
   type DepositInput,
   type ReportFinding,
@@ -78,6 +79,8 @@ export interface VerifyOptions {
   /** The catalog, for the chain rules; without it they are NOT RUN (blocking unless skipChain). */
   catalog?: Catalog;
   skipChain?: boolean;
+  /** The kept chain a DIFF's references resolve against (see VerifyContext.chainBase). */
+  chainBase?: ChainBase;
   chainPolicy?: ChainPolicy;
   /** The schema set for the xmllint stage (all-rde-deposit.xsd). */
   schema?: string;
@@ -128,6 +131,7 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     now: started,
     progress: options.progress ?? noProgress,
     ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.chainBase ? { chainBase: options.chainBase } : {}),
     facts: {},
   };
   const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
