@@ -34,7 +34,7 @@
  */
 import { isStrongroomError, messageOf } from '../../common/errors.js';
 import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
-import { readDeposit } from '../../reader/index.js';
+import { readDeposit, type DepositEvent } from '../../reader/index.js';
 import type { Tx } from '../../db/adapter.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
 import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
@@ -205,20 +205,32 @@ export function referencesStage(): CheckStage {
     needs: ['plaintext', 'summary'],
     sharesObjectPass: true,
     async run(ctx, emit) {
-      const type = ctx.summary!.type;
+      const file = String(ctx.facts.xmlName ?? ctx.input.key);
+      const thin = ctx.input.name.type === 'thin';
+      const events = (ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file }))[Symbol.asyncIterator]();
+      // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
+      let first: IteratorResult<DepositEvent>;
+      try {
+        first = await events.next();
+      } catch (err) {
+        if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
+        throw err;
+      }
+      const envelope = !first.done && first.value.type === 'deposit' ? first.value.envelope : undefined;
+      const type = ctx.summary?.type ?? envelope?.type;
+      const watermark = ctx.summary?.watermark ?? envelope?.watermark;
       const diff = type === 'DIFF';
       if (type !== 'FULL' && !diff) return { notRun: `the references of a ${type ?? '?'} deposit are not checked (an INCR builds on the last FULL only; not implemented)`, blocking: false };
       let base: DepositInput[] | undefined;
       if (diff) {
-        const why = !ctx.catalog || !ctx.chainBase ? 'no repository catalog holds the chain this DIFF builds on (verify it stored, or give --repo/--db)' : !ctx.summary!.watermark || !ctx.summary!.headerTld ? 'the DIFF has no usable watermark or header TLD' : undefined;
+        const why = !ctx.catalog || !ctx.chainBase ? 'no repository catalog holds the chain this DIFF builds on (verify it stored, or give --repo/--db)' : !watermark ? 'the DIFF has no usable watermark' : undefined;
         if (why) return { notRun: `a DIFF's references resolve across the chain: ${why}`, blocking: false };
-        base = await ctx.chainBase!(ctx.input.name.tld, ctx.summary!.watermark!, ctx.input.key);
+        base = await ctx.chainBase!(ctx.input.name.tld, watermark!, ctx.input.key);
         if (base.length === 0) return { notRun: `no verified FULL of .${ctx.input.name.tld} precedes this DIFF in the catalog: its references have nothing to resolve against` };
       }
-      const file = String(ctx.facts.xmlName ?? ctx.input.key);
-      const thin = ctx.input.name.type === 'thin';
       async function* rows(): AsyncGenerator<RefRow> {
-        for await (const event of ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file })) {
+        for (let next = first; !next.done; next = await events.next()) {
+          const event = next.value;
           if (event.type === 'object') yield* rowsOf(event.object, thin);
           else if (event.type === 'delete' && diff) yield deleteRow(event.delete);
         }
