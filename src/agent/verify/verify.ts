@@ -42,7 +42,7 @@ import {
   type VerifyContext,
   type VerifyLimits,
 } from './stage.js';
-import { xmlWellFormedStage } from './xml.js';
+import { shareWellFormedScan, xmlWellFormedStage, type XmlPassShare } from './xml.js';
 import { teeAsync } from '../../common/tee.js';
 import { readDeposit } from '../../reader/index.js';
 import { objectRulesStage } from '../rst/stage.js';
@@ -142,9 +142,12 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     facts: {},
   };
   const decode = decodeStage(state);
-  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
   // One pass over the XML for every built-in check; other checkers' stages may re-read it, from the encrypted spool.
   const singlePass = options.singlePass ?? (options.stages ?? []).length === 0;
+  // In the single pass the structure worker also scans for xml-wellformed (the main thread runs the typed reader).
+  const share: XmlPassShare = {};
+  if (singlePass) shareWellFormedScan(share);
+  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(share), structureStage({ share }), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
   const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
   const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const findings = new FindingList(options.maxFindings ?? 10_000);
