@@ -1,12 +1,14 @@
 /**
  * XML stage `structure` (Spec 2 Part A §8 step 4; ICANN RST rde-04): Strongroom's own streaming
- * structure checker (src/agent/structure) over the decrypted deposit from the encrypted spool —
+ * structure checker (src/agent/structure) over the decrypted deposit (its branch of the single
+ * pass, or the encrypted spool) —
  * well-formedness and validity against the RFC 8909/9022 schemas (element order,
  * cardinalities, types, enumerations, patterns), with findings that name the object and path.
  *
  * By default the check runs on a worker thread (src/agent/structure/worker.ts) and the stage
  * is deferred: the verification goes on with the semantic stages while it runs, and its
- * findings and status are settled before the report is made (nothing later needs them).
+ * findings and status are settled before the report is made (nothing later needs them). In
+ * the single pass the worker also runs the xml-wellformed stage's scan (`share`).
  */
 import { checkStructure, type StructureResult } from '../structure/checker.js';
 import { checkStructureInWorker } from '../structure/worker.js';

@@ -2,18 +2,27 @@
  * `verifyDeposit`: runs the check stages over one deposit in Spec 2 Part A §8 order and
  * returns the report. Order (each stage in its own module):
  *
- *   container  signature → decode (join, decrypt, decompress, safe untar → encrypted spool)
- *   xml        xml-wellformed (saxes, no DOCTYPE) → schema (xmllint) → plug-ins of kind 'xml'
+ *   container  signature → decode (join, decrypt, decompress, safe untar)
+ *   xml        xml-wellformed (no DOCTYPE, summary) → structure → schema (xmllint) → plug-ins of kind 'xml'
  *   semantic   container-rules (name vs content, rde-05, rde-06) → object-rules (per-object
  *              values, models, EPP parameters, policy: rde-07…rde-14) → references (FULL: every
- *              reference resolves, no duplicates, no NNDN/domain conflict) → plug-ins of kind
+ *              reference resolves, in a DIFF across the kept chain; no duplicates, no
+ *              NNDN/domain conflict) → plug-ins of kind
  *              'semantic'
  *   chain      chain (catalog: prevId, order, gaps, FULL cadence)
  *
  * A stage whose needs are not met is NOT RUN with the reason; the overall status is FAIL when
  * any stage failed, else ERROR when any stage errored or a blocking stage did not run, else
- * PASS. Nothing decrypted is written in clear: the XML lives in the encrypted spool, removed
- * when the verification ends, whatever happens.
+ * PASS.
+ *
+ * The single pass (default without extra stages, `runSinglePass`): the deposit is decoded once,
+ * in memory, and every stage reading the XML reads a branch of that one stream at the same
+ * time — the structure checker and the well-formedness scan on a worker thread, the typed
+ * reader feeding object-rules and references (COPY to the catalog) on the main thread — their
+ * verdicts settled once the stream ended authenticated, in stage order, as if run one by one.
+ * With extra stages (which may re-read the XML) the decoded XML goes to the encrypted spool and
+ * the stages run one after another. Either way nothing decrypted is written in clear (the
+ * spool is encrypted and removed when the verification ends, whatever happens).
  */
 import { FindingList } from '../../common/findings.js';
 import type { VerificationReport, VerifiedDeposit } from '../../common/verification-report.js';
