@@ -62,7 +62,7 @@ export interface XmlScanError {
 
 export interface XmlScanHandler {
   /** `<?xml version=... encoding=... standalone=...?>` at the start of the document. */
-  xmlDecl?(version: string, encoding: string | undefined, standalone: string | undefined): void;
+  xmlDecl?(version: string, encoding: string | undefined, standalone: string | undefined, scanner: XmlScanner): void;
   /** Start tag (also for `<x/>`, followed by `close`). */
   open?(scanner: XmlScanner): void;
   /** End tag: the scanner's element fields describe the element being closed. */
@@ -1067,7 +1067,11 @@ export class XmlScanner {
       this.fail('syntax', 'malformed XML declaration (XML 1.0 §2.8: version, then optional encoding and standalone)', this.base + p, true);
       return false;
     }
-    this.handler.xmlDecl?.(m[2]!, m[4], m[6]);
+    this.eventAbs = this.base + p - 5;
+    this.evLine = this.tokLine;
+    this.evLineStart = this.tokLineStart;
+    this.handler.xmlDecl?.(m[2]!, m[4], m[6], this);
+    this.countLines(p, close);
     return !this.stopped;
   }
 
