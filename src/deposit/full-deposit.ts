@@ -267,7 +267,7 @@ async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', w
       data: { watermark, previous: base.id, previousWatermark: base.watermark },
     });
   }
-  source.onlyChangesSince(base.snapshot);
+  await source.onlyChangesSince(base.snapshot);
   return base;
 }
 
@@ -286,7 +286,8 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
   const findings = new FindingList(MAX_FINDINGS);
   const quarantine = new Quarantine(onInvalid === 'quarantine' ? maxQuarantined : Number.MAX_SAFE_INTEGER);
 
-  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
+  const changesOnly = type === 'DIFF' || type === 'INCR';
+  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested, watermarkAgainstChanges: changesOnly } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
     const { tld, snapshot } = source;
     const watermark = snapshot.watermark;
     const id = depositId(watermark, type);
