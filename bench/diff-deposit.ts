@@ -237,16 +237,18 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * Churn in rounds (seeds bench-day-1/1, /2 …, each deterministic) until the objects changed
- * since the FULL reach `target`: the first round guesses one object per change, each next one
- * uses the objects per change seen so far. Stops within 2% of the target.
+ * since the FULL reach `target`: the first round makes a third of the target in changes, each
+ * next one what the objects per change seen so far say is missing. Stops within 2% of the target
+ * (or after 6 rounds); a round can overshoot (a renamed shared host brings all its domains).
  */
 async function churnTo(url: string, snapshot: string, target: number, mix: string): Promise<{ changes: number; seconds: number; applied: Record<string, number>; changed: number; rounds: number }> {
   const total = { changes: 0, seconds: 0, applied: {} as Record<string, number>, changed: 0, rounds: 0 };
   const db = await ServerDb.open(url);
   try {
     while (total.changed < target * 0.98) {
-      const perChange = total.changes === 0 ? 1 : total.changed / total.changes;
-      const changes = Math.max(1, Math.round((target - total.changed) / perChange));
+      // First a third of the target (a change touches one object or more), then what the
+      // objects per change seen so far say is missing.
+      const changes = Math.max(1, Math.round(total.changes === 0 ? target / 3 : (target - total.changed) / (total.changed / total.changes)));
       total.rounds++;
       const churned = JSON.parse(
         await heavy(process.execPath, [CLI, 'registry', 'churn', '--db', url, '--tld', TLD, '--changes', String(changes), '--seed', `bench-day-1/${total.rounds}`, '--mix', mix, '--at', CHURN_AT, '--json', '--quiet']),

@@ -379,6 +379,19 @@ export class PostgresRegistrySource implements RegistrySource {
     return conditions.join(' AND ');
   }
 
+  /**
+   * With the change filter: the pages of changed objects (keys with a journal entry in the
+   * window, over all kinds, `pageSize` to a page): what a DIFF reads, known before reading it.
+   */
+  async changedPages(): Promise<number> {
+    if (this.changedSince === undefined) throw new StrongroomError('INTERNAL', 'changedPages() needs the change filter (onlyChangesSince)');
+    const since = `${lit(this.changedSince)}::pg_snapshot`;
+    const [row] = await this.tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT DISTINCT j.kind, j.key FROM strongroom.journal j WHERE j.xid >= pg_snapshot_xmin(${since}) AND NOT pg_visible_in_snapshot(j.xid, ${since})) k`,
+    );
+    return Math.ceil((row?.n ?? 0) / this.pageSize);
+  }
+
   /** Whether an object of `kind` (keyed `key`) has a journal entry in the change window. */
   private async changed(kind: SourceKind, key: string): Promise<boolean> {
     const rows = await this.rows(`SELECT 1 FROM strongroom.journal j WHERE ${this.journalWindow(kind)} AND j.key = ${lit(key)} LIMIT 1`);
