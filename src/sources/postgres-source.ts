@@ -330,10 +330,10 @@ export class PostgresRegistrySource implements RegistrySource {
    * key-only scan (nothing of the objects is read). Reading each range with `contacts(range)`,
    * `hosts(range)` or `domains(range)` in order yields exactly what the unranged call yields.
    */
-  async pageRanges(kind: RangedKind): Promise<KeyRange[]> {
+  async pageRanges(kind: RangedKind, size = this.pageSize): Promise<KeyRange[]> {
     const spec = this.specOf(kind);
     if (spec === null) return [];
-    return this.rangesOf(spec);
+    return this.rangesOf(spec, size);
   }
 
   /**
@@ -341,7 +341,7 @@ export class PostgresRegistrySource implements RegistrySource {
    * each (read from the journal: parents that no longer exist, or belong to another TLD, simply
    * read as nothing).
    */
-  private async rangesOf(spec: PageSpec): Promise<KeyRange[]> {
+  private async rangesOf(spec: PageSpec, size = this.pageSize): Promise<KeyRange[]> {
     const ranges: KeyRange[] = [];
     let after: string | null = null;
     let last = '';
@@ -353,7 +353,7 @@ export class PostgresRegistrySource implements RegistrySource {
     for await (const rows of copyRows(this.tx.copyTo(keys))) {
       for (const row of rows) {
         last = keyOf(row, spec.view);
-        if (++inPage === this.pageSize) {
+        if (++inPage === size) {
           ranges.push({ after, last });
           after = last;
           inPage = 0;
