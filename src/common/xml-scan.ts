@@ -62,7 +62,7 @@ export interface XmlScanError {
 
 export interface XmlScanHandler {
   /** `<?xml version=... encoding=... standalone=...?>` at the start of the document. */
-  xmlDecl?(version: string, encoding: string | undefined, standalone: string | undefined): void;
+  xmlDecl?(version: string, encoding: string | undefined, standalone: string | undefined, scanner: XmlScanner): void;
   /** Start tag (also for `<x/>`, followed by `close`). */
   open?(scanner: XmlScanner): void;
   /** End tag: the scanner's element fields describe the element being closed. */
@@ -86,6 +86,11 @@ interface RawName {
   /** Namespace resolution cache, valid while `ver` equals the scanner's scope version. */
   ver: number;
   xname: XName | null;
+  /** Any byte ≥ 0x80 in the name (columns are then counted in characters). */
+  high: boolean;
+  /** Learned structure: the next sibling and the first child seen last time (start tags are checked against them first). */
+  succ: RawName | null;
+  first: RawName | null;
 }
 
 // ---- byte classes -----------------------------------------------------------------------
@@ -222,7 +227,7 @@ function makeName(buf: Buffer, start: number, end: number, hash: number): RawNam
       local = qname.slice(colon + 1);
     }
   }
-  return { bytes: Uint8Array.prototype.slice.call(buf, start, end), qname, prefix, local, hash, error, ver: -1, xname: null };
+  return { bytes: Uint8Array.prototype.slice.call(buf, start, end), qname, prefix, local, hash, error, ver: -1, xname: null, high: !ascii, succ: null, first: null };
 }
 
 // ---- the scanner ------------------------------------------------------------------------
@@ -309,6 +314,10 @@ export class XmlScanner {
   private tokLineStart = 0;
   private evLine = 1;
   private evLineStart = 0;
+  /** Absolute offset of the last byte ≥ 0x80 seen (column fast path). */
+  private lastHigh = -1;
+  /** The element last closed at the current depth (null right after a start tag): predicts the next start tag. */
+  private prevSibling: RawName | null = null;
 
   constructor(handler: XmlScanHandler) {
     this.handler = handler;
@@ -396,6 +405,7 @@ export class XmlScanner {
   /** The current text or CDATA event's characters (references resolved, line ends normalized). */
   text(): string {
     const { buf, tStart: s, tEnd: e, tFlags: f } = this;
+    if (f === F_INDENT && e - s <= 64) return INDENTS[e - s - 1]!;
     if ((f & (F_REF | F_CR)) === 0) return f & F_HI ? utf8Slice.call(buf, s, e) : latin1Slice.call(buf, s, e);
     return this.decode(s, e, false);
   }
@@ -508,6 +518,7 @@ export class XmlScanner {
 
   /** Column (1-based, characters) of absolute offset `abs` on the line starting at `lineStart`. */
   private columnOf(abs: number, lineStart: number): number {
+    if (this.lastHigh < lineStart && abs >= lineStart) return abs - lineStart + 1; // ASCII line: bytes are characters
     if (abs < this.base) return 1;
     if (lineStart >= this.base) return countChars(this.buf, lineStart - this.base, abs - this.base) + 1;
     return (lineStart === this.lineStart ? this.charsBeforeBase : 0) + countChars(this.buf, 0, abs - this.base) + 1;
@@ -596,6 +607,27 @@ export class XmlScanner {
     const buf = this.buf;
     let flags = 0;
     let i = pos;
+    if (buf[i] === 0x0a) {
+      // Indentation (a line feed and spaces before a tag): the common text of a deposit.
+      this.lineNo++;
+      this.lineStart = this.base + i + 1;
+      i++;
+      while (i < end && buf[i] === 0x20) i++;
+      if (i < end && buf[i] === 0x3c && this.place === Place.Root) {
+        const h = this.handler.text;
+        if (h) {
+          this.tStart = pos;
+          this.tEnd = i;
+          this.tFlags = F_INDENT;
+          this.textIsWhitespace = true;
+          this.eventAbs = this.base + pos;
+          this.evLine = this.tokLine;
+          this.evLineStart = this.tokLineStart;
+          h.call(this.handler, this);
+        }
+        return i;
+      }
+    }
     for (; i < end; i++) {
       const c = TEXT[buf[i]!]!;
       if (c === T_ORD) {
@@ -611,6 +643,7 @@ export class XmlScanner {
       if (c === T_LT) break;
       if (c === T_HI) {
         flags |= F_HI | F_NONWS;
+        this.lastHigh = this.base + i;
         if (buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) return this.badChar(i);
         continue;
       }
@@ -787,10 +820,29 @@ export class XmlScanner {
     const buf = this.buf;
     let p = pos + 1;
     if ((NAME[buf[p]!]! & 1) === 0) return this.syntax(p, `"<" must start a tag (found ${describe(buf[p]!)})`);
-    const ne = this.nameEnd(p, end);
-    if (ne === INCOMPLETE) return INCOMPLETE;
-    const name = this.names.lookup(buf, p, ne, this.nameHash);
-    p = ne;
+    // The name predicted by the structure seen so far, compared in place; else hashed and interned.
+    const prev = this.prevSibling;
+    const guess = prev !== null ? prev.succ : this.depth > 0 ? this.stName[this.depth - 1]!.first : null;
+    let name: RawName | null = null;
+    if (guess !== null) {
+      const bytes = guess.bytes;
+      const len = bytes.length;
+      if (p + len < end) {
+        let k = 0;
+        while (k < len && buf[p + k] === bytes[k]) k++;
+        if (k === len && (NAME[buf[p + len]!]! & 2) === 0) {
+          name = guess;
+          p += len;
+        }
+      }
+    }
+    if (name === null) {
+      const ne = this.nameEnd(p, end);
+      if (ne === INCOMPLETE) return INCOMPLETE;
+      name = this.names.lookup(buf, p, ne, this.nameHash);
+      p = ne;
+    }
+    if (name.high) this.lastHigh = this.base + pos + 1;
     let n = 0;
     let selfClosing = false;
     for (;;) {
@@ -842,6 +894,7 @@ export class XmlScanner {
         }
         if (c === T_HI) {
           flags |= F_HI;
+          this.lastHigh = this.base + i;
           if (buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) return this.badChar(i);
           continue;
         }
@@ -940,6 +993,9 @@ export class XmlScanner {
     if (this.stopped) return STOP;
     this.attrCount = n;
     const d = this.depth;
+    if (this.prevSibling !== null) this.prevSibling.succ = name;
+    else if (d > 0) this.stName[d - 1]!.first = name;
+    this.prevSibling = null;
     this.stName[d] = name;
     this.stX[d] = x;
     this.stMark[d] = mark;
@@ -987,6 +1043,7 @@ export class XmlScanner {
       this.bCount = mark;
       this.scopeVer++;
     }
+    this.prevSibling = name;
     if (d === 0) this.place = Place.Epilog;
   }
 
@@ -1032,6 +1089,7 @@ export class XmlScanner {
         this.badChar(i);
         return false;
       }
+      if (c === T_HI) this.lastHigh = this.base + i;
       if (c === T_HI && buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) {
         this.badChar(i);
         return false;
@@ -1067,7 +1125,11 @@ export class XmlScanner {
       this.fail('syntax', 'malformed XML declaration (XML 1.0 §2.8: version, then optional encoding and standalone)', this.base + p, true);
       return false;
     }
-    this.handler.xmlDecl?.(m[2]!, m[4], m[6]);
+    this.eventAbs = this.base + p - 5;
+    this.evLine = this.tokLine;
+    this.evLineStart = this.tokLineStart;
+    this.handler.xmlDecl?.(m[2]!, m[4], m[6], this);
+    this.countLines(p, close);
     return !this.stopped;
   }
 
@@ -1091,6 +1153,7 @@ export class XmlScanner {
         if (c === T_LF) this.nl(i);
         else if (c === T_BAD) return this.badChar(i);
         else if (c === T_HI) {
+          this.lastHigh = this.base + i;
           flags |= F_HI;
           if (buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) return this.badChar(i);
         } else if (c === T_CR) flags |= F_CR;
@@ -1126,6 +1189,10 @@ const F_NONWS = 1;
 const F_HI = 2;
 const F_CR = 4;
 const F_REF = 8;
+/** A line feed and spaces only. */
+const F_INDENT = 16;
+/** "\n" followed by n spaces, for n < 64. */
+const INDENTS = Array.from({ length: 64 }, (_, n) => `\n${' '.repeat(n)}`);
 
 function countChars(buf: Uint8Array, from: number, to: number): number {
   let n = 0;
