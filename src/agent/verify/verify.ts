@@ -102,6 +102,8 @@ export interface VerifyOptions {
    * when no extra stages are given (they may re-read the XML: then it goes to the encrypted spool).
    */
   singlePass?: boolean;
+  /** Decoded chunks a branch of the single pass may run ahead of the slowest (default PASS_WINDOW; tests make it small). */
+  passWindow?: number;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
   stages?: readonly CheckStage[];
   limits?: Partial<VerifyLimits>;
@@ -245,7 +247,7 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
         // Every later stage reading the XML reads it in this one pass; their results take their places in order.
         const consumers = stages.slice(index + 1).filter((later) => later.needs.includes('plaintext'));
         const placed = consumers.map((consumer) => ({ stage: consumer, result: { id: consumer.id, title: consumer.title, kind: consumer.kind, status: 'PASS', errors: 0, warnings: 0 } as StageResult }));
-        await runSinglePass(ctx, state, { stage, result }, placed, { runStage, runGroup, emitter, record, deferred });
+        await runSinglePass(ctx, state, { stage, result }, placed, { runStage, runGroup, emitter, record, deferred, window: options.passWindow ?? PASS_WINDOW });
         for (const consumer of consumers) ranInPass.add(consumer);
         results.push(...placed.map((item) => item.result));
         continue;
@@ -321,6 +323,7 @@ interface PassRunner {
   emitter(stage: CheckStage, result: StageResult, sink: (finding: ReportFinding) => void): (finding: StageFinding) => void;
   record(finding: ReportFinding): void;
   deferred: Array<Promise<void>>;
+  window: number;
 }
 
 /** Decoded chunks a branch of the single pass may run ahead of the slowest (bounded memory). */
@@ -378,7 +381,7 @@ async function runSinglePass(
     })();
     const plain = consumers.map((consumer, position) => ({ ...consumer, position })).filter(({ stage }) => !stage.sharesObjectPass);
     const group = consumers.map((consumer, position) => ({ ...consumer, position })).filter(({ stage }) => stage.sharesObjectPass);
-    const branches = teeAsync(rest, plain.length + (group.length > 0 ? 1 : 0) + 1, PASS_WINDOW);
+    const branches = teeAsync(rest, plain.length + (group.length > 0 ? 1 : 0) + 1, runner.window);
     const readOnce = (branch: AsyncIterable<Buffer>): (() => AsyncIterable<Buffer>) => {
       let taken = false;
       return () => {
@@ -393,10 +396,19 @@ async function runSinglePass(
     const runs = plain.map(async ({ stage, result, position }, index) => {
       const stageCtx: VerifyContext = { ...ctx, plaintext: readOnce(branches[index]!) };
       contexts.push(stageCtx);
-      const before = runner.deferred.length;
-      await runner.runStage(stage, result, stageCtx, runner.emitter(stage, result, (finding) => buffered[position]!.push(finding)));
-      // A stage going on in the background (the structure worker) still reads its branch.
-      await Promise.allSettled(runner.deferred.slice(before));
+      // A stage going on in the background (the structure worker) still reads its branch; any
+      // other stage's branch is closed as soon as it returns, or the others would wait for it.
+      let background: Promise<void> | undefined;
+      const watched: CheckStage = {
+        ...stage,
+        run: async (runCtx, emit) => {
+          const outcome = await stage.run(runCtx, emit);
+          if (outcome && 'deferred' in outcome) background = outcome.deferred;
+          return outcome;
+        },
+      };
+      await runner.runStage(watched, result, stageCtx, runner.emitter(stage, result, (finding) => buffered[position]!.push(finding)));
+      await background?.catch(() => undefined);
       await close(branches[index]!);
     });
     if (group.length > 0) {
