@@ -28,10 +28,11 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Bulk load: `copySql` is a `COPY table (cols) FROM STDIN` statement in text format; the
-   * source yields text-format lines (each ending in "\n"). Returns the number of rows.
+   * source yields text-format lines (each ending in "\n"), as strings or UTF-8 bytes; every
+   * piece holds whole lines. Returns the number of rows.
    * Memory stays bounded: the embedded implementation loads in batches.
    */
-  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<number>;
+  copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
 }
 
 /** An open transaction. */
@@ -49,8 +50,11 @@ export interface Tx extends Queryable {
    * The embedded implementation materialises the whole output first: keep each query small
    * (page it by key), exactly as for `query()`.
    */
-  copyTo(query: string): AsyncIterable<Buffer>;
+  copyTo(query: string, format?: CopyFormat): AsyncIterable<Buffer>;
 }
+
+/** COPY output format: PostgreSQL's text format (default) or its binary format (framed fields, no escapes). */
+export type CopyFormat = 'text' | 'binary';
 
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'server';
