@@ -28,10 +28,11 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Bulk load: `copySql` is a `COPY table (cols) FROM STDIN` statement in text format; the
-   * source yields text-format lines (each ending in "\n"). Returns the number of rows.
+   * source yields text-format lines (each ending in "\n"), as strings or UTF-8 bytes; every
+   * piece holds whole lines. Returns the number of rows.
    * Memory stays bounded: the embedded implementation loads in batches.
    */
-  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<number>;
+  copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
 }
 
 /** An open transaction. */

@@ -48,9 +48,9 @@ class PgliteQueryable implements Queryable {
     }
   }
 
-  async copyFrom(copySql: string, source: AsyncIterable<string>): Promise<number> {
+  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
     const blobSql = toBlobCopy(copySql);
-    let parts: string[] = [];
+    let parts: Array<string | Uint8Array> = [];
     let size = 0;
     let rows = 0;
     const flush = async () => {

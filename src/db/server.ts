@@ -55,7 +55,7 @@ class ClientQueryable implements Queryable {
     }
   }
 
-  async copyFrom(copySql: string, source: AsyncIterable<string>): Promise<number> {
+  async copyFrom(copySql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
     const client = this.client instanceof pg.Pool ? await this.client.connect() : this.client;
     try {
       const stream = client.query(copyFromStream(copySql));

@@ -285,6 +285,9 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
   return writeDeposit(db, options, 'FULL');
 }
 
+/** Pages of changed objects per worker thread below which a DIFF/INCR is written in-process. */
+const MIN_PAGES_PER_WORKER = 4;
+
 /** The base of a DIFF/INCR inside the snapshot, checked; the source then reads only changes. */
 async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', watermark: string): Promise<BaseDeposit> {
   const tld = source.tld.name;
@@ -298,7 +301,7 @@ async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', w
       data: { watermark, previous: base.id, previousWatermark: base.watermark },
     });
   }
-  source.onlyChangesSince(base.snapshot);
+  await source.onlyChangesSince(base.snapshot);
   return base;
 }
 
@@ -317,7 +320,8 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
   const findings = new FindingList(MAX_FINDINGS);
   const quarantine = new Quarantine(onInvalid === 'quarantine' ? maxQuarantined : Number.MAX_SAFE_INTEGER);
 
-  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
+  const changesOnly = type === 'DIFF' || type === 'INCR';
+  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested, watermarkAgainstChanges: changesOnly } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
     const { tld, snapshot } = source;
     const watermark = snapshot.watermark;
     const id = depositId(watermark, type);
@@ -368,9 +372,11 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
       const checker = new ObjectChecker({ tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes });
       const jobs = options.jobs ?? defaultJobs();
       // A FULL deposit's big kinds are rendered by PostgreSQL (sql-writer.ts) on `jobs` lanes;
-      // a DIFF is small and uses the worker threads only when asked; THIN writes BRDA fields.
+      // THIN writes BRDA fields. A DIFF is small and uses the worker threads only when asked, and
+      // starts them only for MIN_PAGES_PER_WORKER pages a worker or more (a thread's start,
+      // ≈0.3 CPU s, is not repaid below).
       const rendering = type === 'FULL' && !changes && options.renderInDatabase !== false;
-      const workersWanted = type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && (options.jobs ?? 0) > 0;
+      const workersWanted = type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && (options.jobs ?? 0) > 0 && (await source.changedPages()) >= jobs * MIN_PAGES_PER_WORKER;
       const useWorkers = workersWanted && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
       if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, jobs);
       workers = useWorkers ? await DepositWorkers.start(jobs, db.connectionUrl, source, { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes }, onInvalid) : undefined;

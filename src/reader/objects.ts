@@ -112,6 +112,10 @@ const WS = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 class El {
   /** Which children were asked for, by index (allocated on first use). */
   private used: Uint8Array | null = null;
+  /** Which children were found by opt() (at most once allowed), by index. */
+  private single: Uint8Array | null = null;
+  /** Where opt() looks first: after its previous find. */
+  private cursor = 0;
   private cachedPath: string | undefined;
 
   constructor(
@@ -164,22 +168,27 @@ class El {
     return n;
   }
 
-  /** The child of this name if there is one; more than one is an error. (No list built: the common case.) */
+  /**
+   * The child of this name if there is one; more than one is an error (reported by done(),
+   * which finds the second one unused). The search starts after the previous find: children
+   * usually come in schema order, which is the order the converters ask for them, so a present
+   * element is found in one step instead of a walk over all children per field.
+   */
   opt(ns: string, local: string): El | undefined {
     const children = this.node.children;
-    let found = -1;
-    for (let index = 0; index < children.length; index++) {
+    const n = children.length;
+    let index = this.cursor;
+    for (let step = 0; step < n; step++, index++) {
+      if (index >= n) index = 0;
       const child = children[index]!;
-      if (child.ns !== ns || child.local !== local) continue;
-      if (found >= 0) {
-        const count = this.countOf(ns, local);
-        new El(child, this.ctx, this, local, 2).fail(`appears ${count} times; at most once is allowed`, this.field(local));
-      }
-      found = index;
+      if (child.local !== local || child.ns !== ns) continue;
+      if (this.used?.[index] === 1) continue;
+      (this.used ??= new Uint8Array(n))[index] = 1;
+      (this.single ??= new Uint8Array(n))[index] = 1;
+      this.cursor = index + 1;
+      return new El(child, this.ctx, this, local, 1);
     }
-    if (found < 0) return undefined;
-    (this.used ??= new Uint8Array(children.length))[found] = 1;
-    return new El(children[found]!, this.ctx, this, local, 1);
+    return undefined;
   }
 
   req(ns: string, local: string): El {
@@ -188,12 +197,18 @@ class El {
     return found;
   }
 
-  /** Refuse children nobody asked for, and text between child elements. */
+  /** Refuse children nobody asked for, repeated ones allowed once, and text between child elements. */
   done(): void {
     const children = this.node.children;
     for (let index = 0; index < children.length; index++) {
       const child = children[index]!;
-      if (this.used?.[index] !== 1) this.ctx.fail(child, this.field(child.local), `unexpected element <${child.qname}> (namespace "${child.ns}")`);
+      if (this.used?.[index] === 1) continue;
+      const first = this.single ? children.findIndex((c, i) => this.single![i] === 1 && c.ns === child.ns && c.local === child.local) : -1;
+      if (first >= 0) {
+        const count = this.countOf(child.ns, child.local);
+        new El(child, this.ctx, this, child.local, 2).fail(`appears ${count} times; at most once is allowed`, this.field(child.local));
+      }
+      this.ctx.fail(child, this.field(child.local), `unexpected element <${child.qname}> (namespace "${child.ns}")`);
     }
     if (this.node.children.length > 0 && this.node.text.trim() !== '') this.fail(`unexpected text "${this.node.text.trim().slice(0, 40)}" between elements`);
   }

@@ -12,7 +12,7 @@
  * - `ChunkedCopy`: a RowSink that buffers COPY lines per table and loads a full chunk while the
  *   reader parses the next one (at most two chunks in memory).
  */
-import { copyPieces, type Tx } from '../db/adapter.js';
+import type { Tx } from '../db/adapter.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
 
@@ -148,6 +148,45 @@ export class Keys {
   }
 }
 
+/**
+ * The registry tables' own triggers (the change journal of migration 002), switched off for the
+ * load and back on, in their former mode, before the rebuild commits — as pg_restore creates
+ * triggers only after the data. Journaling a bulk load row set by row set cost as much server
+ * time as the load itself (one journal row per object and per child row set per COPY chunk,
+ * two journal indexes), and nothing could use those entries: a DIFF is computed against a
+ * deposit of the rebuilt database, and every such deposit is taken after the rebuild commits.
+ * The journal's horizon moves to the end of the rebuild instead (as a TRUNCATE moves it), so
+ * a DIFF against a deposit from before the rebuild is refused (JOURNAL_INCOMPLETE) rather than
+ * computed from a journal that does not show the rebuild.
+ */
+export class Triggers {
+  private constructor(private readonly triggers: Array<{ table: string; name: string; mode: string }>) {}
+
+  static async read(tx: Tx): Promise<Triggers> {
+    const rows = await tx.query<{ table: string; name: string; mode: string }>(
+      `SELECT t.tgrelid::regclass::text AS table, t.tgname AS name, t.tgenabled::text AS mode
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'registry' AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+       ORDER BY 1, 2`,
+    );
+    return new Triggers(rows);
+  }
+
+  async disable(tx: Tx): Promise<void> {
+    if (this.triggers.length === 0) return;
+    await tx.exec(this.triggers.map((t) => `ALTER TABLE ${t.table} DISABLE TRIGGER ${quoteIdent(t.name)}`).join(';\n'));
+  }
+
+  /** Switch them back on and, if the journal is installed, move its horizon past the load. */
+  async restore(tx: Tx): Promise<void> {
+    if (this.triggers.length === 0) return;
+    const mode = (m: string) => (m === 'A' ? 'ENABLE ALWAYS' : m === 'R' ? 'ENABLE REPLICA' : 'ENABLE');
+    await tx.exec(this.triggers.map((t) => `ALTER TABLE ${t.table} ${mode(t.mode)} TRIGGER ${quoteIdent(t.name)}`).join(';\n'));
+    const [journal] = await tx.query<{ ok: boolean }>("SELECT to_regclass('strongroom.journal_horizon') IS NOT NULL AS ok");
+    if (journal?.ok) await tx.exec("UPDATE strongroom.journal_horizon SET since = greatest(since, clock_timestamp()), reason = 'rebuild'");
+  }
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -173,12 +212,70 @@ export function fullCopySql(target: Target): string {
   return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN`;
 }
 
+/** Bytes per piece handed to COPY (whole lines; about the adapter's own piece size). */
+const PIECE_BYTES = 256 * 1024;
+
 /**
- * Buffers COPY lines per table and loads them a chunk at a time, in table order. A full chunk
- * is loaded while the caller fills the next one (at most two chunks in memory).
+ * One target's COPY text as UTF-8 bytes, in a buffer that grows by doubling and is reused
+ * from chunk to chunk. Lines are encoded as they come: no string is kept, so a chunk costs
+ * exactly its bytes. (Keeping the lines as strings kept alive, through V8's sliced and cons
+ * strings, the whole decoded parser chunks their values were cut from — most of the former
+ * 700 MiB peak RSS.)
+ */
+class LineBuffer {
+  bytes: Buffer;
+  length = 0;
+  lines = 0;
+
+  constructor(size: number) {
+    this.bytes = Buffer.allocUnsafe(size);
+  }
+
+  add(line: string): number {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    const room = this.length + line.length * 3;
+    if (room > this.bytes.length) {
+      let size = this.bytes.length * 2;
+      while (size < room) size *= 2;
+      const grown = Buffer.allocUnsafe(size);
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    const written = this.bytes.write(line, this.length, 'utf8');
+    this.length += written;
+    this.lines++;
+    return written;
+  }
+
+  /** The content in pieces of about PIECE_BYTES, each ending at a line end. */
+  *pieces(): Generator<Uint8Array> {
+    let from = 0;
+    while (from < this.length) {
+      let to = Math.min(from + PIECE_BYTES, this.length);
+      if (to < this.length) {
+        const nl = this.bytes.lastIndexOf(10, to - 1);
+        to = nl >= from ? nl + 1 : this.bytes.indexOf(10, to) + 1;
+      }
+      yield this.bytes.subarray(from, to);
+      from = to;
+    }
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.lines = 0;
+  }
+}
+
+/**
+ * Buffers COPY lines per table (as bytes, ./LineBuffer) and loads them a chunk at a time, in
+ * table order. A full chunk is loaded while the caller fills the next one: two sets of
+ * buffers, swapped and reused, so memory is about twice `chunkBytes` whatever the deposit size.
  */
 export class ChunkedCopy implements RowSink {
-  private buffers = new Map<Target, string[]>();
+  private buffers = new Map<Target, LineBuffer>();
+  /** The other set, free while no load is in flight. */
+  private spare = new Map<Target, LineBuffer>();
   private pending = 0;
   private inflight: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
@@ -193,9 +290,8 @@ export class ChunkedCopy implements RowSink {
 
   row(table: Target, line: string): void {
     let buffer = this.buffers.get(table);
-    if (!buffer) this.buffers.set(table, (buffer = []));
-    buffer.push(line);
-    this.pending += line.length;
+    if (!buffer) this.buffers.set(table, (buffer = new LineBuffer(64 * 1024)));
+    this.pending += buffer.add(line);
   }
 
   get full(): boolean {
@@ -206,15 +302,22 @@ export class ChunkedCopy implements RowSink {
   async startFlush(): Promise<void> {
     await this.drain();
     const buffers = this.take();
-    this.inflight = this.load(buffers).catch((error: unknown) => {
-      this.failure = { error };
-    });
+    this.inflight = this.load(buffers)
+      .catch((error: unknown) => {
+        this.failure = { error };
+      })
+      .finally(() => this.give(buffers));
   }
 
   /** Load everything buffered and wait until the database has it. */
   async flush(): Promise<void> {
     await this.drain();
-    await this.load(this.take());
+    const buffers = this.take();
+    try {
+      await this.load(buffers);
+    } finally {
+      this.give(buffers);
+    }
   }
 
   /** Wait for a load in flight (on error paths too, so the connection is idle afterwards). */
@@ -223,11 +326,18 @@ export class ChunkedCopy implements RowSink {
     this.inflight = null;
   }
 
-  private take(): Map<Target, string[]> {
+  private take(): Map<Target, LineBuffer> {
     const buffers = this.buffers;
-    this.buffers = new Map();
+    this.buffers = this.spare;
+    this.spare = new Map();
     this.pending = 0;
     return buffers;
+  }
+
+  /** A loaded set becomes the spare one. */
+  private give(buffers: Map<Target, LineBuffer>): void {
+    for (const buffer of buffers.values()) buffer.clear();
+    this.spare = buffers;
   }
 
   private async drain(): Promise<void> {
@@ -235,13 +345,17 @@ export class ChunkedCopy implements RowSink {
     if (this.failure) throw this.failure.error;
   }
 
-  private async load(buffers: Map<Target, string[]>): Promise<void> {
+  private async load(buffers: Map<Target, LineBuffer>): Promise<void> {
     for (const table of TARGET_ORDER) {
-      const lines = buffers.get(table);
-      if (!lines || lines.length === 0) continue;
-      const loaded = await this.tx.copyFrom(this.copySql(table), copyPieces(lines));
-      if (loaded !== lines.length) throw new StrongroomError('INTERNAL', `COPY into ${table} loaded ${loaded} of ${lines.length} rows`);
+      const buffer = buffers.get(table);
+      if (!buffer || buffer.lines === 0) continue;
+      const loaded = await this.tx.copyFrom(this.copySql(table), asAsync(buffer.pieces()));
+      if (loaded !== buffer.lines) throw new StrongroomError('INTERNAL', `COPY into ${table} loaded ${loaded} of ${buffer.lines} rows`);
       this.rows.set(table, (this.rows.get(table) ?? 0) + loaded);
     }
   }
+}
+
+async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
 }

@@ -109,7 +109,7 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
   }
 
   return db.transaction(async (tx) => {
-    const { migrated, keys } = await prepareTarget(db, tx);
+    const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const applied: AppliedDeposit[] = [];
     const states: ObjectState[] = [];
     let nameServers = 0;
@@ -186,6 +186,7 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
     tldRow(copy, { name: tld, roidSuffix, hostModel, dataModel, created: full.envelope.watermark });
     await copy.flush();
     await keys.restore(tx);
+    await triggers.restore(tx);
     finishing.add(1);
     const objects: Partial<Record<RebuildKind, number>> = {};
     for (const kind of KINDS) {

@@ -34,7 +34,7 @@ import { OBJECT_URI } from '../model/namespaces.js';
 import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
 import { readDeposit } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
-import { ChunkedCopy, createStaging, insertStaged, Keys, NS_STAGE } from './load.js';
+import { ChunkedCopy, createStaging, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -174,7 +174,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
   const progress = progressOrNoop(options.progress);
 
   return db.transaction(async (tx) => {
-    const { migrated, keys } = await prepareTarget(db, tx);
+    const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const copy = new ChunkedCopy(tx, chunkBytes);
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
@@ -200,6 +200,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     finishing.add(1);
 
     await keys.restore(tx);
+    await triggers.restore(tx);
     finishing.add(2);
     const counts = await checkCounts(tx, file, tld, state);
     finishing.add(1);
@@ -233,7 +234,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
 }
 
 /** Lock, create the schema if absent, refuse a non-empty target, take the keys off, create staging. */
-export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[]; keys: Keys }> {
+export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[]; keys: Keys; triggers: Triggers }> {
   // One rebuild per database at a time; a second one waits, then finds the target not empty.
   await tx.query("SELECT pg_advisory_xact_lock(hashtext('strongroom/rebuild'))");
   const migrated = await migrateWithin(tx, db.description);
@@ -241,8 +242,10 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
   if (db.kind === 'server') await tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
   const keys = await Keys.read(tx);
   await keys.drop(tx);
+  const triggers = await Triggers.read(tx);
+  await triggers.disable(tx);
   await createStaging(tx);
-  return { migrated, keys };
+  return { migrated, keys, triggers };
 }
 
 export function newObjectState(file: string): ObjectState {

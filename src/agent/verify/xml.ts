@@ -1,7 +1,7 @@
 /**
  * XML stage `xml-wellformed` (Spec 2 Part A §8 step 4, first half; ICANN RST rde-04
- * RDE_XML_PARSE_ERROR): one streaming pass of saxes (strict XML 1.0 with namespaces) over the
- * decrypted deposit:
+ * RDE_XML_PARSE_ERROR): one streaming pass of the byte-level XML scanner (src/common/xml-scan.ts:
+ * strict XML 1.0 with namespaces, UTF-8 checked on the way) over the decrypted deposit:
  *
  * - the bytes must be UTF-8 (Spec 2 Part A §3.1) and well-formed;
  * - a DOCTYPE is refused (no DTD, so no entity expansion: "billion laughs" and external
@@ -12,7 +12,7 @@
  * (DepositSummary: type, id, prevId, resend, watermark, menu URIs, header TLD and counts, and
  * the objects present by namespace). Memory is bounded: only short texts are kept.
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { XmlScanner, type XName } from '../../common/xml-scan.js';
 import { NS_HEADER, NS_RDE } from '../../model/namespaces.js';
 import type { CheckStage, DepositSummary } from './stage.js';
 
@@ -30,98 +30,87 @@ export function xmlWellFormedStage(): CheckStage {
     needs: ['plaintext'],
     async run(ctx, emit) {
       const summary = emptySummary();
-      const parser = new SaxesParser({ xmlns: true, position: true });
       const where = String(ctx.facts.xmlName ?? ctx.input.key);
       let failed = false;
-      const fail = (code: string, message: string): void => {
+      const fail = (code: string, message: string, line: number, column: number): void => {
         if (failed) return;
         failed = true;
-        emit({ code, severity: 'error', location: `${where}:${parser.line}:${parser.column + 1}`, message });
+        emit({ code, severity: 'error', location: `${where}:${line}:${column}`, message });
       };
-      // Element path as [uri, local] pairs.
-      const stack: Array<{ uri: string; local: string }> = [];
+      // Element path as interned expanded names.
+      const stack: XName[] = [];
       let text: string | null = null;
       let countAttrs: { uri: string; rcdn?: string; registrarId?: string } | undefined;
-      parser.on('error', (err) => fail('RDE_XML_PARSE_ERROR', `not well-formed XML: ${err.message.replace(/^\S+:\d+:\d+: /, '')}`));
-      parser.on('doctype', () => fail('RDE_XML_PARSE_ERROR', 'a DOCTYPE is not allowed in a deposit (entity expansion refused)'));
-      parser.on('opentag', (tag: SaxesTagNS) => {
-        const uri = tag.uri;
-        const local = tag.local;
-        const depth = stack.length;
-        const attr = (name: string): string | undefined => {
-          const found = Object.values(tag.attributes).find((attribute) => attribute.local === name && attribute.uri === '');
-          return found?.value;
-        };
-        if (depth === 0) {
-          summary.rootOk = uri === NS_RDE && local === 'deposit';
-          if (!summary.rootOk) fail('RDE_XML_PARSE_ERROR', `the root element is {${uri}}${local}, not {${NS_RDE}}deposit`);
-          summary.type = attr('type');
-          summary.id = attr('id');
-          summary.prevId = attr('prevId');
-          const resend = attr('resend');
-          if (resend !== undefined) summary.resend = /^\d+$/.test(resend) ? Number(resend) : Number.NaN;
-        }
-        const parent = stack[depth - 1];
-        const grand = stack[depth - 2];
-        if (depth === 1 && uri === NS_RDE && local === 'watermark') text = '';
-        if (depth === 2 && parent?.uri === NS_RDE && parent.local === 'rdeMenu' && uri === NS_RDE && local === 'objURI') text = '';
-        if (depth === 2 && parent?.uri === NS_RDE && parent.local === 'contents') {
-          if (uri === NS_HEADER && local === 'header') summary.headers++;
-          else summary.objects[uri] = (summary.objects[uri] ?? 0) + 1;
-        }
-        if (depth === 2 && parent?.uri === NS_RDE && parent.local === 'deletes') summary.deletes[uri] = (summary.deletes[uri] ?? 0) + 1;
-        if (depth === 3 && parent?.uri === NS_HEADER && parent.local === 'header' && grand?.local === 'contents') {
-          if (uri === NS_HEADER && local === 'tld') text = '';
-          if (uri === NS_HEADER && local === 'count') {
-            text = '';
-            countAttrs = { uri: attr('uri') ?? '' };
-            const rcdn = attr('rcdn');
-            const registrarId = attr('registrarId');
-            if (rcdn !== undefined) countAttrs.rcdn = rcdn;
-            if (registrarId !== undefined) countAttrs.registrarId = registrarId;
+      const scanner = new XmlScanner({
+        error(err) {
+          if (err.kind === 'doctype') fail('RDE_XML_PARSE_ERROR', 'a DOCTYPE is not allowed in a deposit (entity expansion refused)', err.line, err.column);
+          else if (err.kind === 'utf8') fail('RDE_XML_PARSE_ERROR', `the deposit is not valid UTF-8 (Spec 2 Part A §3.1): ${err.message}`, err.line, err.column);
+          else fail('RDE_XML_PARSE_ERROR', `not well-formed XML: ${err.message}`, err.line, err.column);
+        },
+        open(s) {
+          const uri = s.ns;
+          const local = s.local;
+          const depth = stack.length;
+          const attr = (name: string): string | undefined => s.attr(name);
+          if (depth === 0) {
+            summary.rootOk = uri === NS_RDE && local === 'deposit';
+            if (!summary.rootOk) fail('RDE_XML_PARSE_ERROR', `the root element is {${uri}}${local}, not {${NS_RDE}}deposit`, s.line, s.column);
+            summary.type = attr('type');
+            summary.id = attr('id');
+            summary.prevId = attr('prevId');
+            const resend = attr('resend');
+            if (resend !== undefined) summary.resend = /^\d+$/.test(resend) ? Number(resend) : Number.NaN;
           }
-        }
-        stack.push({ uri, local });
+          const parent = stack[depth - 1];
+          const grand = stack[depth - 2];
+          if (depth === 1 && uri === NS_RDE && local === 'watermark') text = '';
+          if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'rdeMenu' && uri === NS_RDE && local === 'objURI') text = '';
+          if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'contents') {
+            if (uri === NS_HEADER && local === 'header') summary.headers++;
+            else summary.objects[uri] = (summary.objects[uri] ?? 0) + 1;
+          }
+          if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'deletes') summary.deletes[uri] = (summary.deletes[uri] ?? 0) + 1;
+          if (depth === 3 && parent?.ns === NS_HEADER && parent.local === 'header' && grand?.local === 'contents') {
+            if (uri === NS_HEADER && local === 'tld') text = '';
+            if (uri === NS_HEADER && local === 'count') {
+              text = '';
+              countAttrs = { uri: attr('uri') ?? '' };
+              const rcdn = attr('rcdn');
+              const registrarId = attr('registrarId');
+              if (rcdn !== undefined) countAttrs.rcdn = rcdn;
+              if (registrarId !== undefined) countAttrs.registrarId = registrarId;
+            }
+          }
+          stack.push(s.xname);
+        },
+        text(s) {
+          if (text !== null && text.length < MAX_TEXT) text += s.text();
+        },
+        cdata(s) {
+          if (text !== null && text.length < MAX_TEXT) text += s.text();
+        },
+        close(s) {
+          stack.pop();
+          if (text === null) return;
+          const value = text.trim();
+          text = null;
+          if (s.ns === NS_RDE && s.local === 'watermark') summary.watermark = value;
+          else if (s.ns === NS_RDE && s.local === 'objURI') summary.menuUris.push(value);
+          else if (s.ns === NS_HEADER && s.local === 'tld') summary.headerTld = value;
+          else if (s.ns === NS_HEADER && s.local === 'count' && countAttrs) {
+            summary.counts.push({ ...countAttrs, value });
+            countAttrs = undefined;
+          }
+        },
       });
-      parser.on('text', (value) => {
-        if (text !== null && text.length < MAX_TEXT) text += value;
-      });
-      parser.on('closetag', (tag: SaxesTagNS) => {
-        stack.pop();
-        if (text === null) return;
-        const value = text.trim();
-        text = null;
-        if (tag.uri === NS_RDE && tag.local === 'watermark') summary.watermark = value;
-        else if (tag.uri === NS_RDE && tag.local === 'objURI') summary.menuUris.push(value);
-        else if (tag.uri === NS_HEADER && tag.local === 'tld') summary.headerTld = value;
-        else if (tag.uri === NS_HEADER && tag.local === 'count' && countAttrs) {
-          summary.counts.push({ ...countAttrs, value });
-          countAttrs = undefined;
-        }
-      });
-      const decoder = new TextDecoder('utf-8', { fatal: true });
       const task = ctx.progress.task(`parse ${ctx.input.key}`, 'bytes', ctx.xmlSize);
       try {
         for await (const chunk of ctx.plaintext!()) {
           task.add(chunk.length);
           if (failed) continue; // drain: the spool is read to its end (its trailer is authenticated)
-          let decoded: string;
-          try {
-            decoded = decoder.decode(chunk, { stream: true });
-          } catch {
-            fail('RDE_XML_PARSE_ERROR', 'the deposit is not valid UTF-8 (Spec 2 Part A §3.1)');
-            continue;
-          }
-          parser.write(decoded);
+          scanner.write(chunk);
         }
-        if (!failed) {
-          try {
-            decoder.decode();
-          } catch {
-            fail('RDE_XML_PARSE_ERROR', 'the deposit ends inside a UTF-8 sequence');
-          }
-        }
-        if (!failed) parser.close();
+        if (!failed) scanner.end();
       } finally {
         task.done();
       }
