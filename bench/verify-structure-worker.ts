@@ -2,14 +2,16 @@
  * Child process of bench/verify-structure.ts: checks one deposit XML with Strongroom's
  * structure checker, or only tokenizes it with Strongroom's byte-level scanner (the floor of the
  * checker) or with saxes (the parser it replaced), in a fresh process, and reports wall time,
- * findings and peak RSS. Both parse-only modes decode every text, as a consumer would.
+ * findings and peak RSS. Both parse-only modes decode every text, as a consumer would. `read`
+ * runs the deposit reader (src/reader: typed objects, what rebuild consumes) over the file.
  *
- *   node dist/bench/verify-structure-worker.js check|scan|parse <deposit.xml>
+ *   node dist/bench/verify-structure-worker.js check|scan|parse|read <deposit.xml>
  */
 import { createReadStream } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { checkStructure } from '../src/agent/structure/checker.js';
 import { XmlScanner } from '../src/common/xml-scan.js';
+import { readDeposit } from '../src/reader/index.js';
 
 const [mode, file] = process.argv.slice(2);
 const started = process.hrtime.bigint();
@@ -30,6 +32,8 @@ if (mode === 'check') {
   });
   for await (const chunk of createReadStream(file!, { highWaterMark: 1 << 20 })) scanner.write(chunk as Buffer);
   scanner.end();
+} else if (mode === 'read') {
+  for await (const event of readDeposit(createReadStream(file!, { highWaterMark: 1 << 20 }), { file: file! })) if (event.type === 'object') elements++;
 } else if (mode === 'parse') {
   const parser = new SaxesParser({ xmlns: true, position: true });
   parser.on('opentag', () => void elements++);

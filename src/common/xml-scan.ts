@@ -150,19 +150,21 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Slicer }).utf8Sli
 
 const xnames = new Map<string, Map<string, XName>>();
 let xnameCount = 0;
-/** The interned expanded name for (ns, local). */
+/**
+ * The interned expanded name for (ns, local). The table is process-wide and bounded
+ * (MAX_INTERNED): past it (only a hostile input gets there) names are fresh objects, so
+ * compare `ns` and `local` where identity is not guaranteed.
+ */
 export function xname(ns: string, local: string): XName {
-  let byLocal = xnames.get(ns);
-  if (!byLocal) {
-    byLocal = new Map();
-    xnames.set(ns, byLocal);
+  const byLocal = xnames.get(ns);
+  const x = byLocal?.get(local);
+  if (x) return x;
+  const made: XName = Object.freeze({ ns, local, key: `{${ns}}${local}`, id: ++xnameCount });
+  if (xnameCount < MAX_INTERNED) {
+    if (byLocal) byLocal.set(local, made);
+    else xnames.set(ns, new Map([[local, made]]));
   }
-  let x = byLocal.get(local);
-  if (!x) {
-    x = Object.freeze({ ns, local, key: `{${ns}}${local}`, id: ++xnameCount });
-    if (xnameCount < MAX_INTERNED) byLocal.set(local, x);
-  }
-  return x;
+  return made;
 }
 
 /** Names interned per table (and expanded names per process); past this, names are not cached (hostile input). */
@@ -845,6 +847,27 @@ export class XmlScanner {
     if (name.high) this.lastHigh = this.base + pos + 1;
     let n = 0;
     let selfClosing = false;
+    if (p < end && buf[p] === 0x3e) p++; // <name>: no attributes, the common case
+    else {
+      const r = this.attributes(name, p, end);
+      if (r < 0) return r;
+      p = r;
+      n = this.aN;
+      selfClosing = this.aSelfClosing;
+    }
+    this.eventAbs = this.base + pos;
+    this.evLine = this.tokLine;
+    this.evLineStart = this.tokLineStart;
+    return this.openElement(name, n, selfClosing, p);
+  }
+
+  /** Attributes and the end of a start tag from buf[p]; returns the offset after it (counts in aN, aSelfClosing). */
+  private aN = 0;
+  private aSelfClosing = false;
+  private attributes(name: RawName, p: number, end: number): number {
+    const buf = this.buf;
+    let n = 0;
+    let selfClosing = false;
     for (;;) {
       const before = p;
       p = this.skipWs(p, end);
@@ -919,10 +942,9 @@ export class XmlScanner {
       n++;
       p = ve + 1;
     }
-    this.eventAbs = this.base + pos;
-    this.evLine = this.tokLine;
-    this.evLineStart = this.tokLineStart;
-    return this.openElement(name, n, selfClosing, p);
+    this.aN = n;
+    this.aSelfClosing = selfClosing;
+    return p;
   }
 
   private syntax(p: number, message: string): number {
@@ -931,67 +953,25 @@ export class XmlScanner {
   }
 
   private openElement(name: RawName, n: number, selfClosing: boolean, after: number): number {
-    if (this.place === Place.Epilog) {
-      this.fail('structure', `a second root element <${name.qname}> (a document has exactly one, XML 1.0 §2.1)`, this.eventAbs, true);
-      return STOP;
+    if (this.place !== Place.Root) {
+      if (this.place === Place.Epilog) {
+        this.fail('structure', `a second root element <${name.qname}> (a document has exactly one, XML 1.0 §2.1)`, this.eventAbs, true);
+        return STOP;
+      }
+      this.place = Place.Root;
     }
-    this.place = Place.Root;
     if (name.error) {
       this.fail('namespace', name.error, this.eventAbs, true);
       return STOP;
     }
     const mark = this.bCount;
-    // Namespace declarations first (Namespaces §3), then names are resolved in the new scope.
-    for (let i = 0; i < n; i++) {
-      const a = this.aRaw[i]!;
-      if (a.error) {
-        this.fail('namespace', a.error, this.eventAbs, true);
-        return STOP;
-      }
-      if (a.prefix === 'xmlns') this.declare(a.local, this.attrValue[i]!);
-      else if (a.qname === 'xmlns') this.declare('', this.attrValue[i]!);
-      if (this.stopped) return STOP;
-    }
-    if (this.bCount !== mark) this.scopeVer++;
-    let x: XName;
-    if (name.ver === this.scopeVer && name.xname) x = name.xname;
-    else {
-      if (name.prefix === 'xmlns') {
-        this.fail('namespace', `element <${name.qname}>: the prefix xmlns is reserved (Namespaces in XML §3)`, this.eventAbs, true);
-        return STOP;
-      }
-      const uri = this.resolve(name.prefix);
-      if (uri === undefined && name.prefix !== '') {
-        this.fail('namespace', `element <${name.qname}>: the prefix ${name.prefix} is not declared (Namespaces in XML §5)`, this.eventAbs, false);
-      }
-      x = xname(uri ?? '', name.local);
-      name.ver = this.scopeVer;
-      name.xname = x;
-    }
-    // Attributes: namespaces and uniqueness (XML 1.0 §3.1 WFC Unique Att Spec; Namespaces §6.3).
-    for (let i = 0; i < n; i++) {
-      const a = this.aRaw[i]!;
-      let ns = '';
-      if (a.prefix === 'xmlns' || a.qname === 'xmlns') ns = XMLNS_NS;
-      else if (a.prefix !== '') {
-        const uri = this.resolve(a.prefix);
-        if (uri === undefined || uri === '') this.fail('namespace', `attribute ${a.qname} in <${name.qname}>: the prefix ${a.prefix} is not declared (Namespaces in XML §5)`, this.eventAbs, false);
-        ns = uri ?? '';
-      }
-      this.attrQName[i] = a.qname;
-      this.attrPrefix[i] = a.prefix;
-      this.attrLocal[i] = a.prefix === '' && a.qname === 'xmlns' ? 'xmlns' : a.local;
-      this.attrNs[i] = ns;
-      for (let j = 0; j < i; j++) {
-        if (this.aRaw[j] === a || this.attrQName[j] === a.qname) {
-          this.fail('attribute', `attribute ${a.qname} appears twice in <${name.qname}> (XML 1.0 §3.1)`, this.eventAbs, false);
-        } else if (ns !== '' && this.attrNs[j] === ns && this.attrLocal[j] === this.attrLocal[i]) {
-          this.fail('attribute', `attributes ${this.attrQName[j]} and ${a.qname} in <${name.qname}> have the same expanded name (Namespaces in XML §6.3)`, this.eventAbs, false);
-        }
-      }
-    }
+    if (n > 0 && !this.declarations(n)) return STOP;
+    const x = name.ver === this.scopeVer && name.xname !== null ? name.xname : this.resolveElement(name);
+    if (this.stopped) return STOP;
+    if (n > 0) this.attributeNames(name, n);
     if (this.stopped) return STOP;
     this.attrCount = n;
+
     const d = this.depth;
     if (this.prevSibling !== null) this.prevSibling.succ = name;
     else if (d > 0) this.stName[d - 1]!.first = name;
@@ -1013,6 +993,61 @@ export class XmlScanner {
       this.closeElement();
     }
     return after;
+  }
+
+  /** Namespace declarations of a start tag (Namespaces §3), before any name is resolved. */
+  private declarations(n: number): boolean {
+    const mark = this.bCount;
+    for (let i = 0; i < n; i++) {
+      const a = this.aRaw[i]!;
+      if (a.error) {
+        this.fail('namespace', a.error, this.eventAbs, true);
+        return false;
+      }
+      if (a.prefix === 'xmlns') this.declare(a.local, this.attrValue[i]!);
+      else if (a.qname === 'xmlns') this.declare('', this.attrValue[i]!);
+      if (this.stopped) return false;
+    }
+    if (this.bCount !== mark) this.scopeVer++;
+    return true;
+  }
+
+  /** The expanded name of an element name in the current scope (cached in the name until the scope changes). */
+  private resolveElement(name: RawName): XName {
+    if (name.prefix === 'xmlns') this.fail('namespace', `element <${name.qname}>: the prefix xmlns is reserved (Namespaces in XML §3)`, this.eventAbs, true);
+    const uri = this.resolve(name.prefix);
+    if (uri === undefined && name.prefix !== '') {
+      this.fail('namespace', `element <${name.qname}>: the prefix ${name.prefix} is not declared (Namespaces in XML §5)`, this.eventAbs, false);
+    }
+    const x = xname(uri ?? '', name.local);
+    name.ver = this.scopeVer;
+    name.xname = x;
+    return x;
+  }
+
+  /** Attributes: namespaces and uniqueness (XML 1.0 §3.1 WFC Unique Att Spec; Namespaces §6.3). */
+  private attributeNames(name: RawName, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const a = this.aRaw[i]!;
+      let ns = '';
+      if (a.prefix === 'xmlns' || a.qname === 'xmlns') ns = XMLNS_NS;
+      else if (a.prefix !== '') {
+        const uri = this.resolve(a.prefix);
+        if (uri === undefined || uri === '') this.fail('namespace', `attribute ${a.qname} in <${name.qname}>: the prefix ${a.prefix} is not declared (Namespaces in XML §5)`, this.eventAbs, false);
+        ns = uri ?? '';
+      }
+      this.attrQName[i] = a.qname;
+      this.attrPrefix[i] = a.prefix;
+      this.attrLocal[i] = a.prefix === '' && a.qname === 'xmlns' ? 'xmlns' : a.local;
+      this.attrNs[i] = ns;
+      for (let j = 0; j < i; j++) {
+        if (this.aRaw[j] === a || this.attrQName[j] === a.qname) {
+          this.fail('attribute', `attribute ${a.qname} appears twice in <${name.qname}> (XML 1.0 §3.1)`, this.eventAbs, false);
+        } else if (ns !== '' && this.attrNs[j] === ns && this.attrLocal[j] === this.attrLocal[i]) {
+          this.fail('attribute', `attributes ${this.attrQName[j]} and ${a.qname} in <${name.qname}> have the same expanded name (Namespaces in XML §6.3)`, this.eventAbs, false);
+        }
+      }
+    }
   }
 
   private declare(prefix: string, uri: string): void {
