@@ -1,8 +1,11 @@
 /**
  * Benchmark: Strongroom's streaming structure checker (src/agent/structure) against the peer
  * validator escrow agents use, `xmllint --noout --stream --schema all-rde-deposit.xsd`, on the
- * same large FULL deposit, in the same run. A saxes-only parse (no validation) is shown as the
- * floor of any SAX-based checker in Node.
+ * same large FULL deposit, in the same run. Two parse-only runs (no validation) are shown too:
+ * Strongroom's byte-level scanner (src/common/xml-scan.ts, the checker's floor) and saxes (the
+ * string-based parser it replaced), so the tokenizer speed-up is measured in the same run; and
+ * the deposit reader (src/reader, typed objects for rebuild) on the same file, against the
+ * saxes-only parse, the floor of the saxes-based reader it replaced.
  *
  * The deposit: a FULL deposit of a generated registry (src/generate → src/deposit on embedded
  * PGlite, both host models' objects present), whose domain, host and contact objects are then
@@ -100,7 +103,7 @@ function timed(command: string, args: string[]): { status: number | null; stdout
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: wall, cpu: user + sys, rss: rss * 1024 };
 }
 
-function ours(mode: 'check' | 'parse', file: string): Run {
+function ours(mode: 'check' | 'scan' | 'parse' | 'read', file: string): Run {
   const r = timed(process.execPath, [WORKER, mode, file]);
   if (r.status !== 0) throw new Error(`worker failed: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as { errors: number };
@@ -118,13 +121,18 @@ try {
   const size = (await stat(file)).size;
   const mib = size / (1 << 20);
   console.log(`deposit: ${mib.toFixed(0)} MiB; ${cpus().length} cores; load average ${loadavg()[0]!.toFixed(1)}`);
-  const best = { check: Infinity, parse: Infinity, xmllint: Infinity };
-  const cpu = { check: Infinity, parse: Infinity, xmllint: Infinity };
-  const rss = { check: 0, parse: 0, xmllint: 0 };
+  const best = { check: Infinity, scan: Infinity, parse: Infinity, read: Infinity, xmllint: Infinity };
+  const cpu = { check: Infinity, scan: Infinity, parse: Infinity, read: Infinity, xmllint: Infinity };
+  const rss = { check: 0, scan: 0, parse: 0, read: 0, xmllint: 0 };
   for (let run = 0; run < RUNS; run++) {
     const x = xmllint(file);
     const c = ours('check', file);
+    const sc = ours('scan', file);
     const p = ours('parse', file);
+    const rd = ours('read', file);
+    cpu.read = Math.min(cpu.read, rd.cpu);
+    best.read = Math.min(best.read, rd.seconds);
+    rss.read = Math.max(rss.read, rd.rss);
     if (!x.valid || !c.valid) {
       if (process.env.STRUCTURE_BENCH_KEEP) console.log(file);
       throw new Error(`the deposit must be valid for both (xmllint ${x.valid}, strongroom ${c.valid})`);
@@ -132,21 +140,27 @@ try {
     cpu.xmllint = Math.min(cpu.xmllint, x.cpu);
     cpu.check = Math.min(cpu.check, c.cpu);
     cpu.parse = Math.min(cpu.parse, p.cpu);
+    cpu.scan = Math.min(cpu.scan, sc.cpu);
+    best.scan = Math.min(best.scan, sc.seconds);
+    rss.scan = Math.max(rss.scan, sc.rss);
     best.xmllint = Math.min(best.xmllint, x.seconds);
     best.check = Math.min(best.check, c.seconds);
     best.parse = Math.min(best.parse, p.seconds);
     rss.xmllint = Math.max(rss.xmllint, x.rss);
     rss.check = Math.max(rss.check, c.rss);
     rss.parse = Math.max(rss.parse, p.rss);
-    console.log(`run ${run + 1}: wall (cpu) xmllint ${x.seconds.toFixed(2)} (${x.cpu.toFixed(2)}) s, strongroom ${c.seconds.toFixed(2)} (${c.cpu.toFixed(2)}) s, saxes only ${p.seconds.toFixed(2)} (${p.cpu.toFixed(2)}) s`);
+    console.log(`run ${run + 1}: wall (cpu) xmllint ${x.seconds.toFixed(2)} (${x.cpu.toFixed(2)}) s, strongroom ${c.seconds.toFixed(2)} (${c.cpu.toFixed(2)}) s, scanner only ${sc.seconds.toFixed(2)} (${sc.cpu.toFixed(2)}) s, saxes only ${p.seconds.toFixed(2)} (${p.cpu.toFixed(2)}) s, reader ${rd.seconds.toFixed(2)} (${rd.cpu.toFixed(2)}) s`);
   }
   const rate = (s: number) => `${(mib / s).toFixed(1)} MiB/s`;
   const mb = (b: number) => `${(b / (1 << 20)).toFixed(0)} MiB`;
   console.log(`xmllint --stream --schema:  ${rate(best.xmllint)} wall, ${rate(cpu.xmllint)} CPU, peak RSS ${mb(rss.xmllint)}`);
   console.log(`strongroom structure check: ${rate(best.check)} wall, ${rate(cpu.check)} CPU, peak RSS ${mb(rss.check)}`);
+  console.log(`scanner parse only:         ${rate(best.scan)} wall, ${rate(cpu.scan)} CPU, peak RSS ${mb(rss.scan)}`);
   console.log(`saxes parse only:           ${rate(best.parse)} wall, ${rate(cpu.parse)} CPU, peak RSS ${mb(rss.parse)}`);
+  console.log(`deposit reader (objects):   ${rate(best.read)} wall, ${rate(cpu.read)} CPU, peak RSS ${mb(rss.read)}; CPU ${(cpu.read / cpu.parse).toFixed(2)}x the saxes-only parse`);
+  console.log(`ratio scanner / saxes (parse only): CPU ${(cpu.scan / cpu.parse).toFixed(2)}x (${(cpu.parse / cpu.scan).toFixed(1)} times faster)`);
   console.log(
-    `ratio strongroom / xmllint: wall ${(best.check / best.xmllint).toFixed(2)}x, CPU ${(cpu.check / cpu.xmllint).toFixed(2)}x (< 1 is faster); validation over saxes alone: CPU ${(cpu.check / cpu.parse).toFixed(2)}x; load average now ${loadavg()[0]!.toFixed(1)}`,
+    `ratio strongroom / xmllint: wall ${(best.check / best.xmllint).toFixed(2)}x, CPU ${(cpu.check / cpu.xmllint).toFixed(2)}x (< 1 is faster); validation over the scanner alone: CPU ${(cpu.check / cpu.scan).toFixed(2)}x; load average now ${loadavg()[0]!.toFixed(1)}`,
   );
 } finally {
   if (!process.env.STRUCTURE_BENCH_KEEP) await rm(dir, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export interface XmlScanError {
 
 export interface XmlScanHandler {
   /** `<?xml version=... encoding=... standalone=...?>` at the start of the document. */
-  xmlDecl?(version: string, encoding: string | undefined, standalone: string | undefined): void;
+  xmlDecl?(version: string, encoding: string | undefined, standalone: string | undefined, scanner: XmlScanner): void;
   /** Start tag (also for `<x/>`, followed by `close`). */
   open?(scanner: XmlScanner): void;
   /** End tag: the scanner's element fields describe the element being closed. */
@@ -86,6 +86,11 @@ interface RawName {
   /** Namespace resolution cache, valid while `ver` equals the scanner's scope version. */
   ver: number;
   xname: XName | null;
+  /** Any byte ≥ 0x80 in the name (columns are then counted in characters). */
+  high: boolean;
+  /** Learned structure: the next sibling and the first child seen last time (start tags are checked against them first). */
+  succ: RawName | null;
+  first: RawName | null;
 }
 
 // ---- byte classes -----------------------------------------------------------------------
@@ -222,7 +227,7 @@ function makeName(buf: Buffer, start: number, end: number, hash: number): RawNam
       local = qname.slice(colon + 1);
     }
   }
-  return { bytes: Uint8Array.prototype.slice.call(buf, start, end), qname, prefix, local, hash, error, ver: -1, xname: null };
+  return { bytes: Uint8Array.prototype.slice.call(buf, start, end), qname, prefix, local, hash, error, ver: -1, xname: null, high: !ascii, succ: null, first: null };
 }
 
 // ---- the scanner ------------------------------------------------------------------------
@@ -309,6 +314,10 @@ export class XmlScanner {
   private tokLineStart = 0;
   private evLine = 1;
   private evLineStart = 0;
+  /** Absolute offset of the last byte ≥ 0x80 seen (column fast path). */
+  private lastHigh = -1;
+  /** The element last closed at the current depth (null right after a start tag): predicts the next start tag. */
+  private prevSibling: RawName | null = null;
 
   constructor(handler: XmlScanHandler) {
     this.handler = handler;
@@ -396,6 +405,7 @@ export class XmlScanner {
   /** The current text or CDATA event's characters (references resolved, line ends normalized). */
   text(): string {
     const { buf, tStart: s, tEnd: e, tFlags: f } = this;
+    if (f === F_INDENT && e - s <= 64) return INDENTS[e - s - 1]!;
     if ((f & (F_REF | F_CR)) === 0) return f & F_HI ? utf8Slice.call(buf, s, e) : latin1Slice.call(buf, s, e);
     return this.decode(s, e, false);
   }
@@ -508,6 +518,7 @@ export class XmlScanner {
 
   /** Column (1-based, characters) of absolute offset `abs` on the line starting at `lineStart`. */
   private columnOf(abs: number, lineStart: number): number {
+    if (this.lastHigh < lineStart && abs >= lineStart) return abs - lineStart + 1; // ASCII line: bytes are characters
     if (abs < this.base) return 1;
     if (lineStart >= this.base) return countChars(this.buf, lineStart - this.base, abs - this.base) + 1;
     return (lineStart === this.lineStart ? this.charsBeforeBase : 0) + countChars(this.buf, 0, abs - this.base) + 1;
@@ -596,6 +607,27 @@ export class XmlScanner {
     const buf = this.buf;
     let flags = 0;
     let i = pos;
+    if (buf[i] === 0x0a) {
+      // Indentation (a line feed and spaces before a tag): the common text of a deposit.
+      this.lineNo++;
+      this.lineStart = this.base + i + 1;
+      i++;
+      while (i < end && buf[i] === 0x20) i++;
+      if (i < end && buf[i] === 0x3c && this.place === Place.Root) {
+        const h = this.handler.text;
+        if (h) {
+          this.tStart = pos;
+          this.tEnd = i;
+          this.tFlags = F_INDENT;
+          this.textIsWhitespace = true;
+          this.eventAbs = this.base + pos;
+          this.evLine = this.tokLine;
+          this.evLineStart = this.tokLineStart;
+          h.call(this.handler, this);
+        }
+        return i;
+      }
+    }
     for (; i < end; i++) {
       const c = TEXT[buf[i]!]!;
       if (c === T_ORD) {
@@ -611,6 +643,7 @@ export class XmlScanner {
       if (c === T_LT) break;
       if (c === T_HI) {
         flags |= F_HI | F_NONWS;
+        this.lastHigh = this.base + i;
         if (buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) return this.badChar(i);
         continue;
       }
@@ -787,10 +820,50 @@ export class XmlScanner {
     const buf = this.buf;
     let p = pos + 1;
     if ((NAME[buf[p]!]! & 1) === 0) return this.syntax(p, `"<" must start a tag (found ${describe(buf[p]!)})`);
-    const ne = this.nameEnd(p, end);
-    if (ne === INCOMPLETE) return INCOMPLETE;
-    const name = this.names.lookup(buf, p, ne, this.nameHash);
-    p = ne;
+    // The name predicted by the structure seen so far, compared in place; else hashed and interned.
+    const prev = this.prevSibling;
+    const guess = prev !== null ? prev.succ : this.depth > 0 ? this.stName[this.depth - 1]!.first : null;
+    let name: RawName | null = null;
+    if (guess !== null) {
+      const bytes = guess.bytes;
+      const len = bytes.length;
+      if (p + len < end) {
+        let k = 0;
+        while (k < len && buf[p + k] === bytes[k]) k++;
+        if (k === len && (NAME[buf[p + len]!]! & 2) === 0) {
+          name = guess;
+          p += len;
+        }
+      }
+    }
+    if (name === null) {
+      const ne = this.nameEnd(p, end);
+      if (ne === INCOMPLETE) return INCOMPLETE;
+      name = this.names.lookup(buf, p, ne, this.nameHash);
+      p = ne;
+    }
+    if (name.high) this.lastHigh = this.base + pos + 1;
+    let n = 0;
+    let selfClosing = false;
+    if (p < end && buf[p] === 0x3e) p++; // <name>: no attributes, the common case
+    else {
+      const r = this.attributes(name, p, end);
+      if (r < 0) return r;
+      p = r;
+      n = this.aN;
+      selfClosing = this.aSelfClosing;
+    }
+    this.eventAbs = this.base + pos;
+    this.evLine = this.tokLine;
+    this.evLineStart = this.tokLineStart;
+    return this.openElement(name, n, selfClosing, p);
+  }
+
+  /** Attributes and the end of a start tag from buf[p]; returns the offset after it (counts in aN, aSelfClosing). */
+  private aN = 0;
+  private aSelfClosing = false;
+  private attributes(name: RawName, p: number, end: number): number {
+    const buf = this.buf;
     let n = 0;
     let selfClosing = false;
     for (;;) {
@@ -842,6 +915,7 @@ export class XmlScanner {
         }
         if (c === T_HI) {
           flags |= F_HI;
+          this.lastHigh = this.base + i;
           if (buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) return this.badChar(i);
           continue;
         }
@@ -866,10 +940,9 @@ export class XmlScanner {
       n++;
       p = ve + 1;
     }
-    this.eventAbs = this.base + pos;
-    this.evLine = this.tokLine;
-    this.evLineStart = this.tokLineStart;
-    return this.openElement(name, n, selfClosing, p);
+    this.aN = n;
+    this.aSelfClosing = selfClosing;
+    return p;
   }
 
   private syntax(p: number, message: string): number {
@@ -878,44 +951,80 @@ export class XmlScanner {
   }
 
   private openElement(name: RawName, n: number, selfClosing: boolean, after: number): number {
-    if (this.place === Place.Epilog) {
-      this.fail('structure', `a second root element <${name.qname}> (a document has exactly one, XML 1.0 §2.1)`, this.eventAbs, true);
-      return STOP;
+    if (this.place !== Place.Root) {
+      if (this.place === Place.Epilog) {
+        this.fail('structure', `a second root element <${name.qname}> (a document has exactly one, XML 1.0 §2.1)`, this.eventAbs, true);
+        return STOP;
+      }
+      this.place = Place.Root;
     }
-    this.place = Place.Root;
     if (name.error) {
       this.fail('namespace', name.error, this.eventAbs, true);
       return STOP;
     }
     const mark = this.bCount;
-    // Namespace declarations first (Namespaces §3), then names are resolved in the new scope.
+    if (n > 0 && !this.declarations(n)) return STOP;
+    const x = name.ver === this.scopeVer && name.xname !== null ? name.xname : this.resolveElement(name);
+    if (this.stopped) return STOP;
+    if (n > 0) this.attributeNames(name, n);
+    if (this.stopped) return STOP;
+    this.attrCount = n;
+
+    const d = this.depth;
+    if (this.prevSibling !== null) this.prevSibling.succ = name;
+    else if (d > 0) this.stName[d - 1]!.first = name;
+    this.prevSibling = null;
+    this.stName[d] = name;
+    this.stX[d] = x;
+    this.stMark[d] = mark;
+    this.depth = d + 1;
+    this.qname = name.qname;
+    this.prefix = name.prefix;
+    this.local = name.local;
+    this.ns = x.ns;
+    this.xname = x;
+    this.selfClosing = selfClosing;
+    this.handler.open?.(this);
+    if (this.stopped) return STOP;
+    if (selfClosing) {
+      this.attrCount = 0;
+      this.closeElement();
+    }
+    return after;
+  }
+
+  /** Namespace declarations of a start tag (Namespaces §3), before any name is resolved. */
+  private declarations(n: number): boolean {
+    const mark = this.bCount;
     for (let i = 0; i < n; i++) {
       const a = this.aRaw[i]!;
       if (a.error) {
         this.fail('namespace', a.error, this.eventAbs, true);
-        return STOP;
+        return false;
       }
       if (a.prefix === 'xmlns') this.declare(a.local, this.attrValue[i]!);
       else if (a.qname === 'xmlns') this.declare('', this.attrValue[i]!);
-      if (this.stopped) return STOP;
+      if (this.stopped) return false;
     }
     if (this.bCount !== mark) this.scopeVer++;
-    let x: XName;
-    if (name.ver === this.scopeVer && name.xname) x = name.xname;
-    else {
-      if (name.prefix === 'xmlns') {
-        this.fail('namespace', `element <${name.qname}>: the prefix xmlns is reserved (Namespaces in XML §3)`, this.eventAbs, true);
-        return STOP;
-      }
-      const uri = this.resolve(name.prefix);
-      if (uri === undefined && name.prefix !== '') {
-        this.fail('namespace', `element <${name.qname}>: the prefix ${name.prefix} is not declared (Namespaces in XML §5)`, this.eventAbs, false);
-      }
-      x = xname(uri ?? '', name.local);
-      name.ver = this.scopeVer;
-      name.xname = x;
+    return true;
+  }
+
+  /** The expanded name of an element name in the current scope (cached in the name until the scope changes). */
+  private resolveElement(name: RawName): XName {
+    if (name.prefix === 'xmlns') this.fail('namespace', `element <${name.qname}>: the prefix xmlns is reserved (Namespaces in XML §3)`, this.eventAbs, true);
+    const uri = this.resolve(name.prefix);
+    if (uri === undefined && name.prefix !== '') {
+      this.fail('namespace', `element <${name.qname}>: the prefix ${name.prefix} is not declared (Namespaces in XML §5)`, this.eventAbs, false);
     }
-    // Attributes: namespaces and uniqueness (XML 1.0 §3.1 WFC Unique Att Spec; Namespaces §6.3).
+    const x = xname(uri ?? '', name.local);
+    name.ver = this.scopeVer;
+    name.xname = x;
+    return x;
+  }
+
+  /** Attributes: namespaces and uniqueness (XML 1.0 §3.1 WFC Unique Att Spec; Namespaces §6.3). */
+  private attributeNames(name: RawName, n: number): void {
     for (let i = 0; i < n; i++) {
       const a = this.aRaw[i]!;
       let ns = '';
@@ -937,26 +1046,6 @@ export class XmlScanner {
         }
       }
     }
-    if (this.stopped) return STOP;
-    this.attrCount = n;
-    const d = this.depth;
-    this.stName[d] = name;
-    this.stX[d] = x;
-    this.stMark[d] = mark;
-    this.depth = d + 1;
-    this.qname = name.qname;
-    this.prefix = name.prefix;
-    this.local = name.local;
-    this.ns = x.ns;
-    this.xname = x;
-    this.selfClosing = selfClosing;
-    this.handler.open?.(this);
-    if (this.stopped) return STOP;
-    if (selfClosing) {
-      this.attrCount = 0;
-      this.closeElement();
-    }
-    return after;
   }
 
   private declare(prefix: string, uri: string): void {
@@ -987,6 +1076,7 @@ export class XmlScanner {
       this.bCount = mark;
       this.scopeVer++;
     }
+    this.prevSibling = name;
     if (d === 0) this.place = Place.Epilog;
   }
 
@@ -1032,6 +1122,7 @@ export class XmlScanner {
         this.badChar(i);
         return false;
       }
+      if (c === T_HI) this.lastHigh = this.base + i;
       if (c === T_HI && buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) {
         this.badChar(i);
         return false;
@@ -1067,7 +1158,11 @@ export class XmlScanner {
       this.fail('syntax', 'malformed XML declaration (XML 1.0 §2.8: version, then optional encoding and standalone)', this.base + p, true);
       return false;
     }
-    this.handler.xmlDecl?.(m[2]!, m[4], m[6]);
+    this.eventAbs = this.base + p - 5;
+    this.evLine = this.tokLine;
+    this.evLineStart = this.tokLineStart;
+    this.handler.xmlDecl?.(m[2]!, m[4], m[6], this);
+    this.countLines(p, close);
     return !this.stopped;
   }
 
@@ -1091,6 +1186,7 @@ export class XmlScanner {
         if (c === T_LF) this.nl(i);
         else if (c === T_BAD) return this.badChar(i);
         else if (c === T_HI) {
+          this.lastHigh = this.base + i;
           flags |= F_HI;
           if (buf[i] === 0xef && buf[i + 1] === 0xbf && (buf[i + 2]! & 0xfe) === 0xbe) return this.badChar(i);
         } else if (c === T_CR) flags |= F_CR;
@@ -1126,6 +1222,10 @@ const F_NONWS = 1;
 const F_HI = 2;
 const F_CR = 4;
 const F_REF = 8;
+/** A line feed and spaces only. */
+const F_INDENT = 16;
+/** "\n" followed by n spaces, for n < 64. */
+const INDENTS = Array.from({ length: 64 }, (_, n) => `\n${' '.repeat(n)}`);
 
 function countChars(buf: Uint8Array, from: number, to: number): number {
   let n = 0;

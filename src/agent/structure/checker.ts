@@ -2,8 +2,8 @@
  * Streaming structure checker for RFC 8909 / RFC 9022 XML deposits: well-formedness (DOCTYPE
  * and entity declarations refused) and validity against the official schemas — element order,
  * cardinalities, types, enumerations, patterns, attributes, substitution groups, xsi:type —
- * implemented in Strongroom over SAX events (saxes), driven by the compiled schema model in
- * rde-model.ts. It never calls xmllint or an XSD library; xmllint is only its test oracle.
+ * implemented in Strongroom over the events of the byte-level XML scanner (src/common/xml-scan.ts),
+ * driven by the compiled schema model in rde-model.ts. It never calls xmllint or an XSD library; xmllint is only its test oracle.
  *
  * API
  *
@@ -26,18 +26,17 @@
  * Findings are capped (`maxFindings`); `omitted` says how many were dropped.
  *
  * `StructureChecker` is the same checker as an event consumer, for stages that run their own
- * saxes parser (`xmlns: true, position: true`; `FastSaxesParser` avoids a V8 slowdown, see
- * there) and want one pass: call `attach(parser)` before writing, `finish()` after close().
+ * scanner and want one pass: it is an `XmlScanHandler` (`new XmlScanner(checker)`); call
+ * `finish()` after the scanner's end().
  *
  * Memory stays bounded whatever the deposit size: one frame per open element (depth capped),
  * text buffered only for the element being read (capped), automata per schema type.
  */
 import { Readable } from 'node:stream';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { Finding, Severity } from '../../common/findings.js';
 import { PREFIXES } from '../../model/namespaces.js';
 import { ContentAutomaton, namespaceMatches, qkey, type DfaState } from './automaton.js';
-import { FastSaxesParser } from '../../common/saxes.js';
+import { XmlScanner, type XmlScanError, type XmlScanHandler } from '../../common/xml-scan.js';
 import { SimpleValidator } from './datatypes.js';
 import type { ComplexTypeDef, ElementDef, SchemaModel, TypeDef } from './model-types.js';
 import { XSI_NS } from './model-types.js';
@@ -120,8 +119,6 @@ interface Frame {
   index: number;
   /** Whether this frame is a deposit object (child of rde:contents or rde:deletes). */
   object: boolean;
-  /** Namespace declarations on this element (saxes `tag.ns`), for QName values. */
-  ns: Record<string, string>;
 }
 
 interface ObjectScope {
@@ -135,7 +132,7 @@ interface ObjectScope {
 
 const ID_CHILDREN = new Set(['name', 'id', 'aName']);
 
-export class StructureChecker {
+export class StructureChecker implements XmlScanHandler {
   private readonly model: SchemaModel;
   private readonly values: SimpleValidator;
   private readonly automata = new Map<number, ContentAutomaton>();
@@ -151,18 +148,12 @@ export class StructureChecker {
   private skipDepth = 0;
   private tagLine = 1;
   private tagColumn = 1;
-  private parser: SaxesParser<{ xmlns: true; position: true }> | null = null;
+  private scanner: XmlScanner | null = null;
   private object: ObjectScope | null = null;
   private sawRoot = false;
   elements = 0;
-  /** Resolves a prefix in the scope of the innermost open frame (QName values). */
-  private readonly resolver = (prefix: string): string | undefined => {
-    for (let i = this.frames.length - 1; i >= 0; i--) {
-      const uri = this.frames[i]!.ns[prefix];
-      if (uri !== undefined) return uri;
-    }
-    return prefix === 'xml' ? 'http://www.w3.org/XML/1998/namespace' : undefined;
-  };
+  /** Resolves a prefix in the scope of the element being read (QName values). */
+  private readonly resolver = (prefix: string): string | undefined => this.scanner?.resolve(prefix);
 
   constructor(private readonly opts: StructureOptions = {}) {
     this.model = opts.model ?? RDE_MODEL;
@@ -171,27 +162,42 @@ export class StructureChecker {
     this.rootKey = qkey(opts.root?.ns ?? NS_RDE, opts.root?.local ?? 'deposit');
   }
 
-  /** Subscribe to a saxes parser created with `{ xmlns: true, position: true }`. */
-  attach(parser: SaxesParser<{ xmlns: true; position: true }>): void {
-    this.parser = parser;
-    parser.on('xmldecl', (decl) => {
-      const enc = decl.encoding?.toLowerCase();
-      if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii') this.parseError(`encoding ${decl.encoding} is not supported: deposits are read as UTF-8`);
-    });
-    parser.on('doctype', () => this.parseError('DOCTYPE declarations are refused (no DTDs, no entity declarations in deposits)'));
-    parser.on('opentagstart', (tag) => {
-      // saxes has read the name and the character after it: point at the '<' (1-based column).
-      this.tagLine = parser.line;
-      this.tagColumn = Math.max(1, parser.column - tag.name.length - 1);
-    });
-    parser.on('opentag', (tag) => this.open(tag));
-    parser.on('closetag', () => this.close());
-    parser.on('text', (text) => this.text(text));
-    parser.on('cdata', (text) => this.text(text, true));
-    parser.on('error', (err) => this.parseError(err.message.replace(/^[^:]*:\d+:\d+: /, '')));
+  // ---- scanner events (XmlScanHandler) ----------------------------------------------------
+
+  xmlDecl(_version: string, encoding: string | undefined, _standalone: string | undefined, s: XmlScanner): void {
+    this.scanner = s;
+    const enc = encoding?.toLowerCase();
+    if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii') this.parseError(`encoding ${encoding} is not supported: deposits are read as UTF-8`, this.scanner!.line, this.scanner!.column);
   }
 
-  /** Call after the parser's close(): reports a missing root. */
+  error(err: XmlScanError): void {
+    if (err.kind === 'doctype') this.parseError('DOCTYPE declarations are refused (no DTDs, no entity declarations in deposits)', err.line, err.column);
+    else this.parseError(err.message, err.line, err.column);
+  }
+
+  open(s: XmlScanner): void {
+    this.scanner = s;
+    this.tagLine = s.line;
+    this.tagColumn = s.column;
+    this.openElement(s);
+  }
+
+  close(s: XmlScanner): void {
+    this.scanner = s;
+    this.closeElement();
+  }
+
+  text(s: XmlScanner): void {
+    this.scanner = s;
+    this.characters(s, false);
+  }
+
+  cdata(s: XmlScanner): void {
+    this.scanner = s;
+    this.characters(s, true);
+  }
+
+  /** Call after the scanner's end(): reports a missing root. */
   finish(): StructureResult {
     if (!this.sawRoot && !this.broken) this.parseError('no root element');
     return { findings: this.findings, omitted: this.dropped, errors: this.errorCount, elements: this.elements, wellFormed: this.parseErrors === 0 };
@@ -236,12 +242,10 @@ export class StructureChecker {
     this.add(STRUCTURE_CODES.schema, 'error', message, line, column, this.path(childName));
   }
 
-  private parseError(message: string): void {
+  private parseError(message: string, line = 0, column = 0): void {
     this.parseErrors++;
     if (this.parseErrors > MAX_PARSE_ERRORS) return;
     this.broken = true;
-    const line = this.parser?.line ?? 0;
-    const column = this.parser?.column ?? 0;
     this.add(STRUCTURE_CODES.parse, 'error', message, line, column, this.path());
   }
 
@@ -294,7 +298,7 @@ export class StructureChecker {
 
   // ---- events -----------------------------------------------------------------------------
 
-  private open(tag: SaxesTagNS): void {
+  private openElement(tag: XmlScanner): void {
     this.elements++;
     const parent = this.frames[this.frames.length - 1];
     if (!parent) this.sawRoot = true;
@@ -307,17 +311,18 @@ export class StructureChecker {
       this.skipDepth = 1;
       return;
     }
-    const ns = tag.uri;
+    const ns = tag.ns;
     const local = tag.local;
-    const key = (): string => qkey(ns, local); // built only when needed (the hot path never does)
+    const xname = tag.xname;
+    const key = (): string => xname.key;
     let mode: Mode = 'strict';
     let el: number | undefined;
     let index = 0;
 
     if (parent) {
       if (parent.childCounts) {
-        index = (parent.childCounts.get(tag.name) ?? 0) + 1;
-        if (parent.childCounts.size < 1000 || parent.childCounts.has(tag.name)) parent.childCounts.set(tag.name, index);
+        index = (parent.childCounts.get(tag.qname) ?? 0) + 1;
+        if (parent.childCounts.size < 1000 || parent.childCounts.has(tag.qname)) parent.childCounts.set(tag.qname, index);
       }
       if (parent.mode === 'skip') mode = 'skip';
       else if (parent.automaton && parent.state) {
@@ -329,7 +334,7 @@ export class StructureChecker {
           else {
             el = this.model.globalElements[key()];
             if (el === undefined) {
-              if (step.match.pc === 'strict') this.schemaError(`element ${display(key())} is not declared (strict wildcard)`, undefined, tag.name);
+              if (step.match.pc === 'strict') this.schemaError(`element ${display(key())} is not declared (strict wildcard)`, undefined, tag.qname);
               mode = 'lax';
             }
           }
@@ -339,7 +344,7 @@ export class StructureChecker {
             this.schemaError(
               `element ${display(key())} is not expected here${expected.length > 0 ? `; expected ${expected.join(', ')}` : parent.state.accepting ? '; no more child elements allowed' : ''}`,
               undefined,
-              tag.name,
+              tag.qname,
             );
             parent.failed = true;
           }
@@ -348,13 +353,13 @@ export class StructureChecker {
         }
       } else {
         const type = this.model.types[parent.type]!;
-        this.schemaError(`element ${display(key())} is not allowed: ${parent.name} has ${type.kind === 'simple' || (type.kind === 'complex' && type.content.k === 'simple') ? 'simple' : 'empty'} content`, undefined, tag.name);
+        this.schemaError(`element ${display(key())} is not allowed: ${parent.name} has ${type.kind === 'simple' || (type.kind === 'complex' && type.content.k === 'simple') ? 'simple' : 'empty'} content`, undefined, tag.qname);
         mode = 'skip';
       }
     } else {
       el = this.model.globalElements[key()];
       if (key() !== this.rootKey) {
-        this.schemaError(`the root element is ${display(key())}, not ${display(this.rootKey)}`, undefined, tag.name);
+        this.schemaError(`the root element is ${display(key())}, not ${display(this.rootKey)}`, undefined, tag.qname);
         el = undefined;
         mode = 'skip';
       }
@@ -366,37 +371,37 @@ export class StructureChecker {
       if (el !== undefined) {
         decl = this.model.elements[el]!;
         typeIndex = decl.type;
-        if (decl.abstract) this.schemaError(`element ${display(key())} is abstract`, undefined, tag.name);
+        if (decl.abstract) this.schemaError(`element ${display(key())} is abstract`, undefined, tag.qname);
       } else typeIndex = this.model.anyType;
     }
 
     // xsi:type and xsi:nil (XSD 1.0 §3.3.4 clauses 3–4).
     let nil = false;
-    const attrs = tag.attributes;
-    for (const name in attrs) {
-      const a = attrs[name]!;
-      if (a.uri !== XSI_NS || mode === 'skip') continue;
-      if (a.local === 'type') {
-        const value = a.value.trim();
+    for (let i = 0; i < tag.attrCount; i++) {
+      if (tag.attrNs[i] !== XSI_NS || mode === 'skip') continue;
+      const aLocal = tag.attrLocal[i]!;
+      const aValue = tag.attrValue[i]!;
+      if (aLocal === 'type') {
+        const value = aValue.trim();
         const colon = value.indexOf(':');
         const prefix = colon < 0 ? '' : value.slice(0, colon);
-        const typeNs = (tag.ns[prefix] ?? this.resolver(prefix)) ?? (colon < 0 ? '' : undefined);
+        const typeNs = tag.resolve(prefix) ?? (colon < 0 ? '' : undefined);
         const t = typeNs === undefined ? undefined : this.model.typeNames[qkey(typeNs, colon < 0 ? value : value.slice(colon + 1))];
-        if (t === undefined) this.schemaError(`xsi:type ${JSON.stringify(value)} is not a known type`, undefined, tag.name);
-        else if (!this.derivesFrom(t, typeIndex)) this.schemaError(`xsi:type ${display(this.model.types[t]!.name ?? value)} is not derived from ${this.typeName(typeIndex)}`, undefined, tag.name);
+        if (t === undefined) this.schemaError(`xsi:type ${JSON.stringify(value)} is not a known type`, undefined, tag.qname);
+        else if (!this.derivesFrom(t, typeIndex)) this.schemaError(`xsi:type ${display(this.model.types[t]!.name ?? value)} is not derived from ${this.typeName(typeIndex)}`, undefined, tag.qname);
         else typeIndex = t;
-      } else if (a.local === 'nil') {
-        if (!decl?.nillable) this.schemaError(`xsi:nil is not allowed: ${display(key())} is not nillable`, undefined, tag.name);
-        else nil = a.value.trim() === 'true' || a.value.trim() === '1';
-      } else if (a.local !== 'schemaLocation' && a.local !== 'noNamespaceSchemaLocation') {
-        this.schemaError(`attribute xsi:${a.local} is not defined`, undefined, tag.name);
+      } else if (aLocal === 'nil') {
+        if (!decl?.nillable) this.schemaError(`xsi:nil is not allowed: ${display(key())} is not nillable`, undefined, tag.qname);
+        else nil = aValue.trim() === 'true' || aValue.trim() === '1';
+      } else if (aLocal !== 'schemaLocation' && aLocal !== 'noNamespaceSchemaLocation') {
+        this.schemaError(`attribute xsi:${aLocal} is not defined`, undefined, tag.qname);
       }
     }
     const type: TypeDef | undefined = typeIndex >= 0 ? this.model.types[typeIndex] : undefined;
-    if (type?.kind === 'complex' && type.abstract) this.schemaError(`type ${this.typeName(typeIndex)} is abstract`, undefined, tag.name);
+    if (type?.kind === 'complex' && type.abstract) this.schemaError(`type ${this.typeName(typeIndex)} is abstract`, undefined, tag.qname);
 
     const frame: Frame = {
-      name: tag.name,
+      name: tag.qname,
       mode,
       type: typeIndex,
       automaton: null,
@@ -410,7 +415,6 @@ export class StructureChecker {
       childCounts: null,
       index,
       object: false,
-      ns: tag.ns,
     };
     if (type && mode !== 'skip') {
       this.checkAttributes(tag, type, mode, frame);
@@ -420,40 +424,40 @@ export class StructureChecker {
     if (parent && this.frames.length === 1 && parent.type >= 0 && ns === NS_RDE && (local === 'contents' || local === 'deletes')) frame.childCounts = new Map();
     if (parent?.childCounts && this.frames.length === 2) {
       frame.object = true;
-      this.object = { id: tag.attributes.id?.uri === '' ? tag.attributes.id.value.trim() : undefined, pending: [], pendingDropped: 0, depth: this.frames.length + 1, idDepth: -1 };
+      this.object = { id: tag.attr('id')?.trim(), pending: [], pendingDropped: 0, depth: this.frames.length + 1, idDepth: -1 };
     } else if (this.object && this.object.id === undefined && this.frames.length === this.object.depth && ID_CHILDREN.has(local)) {
       this.object.idDepth = this.frames.length + 1;
     }
     this.frames.push(frame);
   }
 
-  private checkAttributes(tag: SaxesTagNS, type: TypeDef, mode: Mode, frame: Frame): void {
+  private checkAttributes(tag: XmlScanner, type: TypeDef, mode: Mode, frame: Frame): void {
     const complex = type.kind === 'complex' ? type : null;
     const uses = complex?.attributes ?? [];
     let seen = 0; // bit i: uses[i] present (the RDE types have at most a handful of attributes)
-    for (const name in tag.attributes) {
-      const a = tag.attributes[name]!;
-      if (a.uri === NS_XMLNS || a.uri === XSI_NS || name === 'xmlns') continue;
+    for (let i = 0; i < tag.attrCount; i++) {
+      const a = { uri: tag.attrNs[i]!, local: tag.attrLocal[i]!, value: tag.attrValue[i]!, name: tag.attrQName[i]! };
+      if (a.uri === NS_XMLNS || a.uri === XSI_NS || a.name === 'xmlns') continue;
       const at = a.uri === '' ? uses.findIndex((u) => u.local === a.local) : -1;
       const use = at >= 0 ? uses[at] : undefined;
       if (use) {
         if (at < 31) seen |= 1 << at;
         const error = this.values.check(use.type, a.value, this.resolver);
-        if (error) this.schemaError(`attribute ${a.name}: ${error}`, undefined, tag.name);
-        else if (use.fixed !== undefined && this.values.normalize(use.type, a.value) !== use.fixed) this.schemaError(`attribute ${a.name} must be ${JSON.stringify(use.fixed)}`, undefined, tag.name);
+        if (error) this.schemaError(`attribute ${a.name}: ${error}`, undefined, tag.qname);
+        else if (use.fixed !== undefined && this.values.normalize(use.type, a.value) !== use.fixed) this.schemaError(`attribute ${a.name} must be ${JSON.stringify(use.fixed)}`, undefined, tag.qname);
         continue;
       }
       if (complex?.anyAttribute && namespaceMatches(complex.anyAttribute.ns, a.uri)) continue;
       if (mode === 'lax' && !complex) continue;
-      this.schemaError(`attribute ${a.name} is not allowed on ${tag.name}`, undefined, tag.name);
+      this.schemaError(`attribute ${a.name} is not allowed on ${tag.qname}`, undefined, tag.qname);
     }
     for (let i = 0; i < uses.length; i++) {
       const use = uses[i]!;
-      if (use.required && (i >= 31 || (seen & (1 << i)) === 0) && !(i >= 31 && Object.values(tag.attributes).some((a) => a.uri === '' && a.local === use.local))) this.schemaError(`attribute ${use.local} is required on ${tag.name}`, undefined, tag.name);
+      if (use.required && (i >= 31 || (seen & (1 << i)) === 0) && !(i >= 31 && tag.attr(use.local) !== undefined)) this.schemaError(`attribute ${use.local} is required on ${tag.qname}`, undefined, tag.qname);
     }
   }
 
-  private text(text: string, cdata = false): void {
+  private characters(s: XmlScanner, cdata: boolean): void {
     if (this.skipDepth > 0 || this.broken) return;
     const frame = this.frames[this.frames.length - 1];
     if (!frame) return; // outside the root: saxes reports non-whitespace itself
@@ -464,6 +468,7 @@ export class StructureChecker {
     const type = this.model.types[frame.type]!;
     if (type.kind === 'simple' || (type.kind === 'complex' && type.content.k === 'simple')) {
       if (frame.textOverflow) return;
+      const text = s.text();
       if (frame.text.length + text.length > MAX_VALUE_CHARS) {
         frame.textOverflow = true;
         frame.text = '';
@@ -481,14 +486,14 @@ export class StructureChecker {
       }
       return;
     }
-    if (!cdata && /^[ \t\r\n]*$/.test(text)) return;
+    if (!cdata && (s.textIsWhitespace || /^[ \t\r\n]*$/.test(s.text()))) return;
     if (!frame.failed) {
       this.schemaError(`character content is not allowed in ${frame.name} (element-only content)`, frame);
       frame.failed = true;
     }
   }
 
-  private close(): void {
+  private closeElement(): void {
     if (this.skipDepth > 0) {
       this.skipDepth--;
       return;
@@ -550,46 +555,16 @@ export class StructureChecker {
   }
 }
 
-/** Re-exported for the checker's users; it lives in src/common (the reader uses it too). */
-export { FastSaxesParser };
-
 /** Check a deposit XML stream (UTF-8 bytes or strings); resolves with every finding. */
 export async function checkStructure(input: Readable | AsyncIterable<Buffer | string>, opts: StructureOptions = {}): Promise<StructureResult> {
-  const parser = new FastSaxesParser();
   const checker = new StructureChecker(opts);
-  checker.attach(parser);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let first = true;
-  let aborted = false;
+  const scanner = new XmlScanner(checker);
   try {
     for await (const chunk of input) {
-      let text: string;
-      if (typeof chunk === 'string') text = chunk;
-      else {
-        try {
-          text = decoder.decode(chunk, { stream: true });
-        } catch {
-          parser.fail('the input is not valid UTF-8');
-          aborted = true;
-          break;
-        }
-      }
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte order mark
-        first = false;
-      }
-      parser.write(text);
-      if (checker.gaveUp) break;
+      scanner.write(chunk as Buffer | string);
+      if (checker.gaveUp || scanner.stopped) break;
     }
-    if (!checker.gaveUp && !aborted) {
-      try {
-        const rest = decoder.decode();
-        if (rest) parser.write(rest);
-      } catch {
-        parser.fail('the input ends inside a UTF-8 sequence');
-      }
-      parser.close();
-    }
+    if (!checker.gaveUp && !scanner.stopped) scanner.end();
   } finally {
     if (input instanceof Readable && !input.readableEnded) input.destroy();
   }

@@ -173,7 +173,7 @@ test('documented divergences from libxml2 2.9: xmllint rejects a spaced count, a
   assert.equal(ours.errors, 0, 'XSD 1.0: xs:long collapses whitespace, also in a simpleContent extension');
   assert.deepEqual(
     ours.findings.map((f) => [f.code, f.severity, f.line]),
-    [[STRUCTURE_CODES.interop, 'warning', 38]],
+    [[STRUCTURE_CODES.interop, 'warning', 37]], // the line of the start tag's "<" (the tag goes on over two lines)
   );
   const strict = await checkStructureText(strayBase64);
   assert.deepEqual(
