@@ -7,13 +7,18 @@
  *      bench/full-deposit.ts's recipe if missing) as sr_diffbench_<n> (CREATE DATABASE …
  *      TEMPLATE), migrated to the change journal (migration 002);
  *   2. the FULL deposit (watermark = the registry's as-of), measured: the DIFF's base;
- *   3. `strongroom registry churn --changes <1% of n>` (one transaction per change), timed;
- *   4. the DIFF deposit, measured (in-process writer: a DIFF is small).
- * Each heavy phase runs under `flock /tmp/strongroom-heavy.lock`, each deposit in a child
- * process of its own (bench/diff-deposit-worker.ts). The copy is dropped at the end.
+ *   3. `strongroom registry churn` (default mix, one transaction per change) in rounds, until
+ *      the objects with a journal entry since the FULL reach `--percent` (default 1%) of the
+ *      FULL's objects: "1% of the objects changed", whatever each change pulls in;
+ *   4. the DIFF deposit, measured;
+ *   5. what the DIFF holds, per kind: objects written and deleted, domains changed directly and
+ *      domains pulled in by host renames (in-bailiwick and shared), from the journal.
+ * Both deposits are written with the same `--jobs` (default: one worker thread per CPU, the
+ * FULL writer's default), each in a child process of its own (bench/diff-deposit-worker.ts).
+ * Each heavy phase runs under `flock /tmp/strongroom-heavy.lock`. The copy is dropped at the end.
  *
  *   npm run bench -- diff-deposit                 (1,000,000 domains)
- *   node dist/bench/diff-deposit.js --domains 100000 [--percent 1] [--keep] [--reuse]
+ *   node dist/bench/diff-deposit.js --domains 100000 [--percent 1] [--jobs N] [--mix M] [--keep] [--reuse]
  *   flock /tmp/strongroom-heavy.lock node dist/bench/diff-deposit.js --held …
  *
  * `--held`: the caller already holds the heavy-work lock for the whole run (on a busy machine
@@ -28,6 +33,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServerDb } from '../src/db/server.js';
+import { DELETE_ORDER, deletedObjects } from '../src/journal/journal.js';
 import { withDatabase } from '../src/testing/databases.js';
 import { CLI } from '../src/testing/paths.js';
 
@@ -49,18 +55,25 @@ const DIFF_WATERMARK = '2026-01-04T00:00:06Z';
 
 interface Args {
   domains: number[];
+  /** Objects changed, in % of the FULL's objects. */
   percent: number;
+  /** Worker threads of both deposits. */
+  jobs: number;
+  /** `registry churn --mix`. */
+  mix: string;
   keep: boolean;
   held: boolean;
   reuse: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { domains: [1_000_000], percent: 1, keep: false, held: false, reuse: false };
+  const args: Args = { domains: [1_000_000], percent: 1, jobs: cpus().length, mix: 'default', keep: false, held: false, reuse: false };
   for (let index = 0; index < argv.length; index++) {
     const a = argv[index];
     if (a === '--domains') args.domains = argv[++index]!.split(',').map(Number);
     else if (a === '--percent') args.percent = Number(argv[++index]);
+    else if (a === '--jobs') args.jobs = Number(argv[++index]);
+    else if (a === '--mix') args.mix = argv[++index]!;
     else if (a === '--keep') args.keep = true;
     else if (a === '--held') args.held = true;
     else if (a === '--reuse') args.reuse = true;
@@ -150,36 +163,144 @@ interface DepositRun {
   counts: Record<string, number>;
 }
 
-async function deposit(mode: 'full' | 'diff', url: string, out: string, watermark: string): Promise<DepositRun> {
-  return JSON.parse(await heavy(process.execPath, [WORKER, mode, url, TLD, out, watermark])) as DepositRun;
+async function deposit(mode: 'full' | 'diff', url: string, out: string, watermark: string, jobs: number): Promise<DepositRun> {
+  return JSON.parse(await heavy(process.execPath, [WORKER, mode, url, TLD, out, watermark, String(jobs)])) as DepositRun;
+}
+
+/** The journal entries since the FULL's snapshot (the DIFF's window; nothing else runs meanwhile). */
+function window(snapshot: string): string {
+  const s = `'${snapshot}'::pg_snapshot`;
+  return `j.xid >= pg_snapshot_xmin(${s}) AND NOT pg_visible_in_snapshot(j.xid, ${s})`;
+}
+
+/** Objects (of every kind) with a journal entry since the FULL: what the next DIFF holds or deletes. */
+async function changedObjects(db: ServerDb, snapshot: string): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT DISTINCT kind, key FROM strongroom.journal j WHERE ${window(snapshot)}) k`);
+  return row?.n ?? 0;
+}
+
+interface Breakdown {
+  /** Objects with a journal entry, by kind. */
+  journaled: Record<string, number>;
+  /** Deletes by kind (as the DIFF writes them). */
+  deletes: Record<string, number>;
+  renamedHosts: { inBailiwick: number; shared: number };
+  /** Domains in the DIFF: with a change of their own (created, updated, transferred …), only named by a renamed host. */
+  domains: { direct: number; byInBailiwickRename: number; bySharedRename: number };
+}
+
+/**
+ * What the DIFF holds, from the journal (after the DIFF, so its reads were cold): per kind, and
+ * the domains whose only change is the new name of a host they use.
+ */
+async function breakdown(url: string, snapshot: string): Promise<Breakdown> {
+  const db = await ServerDb.open(url);
+  try {
+    return await db.transaction(
+      async (tx) => {
+        const w = window(snapshot);
+        const journaled = Object.fromEntries(
+          (await tx.query<{ kind: string; n: number }>(`SELECT kind, count(DISTINCT key)::int AS n FROM strongroom.journal j WHERE ${w} GROUP BY kind ORDER BY kind`)).map((r) => [r.kind, r.n]),
+        );
+        const [r] = await tx.query<{ inside: number; shared: number; direct: number; by_inside: number; by_shared: number }>(
+          `WITH renamed AS (SELECT j.key, bool_and(j.name LIKE '%.' || $1) AS inside FROM strongroom.journal j WHERE ${w} AND j.kind = 'host' AND j.name IS NOT NULL GROUP BY j.key HAVING count(DISTINCT j.name) > 1),
+                named AS (SELECT n.domain_roid AS key, bool_or(r.inside) AS inside, bool_or(NOT r.inside) AS shared FROM registry.domain_ns n JOIN renamed r ON r.key = n.host_roid GROUP BY n.domain_roid),
+                dom AS (SELECT j.key, bool_or(j.op <> 'child') AS own FROM strongroom.journal j WHERE ${w} AND j.kind = 'domain' GROUP BY j.key)
+           SELECT (SELECT count(*) FILTER (WHERE inside) FROM renamed)::int AS inside, (SELECT count(*) FILTER (WHERE NOT inside) FROM renamed)::int AS shared,
+                  count(*) FILTER (WHERE d.own OR n.key IS NULL)::int AS direct,
+                  count(*) FILTER (WHERE NOT d.own AND n.shared IS NOT TRUE AND n.inside)::int AS by_inside,
+                  count(*) FILTER (WHERE NOT d.own AND n.shared)::int AS by_shared
+           FROM dom d LEFT JOIN named n ON n.key = d.key`,
+          [TLD],
+        );
+        const deletes: Record<string, number> = {};
+        for (const kind of DELETE_ORDER) {
+          let n = 0;
+          for await (const _ of deletedObjects(tx, kind, { name: TLD, roidSuffix: '', hostModel: 'objects', dataModel: 'maximum' }, `j.kind = '${kind}' AND ${w}`)) n++;
+          if (n > 0) deletes[kind] = n;
+        }
+        return {
+          journaled,
+          deletes,
+          renamedHosts: { inBailiwick: r?.inside ?? 0, shared: r?.shared ?? 0 },
+          domains: { direct: r?.direct ?? 0, byInBailiwickRename: r?.by_inside ?? 0, bySharedRename: r?.by_shared ?? 0 },
+        };
+      },
+      { isolation: 'repeatable read', readOnly: true },
+    );
+  } finally {
+    await db.close();
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Churn in rounds (seeds bench-day-1/1, /2 …, each deterministic) until the objects changed
+ * since the FULL reach `target`: the first round makes a third of the target in changes, each
+ * next one what the objects per change seen so far say is missing. Stops within 2% of the target
+ * (or after 6 rounds); a round can overshoot (a renamed shared host brings all its domains).
+ */
+async function churnTo(url: string, snapshot: string, target: number, mix: string): Promise<{ changes: number; seconds: number; applied: Record<string, number>; changed: number; rounds: number }> {
+  const total = { changes: 0, seconds: 0, applied: {} as Record<string, number>, changed: 0, rounds: 0 };
+  const db = await ServerDb.open(url);
+  try {
+    while (total.changed < target * 0.98) {
+      // First a third of the target (a change touches one object or more), then what the
+      // objects per change seen so far say is missing.
+      const changes = Math.max(1, Math.round(total.changes === 0 ? target / 3 : (target - total.changed) / (total.changed / total.changes)));
+      total.rounds++;
+      const churned = JSON.parse(
+        await heavy(process.execPath, [CLI, 'registry', 'churn', '--db', url, '--tld', TLD, '--changes', String(changes), '--seed', `bench-day-1/${total.rounds}`, '--mix', mix, '--at', CHURN_AT, '--json', '--quiet']),
+      ) as { seconds: number; applied: Record<string, number> };
+      total.changes += changes;
+      total.seconds += churned.seconds;
+      for (const [op, n] of Object.entries(churned.applied)) total.applied[op] = (total.applied[op] ?? 0) + n;
+      total.changed = await changedObjects(db, snapshot);
+      console.log(`  churn round ${total.rounds}: ${fmt(changes)} changes in ${churned.seconds.toFixed(1)} s; objects changed since the FULL ${fmt(total.changed)} (target ${fmt(target)})`);
+      if (total.rounds >= 6) break;
+    }
+  } finally {
+    await db.close();
+  }
+  return total;
 }
 
 async function measure(n: number, args: Args): Promise<void> {
-  console.log(`\n# ${n.toLocaleString('en-US')} domains, ${args.percent}% changed`);
+  console.log(`\n# ${fmt(n)} domains, ${args.percent}% of the objects changed, both deposits with --jobs ${args.jobs}`);
   const url = await prepare(n, args.reuse);
   const out = await mkdtemp(join(tmpdir(), 'sr-bench-diff-'));
   let done = false;
   try {
-    const full = await deposit('full', url, out, AS_OF);
-    console.log(`  FULL  ${full.objects.toLocaleString('en-US')} objects, ${(full.bytes / 1e6).toFixed(1)} MB in ${full.seconds.toFixed(2)} s (CPU ${full.cpuSeconds.toFixed(1)} s)`);
-    const changes = Math.max(1, Math.round((n * args.percent) / 100));
-    const churned = JSON.parse(await heavy(process.execPath, [CLI, 'registry', 'churn', '--db', url, '--tld', TLD, '--changes', String(changes), '--seed', 'bench-day-1', '--at', CHURN_AT, '--json', '--quiet'])) as {
-      seconds: number;
-      applied: Record<string, number>;
-    };
-    console.log(`  churn ${changes.toLocaleString('en-US')} changes in ${churned.seconds.toFixed(1)} s: ${JSON.stringify(churned.applied)}`);
+    const full = await deposit('full', url, out, AS_OF, args.jobs);
+    console.log(`  FULL  ${fmt(full.objects)} objects, ${(full.bytes / 1e6).toFixed(1)} MB in ${full.seconds.toFixed(2)} s (CPU ${full.cpuSeconds.toFixed(1)} s, peak RSS ${Math.round(full.maxRssKiB / 1024)} MiB)`);
     const db = await ServerDb.open(url);
-    const [journal] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM strongroom.journal');
+    const [recorded] = await db.query<{ snapshot: string }>(`SELECT snapshot FROM strongroom.deposit WHERE type = 'FULL' ORDER BY snapshot_time DESC LIMIT 1`);
     await db.close();
-    const diff = await deposit('diff', url, out, DIFF_WATERMARK);
+    const snapshot = recorded!.snapshot;
+    const target = Math.max(1, Math.round((full.objects * args.percent) / 100));
+    const churned = await churnTo(url, snapshot, target, args.mix);
+    console.log(`  churn ${fmt(churned.changes)} changes (mix ${args.mix}, ${churned.rounds} round(s)) in ${churned.seconds.toFixed(1)} s: ${JSON.stringify(churned.applied)}`);
+    const check = await ServerDb.open(url);
+    const [journal] = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM strongroom.journal');
+    await check.close();
+    const diff = await deposit('diff', url, out, DIFF_WATERMARK, args.jobs);
     const ratio = diff.seconds / full.seconds;
+    const cpuRatio = diff.cpuSeconds / full.cpuSeconds;
+    const items = diff.objects + (diff.deletes ?? 0);
     console.log(
-      `  DIFF  ${diff.objects.toLocaleString('en-US')} objects + ${diff.deletes ?? 0} deletes, ${(diff.bytes / 1e6).toFixed(2)} MB in ${diff.seconds.toFixed(2)} s (CPU ${diff.cpuSeconds.toFixed(1)} s); journal ${journal?.n ?? 0} entries`,
+      `  DIFF  ${fmt(diff.objects)} objects + ${fmt(diff.deletes ?? 0)} deletes = ${(100 * items / full.objects).toFixed(2)}% of the FULL's objects, ${(diff.bytes / 1e6).toFixed(2)} MB in ${diff.seconds.toFixed(2)} s (CPU ${diff.cpuSeconds.toFixed(2)} s, peak RSS ${Math.round(diff.maxRssKiB / 1024)} MiB); journal ${fmt(journal?.n ?? 0)} entries`,
+    );
+    const b = await breakdown(url, snapshot);
+    console.log(`  DIFF objects by kind: ${JSON.stringify(diff.counts)}; deletes by kind: ${JSON.stringify(b.deletes)}`);
+    console.log(`  journaled objects by kind: ${JSON.stringify(b.journaled)}`);
+    console.log(
+      `  domains: ${fmt(b.domains.direct)} changed themselves, ${fmt(b.domains.byInBailiwickRename)} only through ${fmt(b.renamedHosts.inBailiwick)} renamed in-bailiwick host(s), ${fmt(b.domains.bySharedRename)} only through ${fmt(b.renamedHosts.shared)} renamed shared host(s)`,
     );
     done = true;
-    console.log(`  DIFF/FULL time ${(ratio * 100).toFixed(2)}% (target ≤ 5%: ${ratio <= 0.05 ? 'met' : 'MISSED'}); errors ${full.errors}/${diff.errors}`);
+    console.log(`  DIFF/FULL time ${(ratio * 100).toFixed(2)}% (target ≤ 5%: ${ratio <= 0.05 ? 'met' : 'MISSED'}), CPU ${(cpuRatio * 100).toFixed(2)}%; errors ${full.errors}/${diff.errors}`);
     console.log(
-      `| ${n.toLocaleString('en-US')} | ${changes.toLocaleString('en-US')} | ${full.objects.toLocaleString('en-US')} | ${full.seconds.toFixed(1)} | ${full.cpuSeconds.toFixed(1)} | ${churned.seconds.toFixed(1)} | ${diff.objects.toLocaleString('en-US')} + ${diff.deletes ?? 0} | ${diff.seconds.toFixed(2)} | ${diff.cpuSeconds.toFixed(2)} | ${Math.round(diff.maxRssKiB / 1024)} | **${(ratio * 100).toFixed(2)}%** |`,
+      `| ${fmt(n)} | ${args.jobs} | ${fmt(full.objects)} | ${full.seconds.toFixed(1)} | ${full.cpuSeconds.toFixed(1)} | ${fmt(churned.changes)} | ${fmt(diff.objects)} + ${fmt(diff.deletes ?? 0)} (${(100 * items / full.objects).toFixed(2)}%) | ${diff.seconds.toFixed(2)} | ${diff.cpuSeconds.toFixed(2)} | ${Math.round(diff.maxRssKiB / 1024)} | **${(ratio * 100).toFixed(2)}%** | ${(cpuRatio * 100).toFixed(2)}% |`,
     );
   } finally {
     await rm(out, { recursive: true, force: true });

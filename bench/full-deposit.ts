@@ -11,10 +11,13 @@
  * of the 100k run. Results are recorded in docs/benchmarks.md.
  *
  *   npm run bench -- full-deposit            (sizes 100000 and 1000000; jobs 0 and the default)
- *   node dist/bench/full-deposit.js --domains 100000 --jobs 0,2 --keep
+ *   node dist/bench/full-deposit.js --domains 100000 --jobs 0,2 --render sql,js --keep
  *
- * `--jobs` lists the deposit writer's worker-thread counts to measure (0 = everything in one
- * thread, the writer before parallel.ts); every run of one registry must give the same SHA-256.
+ * `--jobs` lists the deposit writer's parallelism to measure (connections rendering in
+ * PostgreSQL; worker threads with `--render js`; 0 = one); `--render` the writers: sql (the
+ * default writer, src/deposit/sql-writer.ts) and js (objects serialised in Node, the writer
+ * before it). Every run of one registry must give the same SHA-256. Besides wall time, each
+ * run reports the CPU seconds of Node and of its PostgreSQL backends (read from /proc).
  *
  * The registries come from `strongroom registry generate` (seed "bench", a fixed as-of, which is
  * also the deposit's watermark). Heavy phases (generating, COPY, deposit, gzip) each run under
@@ -43,19 +46,22 @@ const FILL_VERSION = `generator ${SEED} ${AS_OF}`;
 
 interface Args {
   domains: number[];
-  /** Worker-thread counts to measure; undefined = the writer's default. */
+  /** Parallelism (connections, or worker threads for js) to measure; undefined = the writer's default. */
   jobs: Array<number | undefined>;
+  /** Writers to measure: sql (PostgreSQL renders, the default writer), js (serialised in Node). */
+  render: string[];
   fresh: boolean;
   drop: boolean;
   keep: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { domains: [100_000, 1_000_000], jobs: [0, undefined], fresh: false, drop: false, keep: false };
+  const args: Args = { domains: [100_000, 1_000_000], jobs: [0, undefined], render: ['sql'], fresh: false, drop: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--domains') args.domains = argv[++i]!.split(',').map(Number);
     else if (a === '--jobs') args.jobs = argv[++i]!.split(',').map((j) => (j === 'default' ? undefined : Number(j)));
+    else if (a === '--render') args.render = argv[++i]!.split(',');
     else if (a === '--fresh') args.fresh = true;
     else if (a === '--drop') args.drop = true;
     else if (a === '--keep') args.keep = true;
@@ -110,6 +116,8 @@ interface DepositRun {
   seconds: number;
   /** CPU time of the deposit process (user + system), to tell CPU-bound from waiting. */
   cpuSeconds: number;
+  /** CPU time of its PostgreSQL backends (/proc, sampled). */
+  serverCpuSeconds: number;
   objectsPerSecond: number;
   errors: number;
   maxRssKiB: number;
@@ -119,8 +127,9 @@ interface DepositRun {
 interface Row {
   domains: number;
   jobs: string;
+  render: string;
   deposit: DepositRun;
-  copy: { rows: number; bytes: number; seconds: number };
+  copy: { rows: number; bytes: number; seconds: number; cpuSeconds: number; serverCpuSeconds: number };
   gzip: { seconds: number; bytes: number };
 }
 
@@ -129,20 +138,20 @@ async function measure(n: number, args: Args): Promise<Row[]> {
   const url = await prepare(n, args.fresh);
   const copy = JSON.parse(await heavy(process.execPath, [WORKER, 'copy', url])) as Row['copy'];
   const rows: Row[] = [];
-  for (const jobs of args.jobs) {
+  for (const render of args.render) for (const jobs of args.jobs) {
     const db = await ServerDb.open(url);
     await db.exec('DELETE FROM strongroom.deposit');
     await db.close();
     const out = await mkdtemp(join(tmpdir(), 'sr-bench-deposit-'));
     try {
-      const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out, AS_OF, ...(jobs === undefined ? [] : [String(jobs)])])) as DepositRun;
+      const deposit = JSON.parse(await heavy(process.execPath, [WORKER, 'deposit', url, TLD, out, AS_OF, jobs === undefined ? 'default' : String(jobs), render])) as DepositRun;
       if (deposit.errors > 0) throw new Error(`the benchmark deposit had ${deposit.errors} pre-flight errors`);
-      if (rows[0] && rows[0].deposit.sha256 !== deposit.sha256) throw new Error(`jobs ${jobs ?? 'default'} wrote other bytes than jobs ${rows[0].jobs}`);
+      if (rows[0] && rows[0].deposit.sha256 !== deposit.sha256) throw new Error(`${render} jobs ${jobs ?? 'default'} wrote other bytes than ${rows[0].render} jobs ${rows[0].jobs}`);
       // Timed inside the lock: waiting for other helpers' heavy work must not count.
       const gz = (await heavy('sh', ['-c', `s=$(date +%s%N); n=$(gzip -6 -c '${deposit.file}' | wc -c); e=$(date +%s%N); echo "$n $((e - s))"`])).trim().split(' ');
       const gzip = { seconds: Number(gz[1]) / 1e9, bytes: Number(gz[0]) };
-      rows.push({ domains: n, jobs: jobs === undefined ? 'default' : String(jobs), deposit, copy, gzip });
-      console.log(`  jobs ${jobs ?? 'default'}: ${deposit.seconds.toFixed(1)} s, CPU ${deposit.cpuSeconds.toFixed(1)} s, sha256 ${deposit.sha256.slice(0, 16)}…`);
+      rows.push({ domains: n, jobs: jobs === undefined ? 'default' : String(jobs), render, deposit, copy, gzip });
+      console.log(`  ${render} jobs ${jobs ?? 'default'}: ${deposit.seconds.toFixed(1)} s, CPU ${deposit.cpuSeconds.toFixed(1)} s + server ${deposit.serverCpuSeconds.toFixed(1)} s, sha256 ${deposit.sha256.slice(0, 16)}…`);
     } finally {
       if (!args.keep) await rm(out, { recursive: true, force: true });
       else console.log(`  kept ${out}`);
@@ -166,21 +175,23 @@ console.log(`machine: ${machine()}`);
 const rows: Row[] = [];
 for (const n of args.domains) rows.push(...(await measure(n, args)));
 
-console.log('\n| domains | jobs | objects | XML MB | deposit s | deposit CPU s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(
+  '\n| domains | writer | jobs | objects | XML MB | deposit s | Node CPU s | server CPU s | objects/s | XML MB/s | peak RSS MiB | COPY rows | COPY s | COPY Node + server CPU s | COPY rows/s | deposit rows/s | deposit/COPY | gzip -6 MB/s | gzip ratio |',
+);
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const d = r.deposit;
   const rowRate = r.copy.rows / d.seconds;
   console.log(
-    `| ${fmt(r.domains)} | ${r.jobs} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.cpuSeconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
-      `${fmt(d.maxRssKiB / 1024)} | ${fmt(r.copy.rows)} | ${fmt(r.copy.seconds, 1)} | ${fmt(r.copy.rows / r.copy.seconds)} | ${fmt(rowRate)} | ` +
+    `| ${fmt(r.domains)} | ${r.render} | ${r.jobs} | ${fmt(d.objects)} | ${fmt(d.bytes / MB, 1)} | ${fmt(d.seconds, 1)} | ${fmt(d.cpuSeconds, 1)} | ${fmt(d.serverCpuSeconds, 1)} | ${fmt(d.objectsPerSecond)} | ${fmt(d.bytes / MB / d.seconds, 1)} | ` +
+      `${fmt(d.maxRssKiB / 1024)} | ${fmt(r.copy.rows)} | ${fmt(r.copy.seconds, 1)} | ${fmt(r.copy.cpuSeconds, 1)} + ${fmt(r.copy.serverCpuSeconds, 1)} | ${fmt(r.copy.rows / r.copy.seconds)} | ${fmt(rowRate)} | ` +
       `${fmt((100 * rowRate) / (r.copy.rows / r.copy.seconds), 1)}% | ${fmt(d.bytes / MB / r.gzip.seconds, 1)} | ${fmt(d.bytes / r.gzip.bytes, 1)}× |`,
   );
 }
 const verdicts: string[] = [];
 for (const r of rows) {
   const ratio = r.copy.seconds / r.deposit.seconds;
-  verdicts.push(`${fmt(r.domains)} domains, jobs ${r.jobs}: deposit row rate ${fmt(100 * ratio, 1)}% of COPY (target ≥ 50%): ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
+  verdicts.push(`${fmt(r.domains)} domains, ${r.render} jobs ${r.jobs}: deposit row rate ${fmt(100 * ratio, 1)}% of COPY (target ≥ 50%): ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
 }
 const large = rows.findLast((r) => r.domains === 1_000_000);
 const small = rows.findLast((r) => r.domains === 100_000);

@@ -89,6 +89,8 @@ test('intake: waits for every part and for stable files, rejects strangers, stor
     assert.deepEqual(received.received, [`test_${date}_diff_R0`]);
     const verified = await verifyStored(agent, `test_${date}_diff_R0`, verifyOptions);
     outcomes.push(verified.report.findings.filter((finding) => finding.stage === 'chain').map((finding) => finding.code));
+    // The DIFF's references ran against the chain the catalog keeps (the FULL, the verified DIFFs).
+    assert.equal(verified.report.stages.find((stage) => stage.id === 'references')!.status, 'PASS', verified.text);
   }
   assert.deepEqual(outcomes, [[], ['CHAIN_PREVID_MISMATCH'], ['CHAIN_GAP']]);
   const dvfn = readFileSync(join(agent.repo.root, 'reports', 'test', 'test_2010-10-21_diff_R0', 'verify-001.xml'), 'utf8');

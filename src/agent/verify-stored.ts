@@ -10,7 +10,8 @@ import { groupDepositFiles } from '../ryde/decoder.js';
 import { depositKey, parseDepositName } from '../ryde/naming.js';
 import type { AgentContext } from './context.js';
 import { depositNotificationXml } from '../reporting/notification.js';
-import type { DepositInput } from './verify/stage.js';
+import type { DepositRow } from './catalog.js';
+import type { ChainBase, DepositInput } from './verify/stage.js';
 import { reportText, verifyDeposit, type VerifyOptions, type VerifyReport } from './verify/verify.js';
 
 /** Group .ryde/.sig files into deposits (RYDE_PART_MISSING etc. when incomplete). */
@@ -45,6 +46,28 @@ export async function storedInput(agent: AgentContext, key: string): Promise<Dep
   };
 }
 
+/**
+ * The kept chain a DIFF of `tld` with `watermark` builds on, from the catalog: the last
+ * verified FULL before the watermark, then every verified DIFF after it and before the
+ * watermark, oldest first (of resends of one name, the latest verified revision). Deleted,
+ * failed and unverified deposits are not links of the chain; BRDA (thin) deposits neither.
+ */
+export function chainBaseOf(agent: AgentContext): ChainBase {
+  return async (tld, watermark, key) => {
+    const at = Date.parse(watermark);
+    const rows = (await agent.catalog.deposits({ tld }))
+      .filter((row): row is DepositRow & { watermark: string } => row.status === 'verified' && row.deleted_at === null && row.watermark !== null && row.key !== key && row.type !== 'thin' && Date.parse(row.watermark) < at)
+      .sort((a, b) => Date.parse(a.watermark) - Date.parse(b.watermark) || a.rev - b.rev);
+    // One link per name (the latest verified resend).
+    const byName = new Map<string, DepositRow & { watermark: string }>();
+    for (const row of rows) byName.set(`${row.name_date}_${row.type}`, row);
+    const links = [...byName.values()].sort((a, b) => Date.parse(a.watermark) - Date.parse(b.watermark));
+    const full = links.map((row) => row.type).lastIndexOf('full');
+    if (full < 0) return [];
+    return Promise.all(links.slice(full).map((row) => storedInput(agent, row.key)));
+  };
+}
+
 export interface StoredVerification {
   report: VerifyReport;
   /** Report files, relative to the repository: JSON, text, and the rdeNotification (DVPN/DVFN). */
@@ -60,7 +83,7 @@ export const DEFAULT_DEA_NAME = 'Strongroom escrow agent';
 export async function verifyStored(agent: AgentContext, key: string, options: Omit<VerifyOptions, 'catalog'> & { deaName?: string }): Promise<StoredVerification> {
   const input = await storedInput(agent, key);
   const received = (await agent.catalog.depositByKey(key))!.received_at;
-  const report = await verifyDeposit(input, { ...options, catalog: agent.catalog, receivedAt: received });
+  const report = await verifyDeposit(input, { ...options, catalog: agent.catalog, chainBase: chainBaseOf(agent), receivedAt: received });
   const finished = new Date(report.finishedAt);
   const run = (await agent.catalog.verificationCount(key)) + 1;
   const dir = agent.repo.reportDir(input.name.tld, key);

@@ -24,7 +24,7 @@ import { openAgent, type AgentContext } from '../agent/context.js';
 import { ingestOnce, type IngestResult } from '../agent/intake.js';
 import { approveRelease, exportRelease, requestRelease, setLegalHold } from '../agent/release.js';
 import { DEFAULT_RETENTION, RETENTION_PRESETS, applyRetention, planRetention, type RetentionPolicy } from '../agent/retention.js';
-import { DEFAULT_DEA_NAME, inputsFromFiles, verifyStored } from '../agent/verify-stored.js';
+import { DEFAULT_DEA_NAME, chainBaseOf, inputsFromFiles, verifyStored } from '../agent/verify-stored.js';
 import { missingDepositNotificationXml } from '../reporting/notification.js';
 import { reportText, verifyDeposit, type VerifyOptions, type VerifyReport } from '../agent/verify/verify.js';
 import type { RegistryRuleConfig } from '../agent/rst/object-rules.js';
@@ -255,7 +255,7 @@ function registerVerify(agent: Command): void {
         const reports: VerifyReport[] = [];
         if (files.length > 0) {
           for (const input of inputsFromFiles(files)) {
-            reports.push(await verifyDeposit(input, { ...base(await keysFor(input.name.tld)), ...(context ? { catalog: context.catalog } : {}) }));
+            reports.push(await verifyDeposit(input, { ...base(await keysFor(input.name.tld)), ...(context ? { catalog: context.catalog, chainBase: chainBaseOf(context) } : {}) }));
           }
         }
         for (const key of stored) {

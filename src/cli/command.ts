@@ -3,7 +3,7 @@
  * a Progress suited to where its output goes, and one error path that maps error codes to
  * exit statuses.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, StrongroomError, isStrongroomError, messageOf } from '../common/errors.js';
 import type { Progress } from '../common/progress.js';
 import { noProgress } from '../common/progress.js';
@@ -54,6 +54,23 @@ export function printResult(options: CommonOptions, data: unknown, text: () => s
 }
 
 /** Report an error the way every command does and return the exit status. */
+/**
+ * Runs a commander program and maps how it ended to the process exit status (both entry points:
+ * main.ts and the light pg-main.ts): --help and --version exit 0, any other commander error is
+ * a usage error, everything else goes through reportError.
+ */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_STATUS.usage;
+      return;
+    }
+    process.exitCode = reportError(err, argv.includes('--json'));
+  }
+}
+
 export function reportError(err: unknown, json: boolean): number {
   const known = isStrongroomError(err);
   const status = known ? err.exitStatus : EXIT_STATUS.internal;

@@ -2,10 +2,9 @@
  * The `strongroom` command: registers every command module and runs commander.
  * Each command lives in its own file under src/cli/ and exports `register(program)`.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { EXIT_STATUS } from '../common/errors.js';
-import { exitStatusHelp, reportError } from './command.js';
+import { exitStatusHelp, runProgram } from './command.js';
 import { registerCommands } from './commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,15 +21,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version exit 0; every other commander error is a usage error.
-      process.exitCode = err.exitCode === 0 ? 0 : EXIT_STATUS.usage;
-      return;
-    }
-    process.exitCode = reportError(err, argv.includes('--json'));
-  }
+  await runProgram(buildProgram(), argv);
 }

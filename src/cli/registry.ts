@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import { openDb } from '../db/open.js';
 import { generateRegistry, type GenerateSummary } from '../generate/generate.js';
-import { churnRegistry, CHURN_MIX, MAX_CHURN_CHANGES, type ChurnSummary } from '../generate/churn.js';
+import { churnRegistry, CHURN_MIX, CHURN_MIX_STRESS, MAX_CHURN_CHANGES, parseChurnMix, type ChurnSummary } from '../generate/churn.js';
 import { EDGE_DOMAIN_COUNT } from '../generate/edge-cases.js';
 import { MAX_DOMAINS, Plan, type GenerateOptions, type HostModel } from '../generate/plan.js';
 import { action, positiveInt, printResult, progressFor, withCommon, type CommonOptions } from './command.js';
@@ -34,6 +34,7 @@ interface ChurnCliOptions extends CommonOptions {
   changes: number;
   seed: string;
   at?: string;
+  mix?: string;
 }
 
 function churnText(s: ChurnSummary, where: string): string {
@@ -55,10 +56,12 @@ export function register(program: Command): void {
       .requiredOption('--changes <n>', `number of changes (1..${MAX_CHURN_CHANGES.toLocaleString('en-US')})`, positiveInt('--changes'))
       .requiredOption('--seed <seed>', 'any string; the same seed on the same registry makes the same changes')
       .option('--at <date-time>', 'RFC 3339 time of the last change; change i of N is (N-1-i) ms earlier (default: now)')
+      .option('--mix <mix>', 'operation weights: a named mix (default, stress) and/or operation=weight pairs overriding it, comma-separated')
       .addHelpText(
         'after',
         `
-Mix (relative weights): ${Object.entries(CHURN_MIX).map(([op, w]) => `${op} ${w}`).join(', ')}.
+Default mix (relative weights): ${Object.entries(CHURN_MIX).map(([op, w]) => `${op} ${w}`).join(', ')}.
+Mix "stress" (every hard case often): ${Object.entries(CHURN_MIX_STRESS).map(([op, w]) => `${op} ${w}`).join(', ')}.
 Contacts and hosts keep a true "linked" status (one that lost its last link loses it).
 Pin --at for reproducible data: the default moves with the clock.`,
       ),
@@ -72,6 +75,7 @@ Pin --at for reproducible data: the default moves with the clock.`,
           seed: options.seed,
           ...(options.tld ? { tld: options.tld } : {}),
           ...(options.at ? { at: options.at } : {}),
+          ...(options.mix !== undefined ? { mix: parseChurnMix(options.mix) } : {}),
         });
         printResult(options, { database: db.description, ...summary }, () => churnText(summary, db.description));
       } finally {

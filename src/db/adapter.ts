@@ -50,8 +50,11 @@ export interface Tx extends Queryable {
    * The embedded implementation materialises the whole output first: keep each query small
    * (page it by key), exactly as for `query()`.
    */
-  copyTo(query: string): AsyncIterable<Buffer>;
+  copyTo(query: string, format?: CopyFormat): AsyncIterable<Buffer>;
 }
+
+/** COPY output format: PostgreSQL's text format (default) or its binary format (framed fields, no escapes). */
+export type CopyFormat = 'text' | 'binary';
 
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'server';

@@ -8,7 +8,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { mkdir } from 'node:fs/promises';
 import { StrongroomError, messageOf } from '../common/errors.js';
-import { beginStatement, sqlCursor, type Db, type Row, type TransactionOptions, type Tx, type Queryable } from './adapter.js';
+import { beginStatement, sqlCursor, type CopyFormat, type Db, type Row, type TransactionOptions, type Tx, type Queryable } from './adapter.js';
 import { SESSION_SETUP, TYPE_PARSERS } from './types.js';
 
 /** Bytes of COPY text per `/dev/blob` batch: bounds memory during bulk loads. */
@@ -80,8 +80,8 @@ class EmbeddedTx extends PgliteQueryable implements Tx {
     return sqlCursor<R>(this, sql, params, batchSize);
   }
 
-  async *copyTo(query: string): AsyncGenerator<Buffer> {
-    const sql = `COPY (${query}) TO '/dev/blob'`;
+  async *copyTo(query: string, format: CopyFormat = 'text'): AsyncGenerator<Buffer> {
+    const sql = `COPY (${query}) TO '/dev/blob'${format === 'binary' ? ' (FORMAT binary)' : ''}`;
     let blob: Blob | undefined;
     try {
       blob = (await this.target.query(sql, [], { parsers: TYPE_PARSERS as never })).blob;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { StrongroomError, messageOf } from '../common/errors.js';
-import { beginStatement, sqlCursor, type Db, type Row, type TransactionOptions, type Tx, type Queryable } from './adapter.js';
+import { beginStatement, sqlCursor, type CopyFormat, type Db, type Row, type TransactionOptions, type Tx, type Queryable } from './adapter.js';
 import { SESSION_SETUP, TYPE_PARSERS } from './types.js';
 
 const typeConfig = {
@@ -74,8 +74,8 @@ class ServerTx extends ClientQueryable implements Tx {
     return sqlCursor<R>(this, sql, params, batchSize);
   }
 
-  async *copyTo(query: string): AsyncGenerator<Buffer> {
-    const sql = `COPY (${query}) TO STDOUT`;
+  async *copyTo(query: string, format: CopyFormat = 'text'): AsyncGenerator<Buffer> {
+    const sql = `COPY (${query}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`;
     const stream = (this.client as pg.PoolClient).query(copyToStream(sql));
     try {
       for await (const chunk of stream) yield chunk as Buffer;

@@ -19,6 +19,7 @@ import { profile } from '../ryde/profiles.js';
 import { testKeys } from '../ryde/testing/fixtures.js';
 import { writeDiffDeposit, writeIncrDeposit, writeThinDeposit } from './diff-deposit.js';
 import { writeFullDeposit } from './full-deposit.js';
+import { withRegistrySnapshot } from '../sources/postgres-source.js';
 
 const AS_OF = '2025-01-05T00:00:00Z';
 /** When the test's changes happen (after the FULL's watermark, before the DIFFs'). */
@@ -275,6 +276,31 @@ test('a DIFF without a FULL before it, or older than the journal, is refused', a
   const parsed = await parse(empty.file);
   assert.deepEqual(parsed.deletes, []);
   assert.deepEqual(parsed.objects.map((o) => o.kind), ['header']);
+});
+
+test('a DIFF checks its watermark against the changed objects; a deferred check must run before objects are read', async (t) => {
+  const { db } = await embeddedTestDb(t);
+  const dir = await mkdtemp(join(tmpdir(), 'sr-diff-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await generateRegistry(db, { ...OPTIONS, domains: 60 });
+  await writeFullDeposit(db, { tld: 'example', outDir: dir, watermark: AS_OF });
+  const { roid, name } = await loneDomain(db);
+  await db.query('UPDATE registry.domain SET up_date = $2 WHERE roid = $1', [roid, DAY1]);
+  // Changed after the watermark: refused, naming the changed domain.
+  await assert.rejects(
+    writeDiffDeposit(db, { tld: 'example', outDir: dir, watermark: '2025-01-05T06:00:00Z' }),
+    (err: unknown) => isStrongroomError(err, 'DEPOSIT_WATERMARK_UNHONOURABLE') && err.location === `domain ${name}` && /1 object\(s\)/.test(err.message),
+  );
+  assert.deepEqual(await readdir(dir).then((files) => files.filter((f) => f.includes('_diff_'))), [], 'nothing was written');
+  const diff = await writeDiffDeposit(db, { tld: 'example', outDir: dir, watermark: DAY2 });
+  assert.deepEqual(names(await parse(diff.file), 'domain'), [name]);
+  // The source refuses to read objects while a deferred watermark check is pending.
+  await assert.rejects(
+    withRegistrySnapshot(db, { tld: 'example', watermark: AS_OF, watermarkAgainstChanges: true }, async (source) => {
+      for await (const _ of source.domains()) break;
+    }),
+    (err: unknown) => isStrongroomError(err, 'INTERNAL') && /not checked yet/.test(err.message),
+  );
 });
 
 test('deposit --type diff with seal: the sealed DIFF opens to exactly the unsealed DIFF', async (t) => {

@@ -46,6 +46,8 @@ import { KIND_WRITERS, THIN_WRITERS, stepObject, type StepContext } from './obje
 import { DepositWorkers, defaultJobs } from './parallel.js';
 import { objectKey, ObjectChecker, referenceChecks, type CheckedKind, type ReferenceFindings } from './preflight.js';
 import { deleteXml, headerXml } from './serialize.js';
+import type { RenderExclusions } from './sql-render.js';
+import { openLanes, renderKind, RENDER_RANGE } from './sql-writer.js';
 import { esc } from './xml.js';
 
 export type OnInvalid = 'fail' | 'quarantine';
@@ -83,11 +85,19 @@ export interface FullDepositOptions {
    */
   seal?: DepositSealOptions;
   /**
-   * Worker threads that read, check and serialise contacts, hosts and domains in parallel
-   * (parallel.ts; server databases only). Default: one per CPU (at most 8); 0 keeps everything
-   * in this thread. The output is the same bytes either way.
+   * Parallelism for contacts, hosts and domains (server databases only): a FULL deposit renders
+   * them on this many connections reading the same snapshot (sql-writer.ts, at most 4); with
+   * `renderInDatabase: false` and for DIFFs, this many worker threads (parallel.ts). Default:
+   * one per CPU (at most 8); 0 keeps everything on one connection / in this thread. The output
+   * is the same bytes either way.
    */
   jobs?: number;
+  /**
+   * Render contacts, hosts and domains of a FULL deposit in PostgreSQL (sql-writer.ts; the
+   * default). False serialises them in Node (object-step.ts), as DIFF and THIN deposits do:
+   * the tests compare the two.
+   */
+  renderInDatabase?: boolean;
 }
 
 export interface QuarantinedObject {
@@ -205,6 +215,24 @@ class Quarantine {
 
 const RANGED_KINDS: ReadonlySet<SourceKind> = new Set<SourceKind>(['contact', 'host', 'domain']);
 
+/** What the rendering query of a kind must leave to the checked path: cross-object findings, quarantined references. */
+function exclusions(kind: RangedKind, refs: ReferenceFindings, quarantine: Quarantine): RenderExclusions {
+  const keysOf = (of: CheckedKind, keys: Iterable<string>) => {
+    const prefix = objectKey(of, '');
+    const found: string[] = [];
+    for (const key of keys) if (key.startsWith(prefix)) found.push(key.slice(prefix.length));
+    return found;
+  };
+  const quarantined = quarantine.keyList();
+  return {
+    crossed: keysOf(kind, refs.byObject.keys()),
+    registrars: keysOf('registrar', quarantined),
+    contacts: keysOf('contact', quarantined),
+    hosts: keysOf('host', quarantined),
+    idnTables: keysOf('idnTable', quarantined),
+  };
+}
+
 /** The XML prolog, root element with every namespace, watermark and menu (`<rde:contents>` follows the deletes). */
 function prolog(type: 'FULL' | 'DIFF' | 'INCR', id: string, prevId: string | undefined, resend: number, watermark: string, uris: readonly string[]): string {
   const xmlns = Object.entries(PREFIXES)
@@ -254,6 +282,9 @@ export async function writeFullDeposit(db: Db, options: FullDepositOptions): Pro
   return writeDeposit(db, options, 'FULL');
 }
 
+/** Pages of changed objects per worker thread below which a DIFF/INCR is written in-process. */
+const MIN_PAGES_PER_WORKER = 4;
+
 /** The base of a DIFF/INCR inside the snapshot, checked; the source then reads only changes. */
 async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', watermark: string): Promise<BaseDeposit> {
   const tld = source.tld.name;
@@ -267,7 +298,7 @@ async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', w
       data: { watermark, previous: base.id, previousWatermark: base.watermark },
     });
   }
-  source.onlyChangesSince(base.snapshot);
+  await source.onlyChangesSince(base.snapshot);
   return base;
 }
 
@@ -286,7 +317,8 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
   const findings = new FindingList(MAX_FINDINGS);
   const quarantine = new Quarantine(onInvalid === 'quarantine' ? maxQuarantined : Number.MAX_SAFE_INTEGER);
 
-  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
+  const changesOnly = type === 'DIFF' || type === 'INCR';
+  const written = await withRegistrySnapshot(db, { tld: options.tld, ...(requested ? { watermark: requested, watermarkAgainstChanges: changesOnly } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) }, async (source) => {
     const { tld, snapshot } = source;
     const watermark = snapshot.watermark;
     const id = depositId(watermark, type);
@@ -327,6 +359,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
     }
 
     let workers: DepositWorkers | undefined;
+    let lanes: Awaited<ReturnType<typeof openLanes>> | undefined;
     // Sealing (and the OpenPGP library behind it) is loaded only when asked for.
     const sealed = options.seal ? (await import('./sealed-output.js')).SealedDeposit : undefined;
     const file: DepositSink = sealed && options.seal
@@ -335,9 +368,14 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
     try {
       const checker = new ObjectChecker({ tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes });
       const jobs = options.jobs ?? defaultJobs();
-      // Workers serialise full objects (not THIN); a DIFF is small and uses them only when asked.
-      const workersWanted = type === 'FULL' ? jobs > 0 : type !== 'THIN' && (options.jobs ?? 0) > 0;
+      // A FULL deposit's big kinds are rendered by PostgreSQL (sql-writer.ts) on `jobs` lanes;
+      // THIN writes BRDA fields. A DIFF is small and uses the worker threads only when asked, and
+      // starts them only for MIN_PAGES_PER_WORKER pages a worker or more (a thread's start,
+      // ≈0.3 CPU s, is not repaid below).
+      const rendering = type === 'FULL' && !changes && options.renderInDatabase !== false;
+      const workersWanted = type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && (options.jobs ?? 0) > 0 && (await source.changedPages()) >= jobs * MIN_PAGES_PER_WORKER;
       const useWorkers = workersWanted && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
+      if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, jobs);
       workers = useWorkers ? await DepositWorkers.start(jobs, db.connectionUrl, source, { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes }, onInvalid) : undefined;
       const ctx: StepContext = {
         checker,
@@ -370,6 +408,20 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
       for (const writer of type === 'THIN' ? THIN_WRITERS : KIND_WRITERS) {
         if (!present.has(writer.kind)) continue;
         let count = 0;
+        if (lanes && RANGED_KINDS.has(writer.kind)) {
+          const kind = writer.kind as RangedKind;
+          const render = { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes };
+          await renderKind(lanes.lanes, writer, ctx, render, exclusions(kind, refs, quarantine), await source.pageRanges(kind, RENDER_RANGE), async (range) => {
+            for (const finding of range.findings) findings.add(finding);
+            for (const q of range.quarantine) quarantine.add(kind, q.key, q.object);
+            if (range.failed) failed = true;
+            count += range.written;
+            if (!failed && range.bytes.length > 0) await file.writeBytes(range.bytes);
+            task.add(range.objects);
+          }, options.signal);
+          counts[writer.kind] = count;
+          continue;
+        }
         if (workers && RANGED_KINDS.has(writer.kind)) {
           const kind = writer.kind as RangedKind;
           const prefix = objectKey(kind, '');
@@ -419,6 +471,8 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
       task.done();
       await workers?.stop();
       workers = undefined;
+      await lanes?.close();
+      lanes = undefined;
 
       const depositErrors = type === 'FULL' ? depositLevelChecks(tld, counts, findings) : type === 'THIN' ? thinDepositChecks(tld, counts, findings) : 0;
       if (failed || depositErrors > 0) {
@@ -460,6 +514,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
       return { tld, snapshot, id, prevId: base?.id, deletes, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile, sealed: sealResult };
     } catch (err) {
       await workers?.kill();
+      await lanes?.close().catch(() => undefined);
       await file.discard();
       throw err;
     }

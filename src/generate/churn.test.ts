@@ -13,7 +13,7 @@ import type { RdeDelete, RdeObject } from '../model/objects.js';
 import { readDeposit } from '../reader/index.js';
 import { embeddedTestDb, serverTestDb } from '../testing/databases.js';
 import { assertSchemaValid } from '../testing/rde-schema.js';
-import { CHURN_OPERATIONS, churnRegistry } from './churn.js';
+import { CHURN_MIX, CHURN_MIX_STRESS, CHURN_OPERATIONS, churnRegistry, parseChurnMix } from './churn.js';
 import { generateRegistry } from './generate.js';
 
 const AS_OF = '2025-01-05T00:00:00Z';
@@ -92,7 +92,7 @@ test('churn: every kind of change, deterministic, deposits stay clean; FULL + DI
     for (const sub of ['f0', 'd1', 'f1']) await mkdir(join(out, sub), { recursive: true });
     await generateRegistry(db, GENERATE);
     const f0 = await writeFullDeposit(db, { tld: 'example', outDir: join(out, 'f0'), watermark: AS_OF, jobs: 0 });
-    const summary = await churnRegistry(db, { changes: 160, seed: 'day-1', at: '2025-01-05T00:00:30Z' });
+    const summary = await churnRegistry(db, { changes: 160, seed: 'day-1', at: '2025-01-05T00:00:30Z', mix: CHURN_MIX_STRESS });
     const d1 = await writeDiffDeposit(db, { tld: 'example', outDir: join(out, 'd1'), watermark: '2025-01-05T00:01:00Z' });
     if (db instanceof ServerDb) {
       // The same DIFF again, pages read by worker threads: the same bytes.
@@ -102,12 +102,29 @@ test('churn: every kind of change, deterministic, deposits stay clean; FULL + DI
       assert.equal(parallel.sha256, d1.sha256, 'a DIFF written by 2 workers in pages of 7 is byte-identical');
     }
     const f1 = await writeFullDeposit(db, { tld: 'example', outDir: join(out, 'f1'), watermark: '2025-01-05T00:01:01Z', jobs: 0 });
-    return { summary, f0, d1, f1 };
+    // Renamed hosts (a new first label "r…"): in-bailiwick ones stay under their parent domain of
+    // the TLD, shared ones are outside it and used by several domains, all of which are in the DIFF.
+    const renamed = await db.query<{ inside: boolean; users: number; inDiff: number }>(
+      `SELECT h.name LIKE '%.example' AS inside, (SELECT count(*)::int FROM registry.domain_ns n WHERE n.host_roid = h.roid) AS users,
+              (SELECT count(DISTINCT j.key)::int FROM registry.domain_ns n JOIN strongroom.journal j ON j.kind = 'domain' AND j.key = n.domain_roid
+               WHERE n.host_roid = h.roid AND j.xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(j.xid, $1::pg_snapshot)) AS "inDiff"
+       FROM registry.host h WHERE h.name LIKE 'r%' ORDER BY h.name`,
+      [f0.snapshot],
+    );
+    return { summary, f0, d1, f1, renamed };
   };
   const embedded = await embeddedTestDb(t);
   const a = await runOn(embedded.db, 'embedded');
   for (const op of CHURN_OPERATIONS) assert.ok(a.summary.applied[op] > 0, `churn applied ${op}`);
   assert.equal(Object.values(a.summary.applied).reduce((x, y) => x + y, 0), 160);
+  assert.deepEqual(a.summary.mix, CHURN_MIX_STRESS);
+  // (A host may be renamed twice: at most one renamed host per rename.)
+  const inside = a.renamed.filter((h) => h.inside).length;
+  const shared = a.renamed.filter((h) => !h.inside).length;
+  assert.ok(inside >= 1 && inside <= a.summary.applied.renameHost, `in-bailiwick renames stay under the TLD (${inside} of ${a.summary.applied.renameHost})`);
+  assert.ok(shared >= 1 && shared <= a.summary.applied.renameSharedHost, `shared-host renames are outside the TLD (${shared} of ${a.summary.applied.renameSharedHost})`);
+  assert.ok(a.renamed.some((h) => !h.inside && h.users >= 2), 'a renamed shared host is used by several domains');
+  for (const h of a.renamed) assert.equal(h.inDiff, h.users, 'every domain naming a renamed host has a journal entry');
   assert.equal(a.d1.findings.errors + a.f1.findings.errors, 0, 'churned data passes the pre-flight');
   assertSchemaValid(t, a.d1.file);
   assertSchemaValid(t, a.f1.file);
@@ -150,10 +167,23 @@ test('churn committing while DIFFs are written: every change lands in exactly on
   assert.equal(d2.prevId, d1.id);
 });
 
+test('churn mix: default and stress mixes, overrides, refusals; the default mix renames shared hosts rarely', () => {
+  assert.deepEqual(parseChurnMix('default'), CHURN_MIX);
+  assert.deepEqual(parseChurnMix('stress'), CHURN_MIX_STRESS);
+  assert.deepEqual(parseChurnMix('stress,renameSharedHost=0'), { ...CHURN_MIX_STRESS, renameSharedHost: 0 });
+  assert.deepEqual(parseChurnMix('renameHost=2.5'), { ...CHURN_MIX, renameHost: 2.5 });
+  const total = CHURN_OPERATIONS.reduce((sum, op) => sum + CHURN_MIX[op], 0);
+  assert.ok(CHURN_MIX.renameSharedHost / total <= 1e-3 && CHURN_MIX.renameHost / total <= 1e-2, 'host renames are rare in a day');
+  for (const bad of ['rename=1', 'create=-1', 'create', 'nonsense', 'create=0,update=0,renameHost=0,renameSharedHost=0,transfer=0,renew=0,delete=0,recreate=0,updateContact=0']) {
+    assert.throws(() => parseChurnMix(bad), (err: unknown) => isStrongroomError(err, 'CHURN_INVALID_ARGUMENT'), bad);
+  }
+});
+
 test('churn refuses bad arguments and an empty database', async (t) => {
   const { db } = await embeddedTestDb(t);
   await assert.rejects(churnRegistry(db, { changes: 0, seed: 's' }), (err: unknown) => isStrongroomError(err, 'CHURN_INVALID_ARGUMENT'));
   await assert.rejects(churnRegistry(db, { changes: 1, seed: '' }), (err: unknown) => isStrongroomError(err, 'CHURN_INVALID_ARGUMENT'));
   await assert.rejects(churnRegistry(db, { changes: 1, seed: 's', at: 'yesterday' }), (err: unknown) => isStrongroomError(err, 'CHURN_INVALID_ARGUMENT'));
+  await assert.rejects(churnRegistry(db, { changes: 1, seed: 's', mix: { create: Number.NaN } }), (err: unknown) => isStrongroomError(err, 'CHURN_INVALID_ARGUMENT'));
   await assert.rejects(churnRegistry(db, { changes: 1, seed: 's' }), (err: unknown) => isStrongroomError(err, 'CHURN_INVALID_ARGUMENT') && /0 TLDs/.test(err.message));
 });

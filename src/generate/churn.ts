@@ -3,9 +3,14 @@
  * (`strongroom registry churn`), for tests, benchmarks and the demo: the changes a registry sees
  * between two daily deposits.
  *
- * Operations and their weights (CHURN_MIX): create a domain, update one (statuses, name
- * servers), rename a host, transfer a domain to another registrar, renew it, delete it, delete a
- * name and register it again (new roid, same name, same day), update a contact. Deleting
+ * Operations and their weights (CHURN_MIX, overridable per run: ChurnOptions.mix): create a
+ * domain, update one (statuses, name servers), rename an in-bailiwick host (a glue host under a
+ * domain of the TLD, used by its parent and a few domains), rename a shared host (a provider's
+ * name server outside the TLD, used by a hundred domains or more: every one of them changes in
+ * the DIFF), transfer a domain to another registrar, renew it, delete it, delete a name and
+ * register it again (new roid, same name, same day), update a contact. The default mix is a
+ * registry's day: shared-host renames are rare (1 in 10,000 changes); CHURN_MIX_STRESS gives
+ * every operation, the hard ones included, a large share (tests). Deleting
  * a domain or moving its name servers keeps the `linked` status of the contacts and hosts it
  * used true (RFC 5731/5733/5732 §2.3: a contact or host that lost its last link loses
  * `linked`), as a registry does.
@@ -24,22 +29,78 @@ import { StrongroomError } from '../common/errors.js';
 import type { Db, Tx } from '../db/adapter.js';
 import { canonicalDateTime, tryCanonicalDateTime } from '../model/datetime.js';
 import { LabelMaker } from './names.js';
-import { Rng, seedKey, stringHash, type SeedKey } from './random.js';
+import { cumulate, Rng, seedKey, stringHash, type SeedKey } from './random.js';
 
-export const CHURN_OPERATIONS = ['create', 'update', 'renameHost', 'transfer', 'renew', 'delete', 'recreate', 'updateContact'] as const;
+export const CHURN_OPERATIONS = ['create', 'update', 'renameHost', 'renameSharedHost', 'transfer', 'renew', 'delete', 'recreate', 'updateContact'] as const;
 export type ChurnOperation = (typeof CHURN_OPERATIONS)[number];
+export type ChurnMix = Readonly<Record<ChurnOperation, number>>;
 
-/** Relative weights of the operations (a daily mix: mostly registrations, updates and renewals). */
-export const CHURN_MIX: Readonly<Record<ChurnOperation, number>> = {
+/**
+ * Relative weights of the operations: a registry's day, mostly registrations, updates,
+ * renewals and deletions. Host renames are rare, and those of shared name servers (a provider
+ * renaming ns1.provider.example, which changes every domain using it) rarer still: 1 in
+ * 10,000 changes.
+ */
+export const CHURN_MIX: ChurnMix = {
   create: 25,
   update: 20,
-  renameHost: 5,
+  renameHost: 0.5,
+  renameSharedHost: 0.01,
+  transfer: 8,
+  renew: 15,
+  delete: 12,
+  recreate: 2,
+  updateContact: 10,
+};
+
+/**
+ * Every operation with a large share, the hard cases included (a renamed shared host brings all
+ * its domains; re-registrations; transfers): for exactness tests, not a realistic day.
+ */
+export const CHURN_MIX_STRESS: ChurnMix = {
+  create: 25,
+  update: 20,
+  renameHost: 4,
+  renameSharedHost: 4,
   transfer: 10,
   renew: 15,
   delete: 10,
   recreate: 5,
   updateContact: 10,
 };
+
+/** Named mixes (`registry churn --mix`). */
+export const CHURN_MIXES: Readonly<Record<string, ChurnMix>> = { default: CHURN_MIX, stress: CHURN_MIX_STRESS };
+
+/**
+ * A mix from its text form: a named mix (`default`, `stress`) and/or `operation=weight` pairs
+ * overriding it, comma-separated (`stress,renameSharedHost=0`, `renameHost=2`).
+ */
+export function parseChurnMix(text: string): ChurnMix {
+  const mix: Record<ChurnOperation, number> = { ...CHURN_MIX };
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const named = CHURN_MIXES[part];
+    if (named) {
+      Object.assign(mix, named);
+      continue;
+    }
+    const match = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(part);
+    if (!match || !(CHURN_OPERATIONS as readonly string[]).includes(match[1]!)) {
+      throw invalid(`--mix: "${part}" is neither a named mix (${Object.keys(CHURN_MIXES).join(', ')}) nor operation=weight with an operation of ${CHURN_OPERATIONS.join(', ')}`);
+    }
+    mix[match[1] as ChurnOperation] = Number(match[2]);
+  }
+  return checkMix(mix);
+}
+
+function checkMix(mix: Partial<Record<ChurnOperation, number>>): ChurnMix {
+  const full = { ...CHURN_MIX, ...mix };
+  for (const op of CHURN_OPERATIONS) {
+    if (!Number.isFinite(full[op]) || full[op] < 0) throw invalid(`mix weight of ${op} must be a number ≥ 0, got ${full[op]}`);
+  }
+  if (CHURN_OPERATIONS.every((op) => full[op] === 0)) throw invalid('the mix gives every operation weight 0');
+  return full;
+}
 
 /** The most changes one run applies. */
 export const MAX_CHURN_CHANGES = 10_000_000;
@@ -52,6 +113,8 @@ export interface ChurnOptions {
   seed: string;
   /** RFC 3339 time of the last change (default: now). */
   at?: string;
+  /** Weights overriding CHURN_MIX (operations not named keep theirs). */
+  mix?: Partial<Record<ChurnOperation, number>>;
 }
 
 export interface ChurnSummary {
@@ -59,6 +122,8 @@ export interface ChurnSummary {
   seed: string;
   at: string;
   changes: number;
+  /** The weights used. */
+  mix: ChurnMix;
   /** Operations applied, by kind (an operation that found nothing to act on counts as an update). */
   applied: Record<ChurnOperation, number>;
   seconds: number;
@@ -69,7 +134,6 @@ function invalid(message: string): StrongroomError {
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
-const CUMULATIVE = CHURN_OPERATIONS.reduce<number[]>((acc, op) => [...acc, (acc[acc.length - 1] ?? 0) + CHURN_MIX[op]], []);
 /** Labels of new names are taken from this index on, past any generated registry's labels. */
 const LABEL_BASE = 50_000_000;
 
@@ -86,8 +150,10 @@ class Churn {
   private readonly labels: LabelMaker;
   private readonly stream = stringHash('churn');
   private readonly tag: string;
+  private readonly cumulative: number[];
 
   constructor(
+    mix: ChurnMix,
     private readonly key: SeedKey,
     private readonly tld: string,
     private readonly roidSuffix: string,
@@ -95,6 +161,7 @@ class Churn {
   ) {
     this.labels = new LabelMaker(LABEL_BASE * 2, key);
     this.tag = (key[0] >>> 0).toString(36).toUpperCase();
+    this.cumulative = cumulate(CHURN_OPERATIONS.map((op) => mix[op]));
   }
 
   rngOf(index: number): Rng {
@@ -102,7 +169,7 @@ class Churn {
   }
 
   operationOf(rng: Rng): ChurnOperation {
-    return CHURN_OPERATIONS[rng.weighted(CUMULATIVE)]!;
+    return CHURN_OPERATIONS[rng.weighted(this.cumulative)]!;
   }
 
   /** A random starting point of the name space: two letters. */
@@ -216,7 +283,7 @@ class Churn {
   async apply(tx: Tx, index: number, at: string): Promise<ChurnOperation> {
     const rng = this.rngOf(index);
     const wanted = this.operationOf(rng);
-    const op = wanted === 'renameHost' && !this.hostObjects ? 'update' : wanted;
+    const op = (wanted === 'renameHost' || wanted === 'renameSharedHost') && !this.hostObjects ? 'update' : wanted;
     switch (op) {
       case 'create': {
         const template = await this.pickDomain(tx, rng);
@@ -264,12 +331,18 @@ class Churn {
         await tx.query(`UPDATE registry.domain SET ex_date = greatest(ex_date, $2::timestamptz) + interval '1 year', up_rr = cl_id, up_date = greatest(coalesce(cr_date, $2::timestamptz), $2::timestamptz) WHERE roid = $1`, [domain.roid, at]);
         return op;
       }
-      case 'renameHost': {
-        const from = this.prefix(rng);
-        const [host] = await tx.query<{ roid: string; name: string }>(
-          `SELECT roid, name FROM registry.host WHERE name COLLATE "C" >= $1 ORDER BY name COLLATE "C" LIMIT 1`,
-          [`ns.${from}`],
-        );
+      case 'renameHost':
+      case 'renameSharedHost': {
+        // In-bailiwick: a glue host under a domain of the TLD, renamed under the same parent
+        // (ns1.a.tld → r….a.tld), used by its parent and a few domains. Shared: a provider's
+        // name server outside the TLD, used by a hundred domains or more. Picked from a random
+        // point of the names (host names start with "ns<digit>."), through the name index.
+        const from = `ns${1 + rng.int(2)}.${this.prefix(rng)}`;
+        const suffix = `%.${this.tld}`;
+        const where = op === 'renameHost' ? 'name LIKE $2' : 'name NOT LIKE $2';
+        const sql = (cond: string) => `SELECT roid, name FROM registry.host WHERE ${cond} AND ${where} ORDER BY name COLLATE "C" LIMIT 1`;
+        let [host] = await tx.query<{ roid: string; name: string }>(sql('name COLLATE "C" >= $1'), [from, suffix]);
+        if (!host) [host] = await tx.query<{ roid: string; name: string }>(sql('$1::text IS NOT NULL'), [from, suffix]);
         if (!host) return this.update(tx, rng, at);
         const dot = host.name.indexOf('.');
         // A new first label, as short as a real one: the name stays within RFC 1035's limits.
@@ -280,12 +353,13 @@ class Churn {
         return op;
       }
       case 'updateContact': {
-        const from = this.prefix(rng);
-        const [contact] = await tx.query<{ id: string }>(`SELECT id FROM registry.contact WHERE lower(id) COLLATE "C" >= $1 ORDER BY id COLLATE "C" LIMIT 1`, [from]);
-        if (!contact) return this.update(tx, rng, at);
+        // The registrant of a domain picked at random: contacts in use change, in proportion to
+        // their domains (contact ids have no spread-out prefix to start from).
+        const domain = await this.pickDomain(tx, rng, 'registrant IS NOT NULL');
+        if (!domain?.registrant) return this.update(tx, rng, at);
         await tx.query(
           `UPDATE registry.contact SET email = $2, up_rr = cl_id, up_date = greatest(coalesce(cr_date, $3::timestamptz), $3::timestamptz) WHERE id = $1`,
-          [contact.id, `changed-${index.toString(36)}@example.net`, at],
+          [domain.registrant, `changed-${index.toString(36)}@example.net`, at],
         );
         return op;
       }
@@ -358,7 +432,8 @@ export async function churnRegistry(db: Db, options: ChurnOptions): Promise<Chur
   if (!tld) {
     throw invalid(options.tld === undefined ? `the database holds ${tlds.length} TLDs (${tlds.map((t) => t.name).join(', ') || 'none'}): name one with --tld` : `TLD "${options.tld}" is not in the database (known: ${tlds.map((t) => t.name).join(', ') || 'none'})`);
   }
-  const churn = new Churn(seedKey(options.seed), tld.name, tld.roid_suffix, tld.host_model === 'objects');
+  const mix = checkMix(options.mix ?? {});
+  const churn = new Churn(mix, seedKey(options.seed), tld.name, tld.roid_suffix, tld.host_model === 'objects');
   const applied = Object.fromEntries(CHURN_OPERATIONS.map((op) => [op, 0])) as Record<ChurnOperation, number>;
   for (let index = 0; index < options.changes; index++) {
     const when = canonicalDateTime(new Date(at - (options.changes - 1 - index)).toISOString());
@@ -370,6 +445,7 @@ export async function churnRegistry(db: Db, options: ChurnOptions): Promise<Chur
     seed: options.seed,
     at: canonicalDateTime(new Date(at).toISOString()),
     changes: options.changes,
+    mix,
     applied,
     seconds: Math.round((performance.now() - started) / 10) / 100,
   };

@@ -16,4 +16,4 @@ export { makeRegistrar } from './registrars.js';
 export { makeGroupHosts, makeProviderHosts } from './hosts.js';
 export { EDGE_DOMAIN_COUNT, EDGE_CONTACT_COUNT, EDGE_HOST_COUNT } from './edge-cases.js';
 export { TABLES, TABLE_ORDER, copyStatement, domainRows, contactRows, hostRows, registrarRows, type RowSink, type TableName } from './rows.js';
-export { churnRegistry, CHURN_MIX, CHURN_OPERATIONS, MAX_CHURN_CHANGES, type ChurnOptions, type ChurnSummary, type ChurnOperation } from './churn.js';
+export { churnRegistry, CHURN_MIX, CHURN_MIX_STRESS, CHURN_MIXES, CHURN_OPERATIONS, MAX_CHURN_CHANGES, parseChurnMix, type ChurnMix, type ChurnOptions, type ChurnSummary, type ChurnOperation } from './churn.js';

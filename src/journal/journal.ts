@@ -114,11 +114,14 @@ export interface DeletedObject {
 export async function* deletedObjects(tx: Tx, kind: DeletableKind, tld: TldInfo, window: string): AsyncGenerator<DeletedObject> {
   const spec = DELETE_SPECS[kind];
   const inTld = spec.perTld ? ` AND j.tld = ${lit(tld.name)}` : '';
+  // One pass over the window's own-row entries, grouped by key: the first operation and the
+  // name of the last update or delete (a per-key lookup would rescan the window for every key).
   const sql =
-    `SELECT f.key, d.name FROM (` +
-    `SELECT DISTINCT ON (j.key) j.key, j.op FROM strongroom.journal j WHERE ${window} AND j.op <> 'child'${inTld} ORDER BY j.key, j.seq) f ` +
-    `CROSS JOIN LATERAL (SELECT j.name FROM strongroom.journal j WHERE ${window} AND j.key = f.key AND j.op IN ('update', 'delete')${inTld} ORDER BY j.seq DESC LIMIT 1) d ` +
-    `WHERE f.op <> 'insert' AND NOT EXISTS (SELECT 1 FROM ${spec.view} v WHERE v.${spec.key} = f.key${spec.perTld ? ` AND v.tld = ${lit(tld.name)}` : ''}) ` +
+    `SELECT f.key, f.name FROM (` +
+    `SELECT j.key, (array_agg(j.op ORDER BY j.seq))[1] AS first, ` +
+    `(array_agg(j.name ORDER BY j.seq DESC) FILTER (WHERE j.op IN ('update', 'delete')))[1] AS name ` +
+    `FROM strongroom.journal j WHERE ${window} AND j.op <> 'child'${inTld} GROUP BY j.key) f ` +
+    `WHERE f.first <> 'insert' AND NOT EXISTS (SELECT 1 FROM ${spec.view} v WHERE v.${spec.key} = f.key${spec.perTld ? ` AND v.tld = ${lit(tld.name)}` : ''}) ` +
     `ORDER BY f.key`;
   for await (const rows of copyRows(tx.copyTo(sql))) {
     for (const row of rows) yield { key: row[0] ?? '', name: row[1] ?? null };

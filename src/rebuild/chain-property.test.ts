@@ -6,8 +6,8 @@
  *
  * (logical equality, `compare`). Each seed draws its registry (host model), each day's number
  * of changes and whether a second connection churns while that day's DIFF is written. The
- * workload per day: `churnRegistry` (create, update — statuses and name servers —, host rename,
- * transfer, renew, delete, a name deleted and registered again, contact update) and the fixed
+ * workload per day: `churnRegistry` with the stress mix (create, update — statuses and name
+ * servers —, renames of in-bailiwick and of shared hosts, transfer, renew, delete, a name deleted and registered again, contact update) and the fixed
  * changes of `mutateRegistry` (a host deleted, a contact created and one that lost its last link
  * deleted, a registrar updated, auto-renewals). A concurrent writer starts once a DIFF's
  * snapshot is open and commits change after change while the DIFF is being written. Day 6 is written without a concurrent writer so
@@ -24,7 +24,7 @@ import type { Db } from '../db/adapter.js';
 import { ServerDb } from '../db/server.js';
 import { writeDiffDeposit, writeIncrDeposit } from '../deposit/diff-deposit.js';
 import { writeFullDeposit } from '../deposit/full-deposit.js';
-import { churnRegistry } from '../generate/churn.js';
+import { CHURN_MIX_STRESS, churnRegistry } from '../generate/churn.js';
 import { generateRegistry } from '../generate/generate.js';
 import { Rng, seedKey } from '../generate/random.js';
 import { mutateRegistry } from '../testing/chain-deposits.js';
@@ -62,7 +62,7 @@ describe('chain property', { concurrency: 3 }, () => {
       const diffs: string[] = [];
       let concurrentDays = 0;
       for (let day = 1; day <= DAYS; day++) {
-        await churnRegistry(source.db, { tld: TLD, changes: rng.between(3, 25), seed: `${seed}/day${day}`, at: at(day - 1, 12) });
+        await churnRegistry(source.db, { tld: TLD, changes: rng.between(3, 25), seed: `${seed}/day${day}`, at: at(day - 1, 12), mix: CHURN_MIX_STRESS });
         await mutateRegistry(source.db, TLD, day, at(day - 1, 13));
         if (day < DAYS && rng.chance(0.7)) {
           // A writer on another connection, committing one change after another while the DIFF is
@@ -72,7 +72,7 @@ describe('chain property', { concurrency: 3 }, () => {
           let opened!: () => void;
           const snapshot = new Promise<void>((resolve) => (opened = resolve));
           const progress = { ...noProgress, task: () => (opened(), { add() {}, done() {} }) };
-          const late = snapshot.then(() => churnRegistry(other, { tld: TLD, changes: rng.between(5, 15), seed: `${seed}/late${day}`, at: at(day - 1, 18) }));
+          const late = snapshot.then(() => churnRegistry(other, { tld: TLD, changes: rng.between(5, 15), seed: `${seed}/late${day}`, at: at(day - 1, 18), mix: CHURN_MIX_STRESS }));
           const [diff] = await Promise.all([writeDiffDeposit(source.db, { tld: TLD, outDir: join(dir, 'diff'), watermark: at(day), jobs: 0, progress }), late]);
           diffs.push(diff.file);
         } else {

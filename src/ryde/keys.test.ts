@@ -147,3 +147,22 @@ test('keyring: import per role, pins refuse unpinned keys at import and at use, 
   assert.equal(unseal.verificationKeys[0]!.fingerprint, registry.fingerprint);
   assert.match(readFileSync(join(dir, 'agent-keys', 'registry', 'pins'), 'utf8'), new RegExp(registry.fingerprint));
 });
+
+test('loadSealKeys takes keys already read (the daemon summarises them first): the files are not read again', async (t) => {
+  const dir = tempDir(t);
+  const registry = await party('rfc4880', 'ed25519', 'registry');
+  const agent = await party('rfc4880', 'ed25519', 'agent');
+  const keyFile = join(dir, 'registry.key.asc');
+  const agentFile = join(dir, 'agent.pub.asc');
+  (await import('node:fs')).writeFileSync(keyFile, registry.secretArmored);
+  (await import('node:fs')).writeFileSync(agentFile, agent.publicArmored);
+  const read = { key: await readKeyFile(keyFile), recipients: [await readKeyFile(agentFile)] };
+  // Gone from disk: loading from the read keys still works, so nothing is read again …
+  (await import('node:fs')).rmSync(keyFile);
+  (await import('node:fs')).rmSync(agentFile);
+  const seal = await loadSealKeys({ profile: 'rfc4880', keyFile, recipientFiles: [agentFile], read });
+  assert.equal(seal.signingKey.fingerprint, registry.fingerprint);
+  assert.deepEqual(seal.recipients.map((r) => r.fingerprint), [agent.fingerprint]);
+  // … while without them the missing files are reported.
+  await assert.rejects(loadSealKeys({ profile: 'rfc4880', keyFile, recipientFiles: [agentFile] }), refuses('FILE_NOT_FOUND'));
+});

@@ -55,7 +55,7 @@ export interface KeyCheck {
   warnings: string[];
 }
 
-type AnyKey = openpgp.PublicKey | openpgp.PrivateKey;
+export type AnyKey = openpgp.PublicKey | openpgp.PrivateKey;
 type KeyOrSubkey = AnyKey | openpgp.Subkey;
 // openpgp.js keeps the algorithm parameters on key packets without typing them.
 interface ParamPacket {

@@ -14,6 +14,7 @@ import {
   recipientKeyFrom,
   signingKeyFrom,
   verificationKeysFrom,
+  type AnyKey,
   type DecryptionKey,
   type KeyPolicy,
   type RecipientKey,
@@ -74,6 +75,12 @@ export interface SealKeysOptions extends LoadKeysOptions {
   keyFile?: string;
   /** The agents' public key files; else the keyring's keys of `agent`. */
   recipientFiles?: readonly string[];
+  /**
+   * The keys of `keyFile` and `recipientFiles` (same order) when the caller has read them
+   * already (readKeyFile, e.g. to summarise them for expiry warnings): not read again; the
+   * file names still name them in findings and pins.
+   */
+  read?: { key?: AnyKey; recipients?: readonly AnyKey[] };
 }
 
 export async function loadSealKeys(options: SealKeysOptions): Promise<{ signingKey: SigningKey; recipients: RecipientKey[]; warnings: string[] }> {
@@ -81,7 +88,7 @@ export async function loadSealKeys(options: SealKeysOptions): Promise<{ signingK
   const registryPolicy = await policyFor('registry', options);
   let signingKey: SigningKey;
   if (options.keyFile) {
-    const key = await readKeyFile(options.keyFile, { ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+    const key = options.read?.key ?? (await readKeyFile(options.keyFile, { ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) }));
     signingKey = await signingKeyFrom(key, registryPolicy, options.keyFile);
   } else if (options.keyring) {
     const found = await fromKeyring(options.keyring, 'registry', async (entry) => {
@@ -96,8 +103,8 @@ export async function loadSealKeys(options: SealKeysOptions): Promise<{ signingK
   const recipientPolicy = await policyFor(agentRole(options), options);
   const recipients: RecipientKey[] = [];
   if (options.recipientFiles && options.recipientFiles.length > 0) {
-    for (const file of options.recipientFiles) {
-      const recipient = await recipientKeyFrom(await readKeyFile(file), recipientPolicy, file);
+    for (const [index, file] of options.recipientFiles.entries()) {
+      const recipient = await recipientKeyFrom(options.read?.recipients?.[index] ?? (await readKeyFile(file)), recipientPolicy, file);
       recipients.push(recipient);
       warnings.push(...recipient.warnings);
     }

@@ -246,20 +246,24 @@ export async function depositSteps(options: DepositStepsOptions): Promise<Deposi
 
   const sealing = deposits.sealing;
   const passphrase = sealing.passphrase ? await readSecretText(sealing.passphrase, baseDir, env) : undefined;
+  // Each key file is read once: summarised for key.expiring warnings (issue 5: a warning N days
+  // before expiry), then checked and loaded for sealing from the same keys.
+  const keyFile = within(baseDir, sealing.key);
+  const recipientFiles = sealing.recipients.map((file) => within(baseDir, file));
+  const signing = await readKeyFile(keyFile, passphrase !== undefined ? { passphrase } : {});
+  const recipientKeys = await Promise.all(recipientFiles.map((file) => readKeyFile(file)));
+  const keysInUse: KeyInUse[] = [
+    { summary: await summarizeKey(signing), role: 'registry signing key', tlds: [] },
+    ...(await Promise.all(recipientKeys.map(async (key, index) => ({ summary: await summarizeKey(key), role: `escrow agent encryption key (${sealing.recipients[index]})`, tlds: [] })))),
+  ];
   const keys = await loadSealKeys({
     profile: sealing.profile,
-    keyFile: within(baseDir, sealing.key),
-    recipientFiles: sealing.recipients.map((file) => within(baseDir, file)),
+    keyFile,
+    recipientFiles,
     ...(passphrase !== undefined ? { passphrase } : {}),
+    read: { key: signing, recipients: recipientKeys },
   });
   const notifyConfig = deposits.notify ? notifyWithPaths(deposits.notify, baseDir) : undefined;
-  // The keys every deposit depends on, for key.expiring warnings (issue 5: a warning N days before expiry).
-  const keysInUse: KeyInUse[] = [
-    { summary: await summarizeKey(await readKeyFile(within(baseDir, sealing.key), passphrase !== undefined ? { passphrase } : {})), role: 'registry signing key', tlds: [] },
-    ...(await Promise.all(
-      sealing.recipients.map(async (file) => ({ summary: await summarizeKey(await readKeyFile(within(baseDir, file))), role: `escrow agent encryption key (${file})`, tlds: [] })),
-    )),
-  ];
 
   let ownDb: Db | null = null;
   const registryDb = async (): Promise<Db> => {

@@ -78,6 +78,14 @@ export interface SnapshotOptions {
    * order; only the set is smaller (the DIFF/INCR writer's key filter).
    */
   changedSince?: string;
+  /**
+   * Check `watermark` against the changed objects only, once the change filter is set
+   * (`onlyChangesSince`), instead of against the whole registry at open (DIFF and INCR: the
+   * objects unchanged since the base deposit are as the base deposit's snapshot held them, and
+   * that deposit's watermark, earlier than this one, was honoured for them). Reading objects
+   * before the check ran is refused.
+   */
+  watermarkAgainstChanges?: boolean;
 }
 
 const lit = sqlLiteral;
@@ -241,9 +249,17 @@ export class PostgresRegistrySource implements RegistrySource {
    * From now on read only the objects changed since `snapshot` (SnapshotOptions.changedSince),
    * e.g. once the previous deposit has been looked up inside this snapshot.
    */
-  onlyChangesSince(snapshot: string): void {
+  async onlyChangesSince(snapshot: string): Promise<void> {
     this.since = snapshot;
+    const pending = this.pendingWatermark;
+    if (pending !== undefined) {
+      await this.refuseChangesAfter(pending);
+      this.pendingWatermark = undefined;
+    }
   }
+
+  /** A watermark whose check waits for the change filter (SnapshotOptions.watermarkAgainstChanges). */
+  private pendingWatermark: string | undefined;
 
   /** Open the snapshot inside `tx` (which must be REPEATABLE READ and not have run anything yet). */
   static async open(tx: Tx, options: SnapshotOptions): Promise<PostgresRegistrySource> {
@@ -280,7 +296,7 @@ export class PostgresRegistrySource implements RegistrySource {
       options.pageSize ?? DEFAULT_PAGE_SIZE,
       options.changedSince,
     );
-    if (options.watermark !== undefined) await source.honourWatermark(options.watermark);
+    if (options.watermark !== undefined) await source.honourWatermark(options.watermark, options.watermarkAgainstChanges === true && options.changedSince === undefined);
     return source;
   }
 
@@ -314,10 +330,10 @@ export class PostgresRegistrySource implements RegistrySource {
    * key-only scan (nothing of the objects is read). Reading each range with `contacts(range)`,
    * `hosts(range)` or `domains(range)` in order yields exactly what the unranged call yields.
    */
-  async pageRanges(kind: RangedKind): Promise<KeyRange[]> {
+  async pageRanges(kind: RangedKind, size = this.pageSize): Promise<KeyRange[]> {
     const spec = this.specOf(kind);
     if (spec === null) return [];
-    return this.rangesOf(spec);
+    return this.rangesOf(spec, size);
   }
 
   /**
@@ -325,7 +341,7 @@ export class PostgresRegistrySource implements RegistrySource {
    * each (read from the journal: parents that no longer exist, or belong to another TLD, simply
    * read as nothing).
    */
-  private async rangesOf(spec: PageSpec): Promise<KeyRange[]> {
+  private async rangesOf(spec: PageSpec, size = this.pageSize): Promise<KeyRange[]> {
     const ranges: KeyRange[] = [];
     let after: string | null = null;
     let last = '';
@@ -337,7 +353,7 @@ export class PostgresRegistrySource implements RegistrySource {
     for await (const rows of copyRows(this.tx.copyTo(keys))) {
       for (const row of rows) {
         last = keyOf(row, spec.view);
-        if (++inPage === this.pageSize) {
+        if (++inPage === size) {
           ranges.push({ after, last });
           after = last;
           inPage = 0;
@@ -363,6 +379,19 @@ export class PostgresRegistrySource implements RegistrySource {
     return conditions.join(' AND ');
   }
 
+  /**
+   * With the change filter: the pages of changed objects (keys with a journal entry in the
+   * window, over all kinds, `pageSize` to a page): what a DIFF reads, known before reading it.
+   */
+  async changedPages(): Promise<number> {
+    if (this.changedSince === undefined) throw new StrongroomError('INTERNAL', 'changedPages() needs the change filter (onlyChangesSince)');
+    const since = `${lit(this.changedSince)}::pg_snapshot`;
+    const [row] = await this.tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT DISTINCT j.kind, j.key FROM strongroom.journal j WHERE j.xid >= pg_snapshot_xmin(${since}) AND NOT pg_visible_in_snapshot(j.xid, ${since})) k`,
+    );
+    return Math.ceil((row?.n ?? 0) / this.pageSize);
+  }
+
   /** Whether an object of `kind` (keyed `key`) has a journal entry in the change window. */
   private async changed(kind: SourceKind, key: string): Promise<boolean> {
     const rows = await this.rows(`SELECT 1 FROM strongroom.journal j WHERE ${this.journalWindow(kind)} AND j.key = ${lit(key)} LIMIT 1`);
@@ -386,8 +415,9 @@ export class PostgresRegistrySource implements RegistrySource {
    * created, updated or transferred after it (then the snapshot equals the state at the
    * watermark, as far as the data can tell). Deletions between the watermark and the snapshot
    * leave no trace in the object tables; the change journal of the DIFF work will close that gap.
+   * `deferred`: the second check waits for the change filter (`onlyChangesSince`).
    */
-  private async honourWatermark(watermark: string): Promise<void> {
+  private async honourWatermark(watermark: string, deferred = false): Promise<void> {
     const time = this.snapshot.snapshotTime;
     if (compareDateTime(watermark, time) > 0) {
       throw new StrongroomError(
@@ -397,27 +427,36 @@ export class PostgresRegistrySource implements RegistrySource {
       );
     }
     if (compareDateTime(watermark, time) < 0) {
-      const later = await this.latestChangeAfter(watermark);
-      if (later) {
-        throw new StrongroomError(
-          'DEPOSIT_WATERMARK_UNHONOURABLE',
-          `watermark ${watermark} cannot be honoured: ${later.count} object(s) in the snapshot changed after it, latest ${later.kind} ${later.object} at ${later.at}`,
-          { location: `${later.kind} ${later.object}`, data: { watermark, snapshotTime: time, ...later } },
-        );
-      }
+      if (deferred) this.pendingWatermark = watermark;
+      else await this.refuseChangesAfter(watermark);
     }
     (this.snapshot as { watermark: string }).watermark = watermark;
   }
 
+  /** Refuse `watermark` if an object this source reads (with the change filter: a changed one) changed after it. */
+  private async refuseChangesAfter(watermark: string): Promise<void> {
+    const later = await this.latestChangeAfter(watermark);
+    if (later) {
+      throw new StrongroomError(
+        'DEPOSIT_WATERMARK_UNHONOURABLE',
+        `watermark ${watermark} cannot be honoured: ${later.count} object(s) in the snapshot changed after it, latest ${later.kind} ${later.object} at ${later.at}`,
+        { location: `${later.kind} ${later.object}`, data: { watermark, snapshotTime: this.snapshot.snapshotTime, ...later } },
+      );
+    }
+  }
+
   /** The most recent object change (create, update, transfer) after `time`, with how many there are. */
   async latestChangeAfter(time: string): Promise<{ kind: string; object: string; at: string; count: number } | null> {
+    // With the change filter, only the changed objects (by key from the journal's window; the
+    // planner then probes the key indexes instead of scanning the registry).
+    const changed = (kind: SourceKind, key: string) => (this.changedSince === undefined ? '' : ` AND ${key} IN (SELECT j.key FROM strongroom.journal j WHERE ${this.journalWindow(kind)})`);
     const parts = [
-      `SELECT 'domain' AS kind, name AS object, greatest(cr_date, up_date, tr_date, re_date) AS at FROM rde.domain WHERE tld = $1`,
-      `SELECT 'registrar', id, greatest(cr_date, up_date) FROM rde.registrar`,
-      `SELECT 'nndn', a_name, cr_date FROM rde.nndn WHERE tld = $1`,
+      `SELECT 'domain' AS kind, name AS object, greatest(cr_date, up_date, tr_date, re_date) AS at FROM rde.domain WHERE tld = $1${changed('domain', 'roid')}`,
+      `SELECT 'registrar', id, greatest(cr_date, up_date) FROM rde.registrar WHERE true${changed('registrar', 'id')}`,
+      `SELECT 'nndn', a_name, cr_date FROM rde.nndn WHERE tld = $1${changed('nndn', 'a_name')}`,
     ];
-    if (this.tld.hostModel === 'objects') parts.push(`SELECT 'host', name, greatest(cr_date, up_date, tr_date) FROM rde.host`);
-    if (this.tld.dataModel !== 'minimum') parts.push(`SELECT 'contact', id, greatest(cr_date, up_date, tr_date, re_date) FROM rde.contact`);
+    if (this.tld.hostModel === 'objects') parts.push(`SELECT 'host', name, greatest(cr_date, up_date, tr_date) FROM rde.host WHERE true${changed('host', 'roid')}`);
+    if (this.tld.dataModel !== 'minimum') parts.push(`SELECT 'contact', id, greatest(cr_date, up_date, tr_date, re_date) FROM rde.contact WHERE true${changed('contact', 'id')}`);
     const rows = await this.tx.query<{ kind: string; object: string; at: string; count: number }>(
       `SELECT kind, object, at, count(*) OVER ()::int AS count FROM (${parts.join(' UNION ALL ')}) c
        WHERE at > $2::timestamptz ORDER BY at DESC, kind, object COLLATE "C" LIMIT 1`,
@@ -513,6 +552,9 @@ export class PostgresRegistrySource implements RegistrySource {
    * of changed keys (`rangesOf`).
    */
   private async *pages(spec: PageSpec, range?: KeyRange): AsyncGenerator<Page> {
+    if (this.pendingWatermark !== undefined) {
+      throw new StrongroomError('INTERNAL', `the watermark ${this.pendingWatermark} was not checked yet (watermarkAgainstChanges without onlyChangesSince): objects cannot be read`);
+    }
     if (!range && this.changedSince !== undefined) {
       for (const changed of await this.rangesOf(spec)) {
         const page = await this.loadChangedPage(spec, changed);

@@ -33,8 +33,15 @@ import { readDeposit, type DepositEvent } from '../../reader/index.js';
 import type { DataModel, HostModel } from '../../sources/source.js';
 
 export interface ObjectRuleOptions {
-  /** The header's TLD (the XML pass reads it: the header may come after the objects). */
-  tld: string;
+  /**
+   * The header's TLD when known beforehand (the XML pass read it). Without it the TLD is the
+   * header object's, read in this pass: objects before the header wait for it (up to
+   * MAX_EARLY_OBJECTS, then `fallbackTld` — the file name's, which container-rules compares
+   * with the header's — is used).
+   */
+  tld?: string;
+  /** The TLD when the header is too far down the deposit (see `tld`). */
+  fallbackTld?: string;
   /** File name for locations. */
   file?: string;
   /** epp.hostModel (RST input); default: objects when the menu lists rdeHost-1.0. */
@@ -77,6 +84,10 @@ export interface ObjectRuleResult {
 
 /** IDN table ids kept for rde-11 (a TLD registers a handful; more are counted, not kept). */
 const MAX_IDN_TABLES = 10_000;
+/** Why no rule ran when the deposit has no single header with a TLD. */
+export const NO_HEADER = 'the deposit has no single header with a TLD (see container-rules)';
+/** Objects held while waiting for the header's TLD (bounded memory; RFC 9022 deposits put the header first). */
+export const MAX_EARLY_OBJECTS = 10_000;
 
 export async function checkDepositObjects(open: () => AsyncIterable<Buffer | string | Uint8Array>, options: ObjectRuleOptions): Promise<ObjectRuleResult> {
   const findings: Finding[] = [];
@@ -87,7 +98,7 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
     if (findings.length < maxFindings) findings.push(f);
     else omitted++;
   };
-  const tld = options.tld.toLowerCase();
+  let tld = options.tld?.toLowerCase() ?? '';
   const idnTables = new Set<string>();
   let envelope: DepositEnvelope | undefined;
   let checker: ObjectChecker | undefined;
@@ -101,68 +112,102 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   let hosts = 0;
   let domains = 0;
   let objects = 0;
+  let headers = 0;
+  /** Objects read before the header told the TLD (when it was not given). */
+  let early: Array<Extract<DepositEvent, { type: 'object' }>> | null = options.tld === undefined ? [] : null;
   const where = (line: number, column: number) => `${options.file ? `${options.file}:` : ''}${line}:${column}`;
+  const startChecker = (): void => {
+    checker = new ObjectChecker({
+      tld: { name: tld, roidSuffix: options.roidSuffix ?? '', hostModel, dataModel },
+      watermark: envelope!.watermark,
+      repositoryTlds: options.repositoryTlds ?? [tld],
+      roidSuffixes: [...suffixes],
+    });
+  };
+  const check = (event: Extract<DepositEvent, { type: 'object' }>): void => {
+    const { object: o, line, column } = event;
+    const at = where(line, column);
+    const out: Finding[] = [];
+    objects++;
+    switch (o.kind) {
+      case 'registrar':
+        checker!.checkRegistrar(o.value, out);
+        break;
+      case 'idnTable':
+        if (idnTables.size < MAX_IDN_TABLES) idnTables.add(o.value.id);
+        checker!.checkIdnTable(o.value, out);
+        break;
+      case 'contact':
+        contacts++;
+        contactRules(checker!, o.value, out, suffixes);
+        break;
+      case 'host':
+        hosts++;
+        hostRules(checker!, o.value, out, suffixes);
+        break;
+      case 'domain':
+        domains++;
+        checker!.checkDomain(o.value, out);
+        if (!options.roidSuffix) out.splice(0, out.length, ...out.filter((f) => !isSuffixFinding(f)));
+        if (!options.thin) nsModel(o.value, at, push, hostModel);
+        break;
+      case 'nndn':
+        checker!.checkNndn(o.value, out);
+        break;
+      case 'eppParams':
+        eppParams++;
+        checker!.checkEppParams(o.value, out);
+        eppParamsModel(o.value.objURI, hostModel, dataModel, options.dataModel !== undefined, tld, at, push);
+        if (options.greeting) greetingRule(o.value.objURI, o.value.extURI, options.greeting, tld, at, push);
+        break;
+      case 'policy':
+        policies++;
+        checker!.checkPolicy(o.value, out);
+        break;
+      case 'header':
+        break;
+    }
+    for (const f of out) push({ ...f, location: f.location ? `${at} ${f.location}` : at });
+  };
+  /** The TLD is known: check the objects that waited for it. */
+  const release = (): void => {
+    startChecker();
+    const waiting = early ?? [];
+    early = null;
+    for (const event of waiting) check(event);
+  };
 
   try {
     for await (const event of options.events ?? readDeposit(open(), options.file ? { file: options.file } : {})) {
       if (event.type === 'deposit') {
         envelope = event.envelope;
         hostModel = options.hostModel ?? (envelope.objURI.includes(NS_HOST) ? 'objects' : 'attributes');
-        checker = new ObjectChecker({
-          tld: { name: tld, roidSuffix: options.roidSuffix ?? '', hostModel, dataModel },
-          watermark: envelope.watermark,
-          repositoryTlds: options.repositoryTlds ?? [tld],
-          roidSuffixes: [...suffixes],
-        });
+        if (early === null) startChecker();
       }
-      if (event.type !== 'object' || !checker) continue;
-      const { object: o, line, column } = event;
-      const at = where(line, column);
-      const out: Finding[] = [];
-      objects++;
-      switch (o.kind) {
-        case 'registrar':
-          checker.checkRegistrar(o.value, out);
-          break;
-        case 'idnTable':
-          if (idnTables.size < MAX_IDN_TABLES) idnTables.add(o.value.id);
-          checker.checkIdnTable(o.value, out);
-          break;
-        case 'contact':
-          contacts++;
-          contactRules(checker, o.value, out, suffixes);
-          break;
-        case 'host':
-          hosts++;
-          hostRules(checker, o.value, out, suffixes);
-          break;
-        case 'domain':
-          domains++;
-          checker.checkDomain(o.value, out);
-          if (!options.roidSuffix) out.splice(0, out.length, ...out.filter((f) => !isSuffixFinding(f)));
-          if (!options.thin) nsModel(o.value, at, push, hostModel);
-          break;
-        case 'nndn':
-          checker.checkNndn(o.value, out);
-          break;
-        case 'eppParams':
-          eppParams++;
-          checker.checkEppParams(o.value, out);
-          eppParamsModel(o.value.objURI, hostModel, dataModel, options.dataModel !== undefined, tld, at, push);
-          if (options.greeting) greetingRule(o.value.objURI, o.value.extURI, options.greeting, tld, at, push);
-          break;
-        case 'policy':
-          policies++;
-          checker.checkPolicy(o.value, out);
-          break;
-        case 'header':
-          break;
+      if (event.type !== 'object' || !envelope) continue;
+      if (event.object.kind === 'header') {
+        headers++;
+        if (early !== null && headers === 1) {
+          tld = event.object.value.tld.toLowerCase();
+          release();
+        }
       }
-      for (const f of out) push({ ...f, location: f.location ? `${at} ${f.location}` : at });
+      if (early !== null) {
+        early.push(event);
+        if (early.length >= MAX_EARLY_OBJECTS) {
+          tld = (options.fallbackTld ?? '').toLowerCase();
+          release();
+        }
+        continue;
+      }
+      check(event);
     }
   } catch (err) {
     if (!isStrongroomError(err)) throw err;
     return { findings, omitted, notRun, objects, refused: `the reader refused the deposit at ${err.location ?? '?'}: ${messageOf(err)}` };
+  }
+  if (options.tld === undefined && (headers !== 1 || tld === '')) {
+    return { findings: [], omitted: 0, notRun, objects, refused: NO_HEADER };
   }
   if (!envelope) return { findings, omitted, notRun, objects, refused: 'the deposit has no envelope' };
 

@@ -1,7 +1,7 @@
 /**
  * The RST object rules (rde-07 … rde-14, ./object-rules.ts) as the built-in verification stage
  * `object-rules` (kind 'semantic'): one pass over the decrypted deposit, re-read from the
- * encrypted spool, with the header's TLD from the XML pass. `verifyDeposit` runs it with the
+ * encrypted spool or fed by the single pass, with the header's TLD from the XML pass or the header object. `verifyDeposit` runs it with the
  * registry configuration it was given (`VerifyOptions.rules`; the CLI's --host-model,
  * --data-model, --roid-suffix, --idn-table).
  *
@@ -11,7 +11,7 @@
  * (blocking) unless the structure findings already fail it.
  */
 import type { CheckStage } from '../verify/stage.js';
-import { checkDepositObjects, type RegistryRuleConfig } from './object-rules.js';
+import { NO_HEADER, checkDepositObjects, type RegistryRuleConfig } from './object-rules.js';
 
 export function objectRulesStage(config: RegistryRuleConfig = {}): CheckStage {
   return {
@@ -22,9 +22,12 @@ export function objectRulesStage(config: RegistryRuleConfig = {}): CheckStage {
     sharesObjectPass: true,
     async run(ctx, emit) {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
-      const tld = ctx.summary!.headerTld;
-      if (ctx.summary!.headers !== 1 || !tld) return { notRun: 'the deposit has no single header with a TLD (see container-rules)' };
-      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}), ...(ctx.objects ? { events: ctx.objects() } : {}) });
+      // In the single pass (verify.ts) the XML summary is not known yet: the TLD comes from the header as it is read.
+      const summary = ctx.summary;
+      if (summary && (summary.headers !== 1 || !summary.headerTld)) return { notRun: NO_HEADER };
+      const tld = summary ? { tld: summary.headerTld! } : { fallbackTld: ctx.input.name.tld };
+      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, ...tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}), ...(ctx.objects ? { events: ctx.objects() } : {}) });
+      if (result.refused === NO_HEADER) return { notRun: NO_HEADER };
       for (const f of result.findings) emit(f);
       if (result.omitted > 0) emit({ code: 'SR_FINDINGS_OMITTED', severity: 'error', object: file, message: `${result.omitted} more object-rule findings not listed` });
       if (result.refused) return { notRun: `no object rule ran to the end: ${result.refused}` };

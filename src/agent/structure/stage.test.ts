@@ -1,20 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { groupDepositFiles } from '../../ryde/decoder.js';
-import { depositKey } from '../../ryde/naming.js';
+import { inputsFromFiles } from '../verify-stored.js';
 import { tempDir } from '../../ryde/testing/fixtures.js';
 import { agentKeys, sampleXml, sealXml, sealedFiles } from '../testing/deposits.js';
 import type { DepositInput } from '../verify/stage.js';
 import { verifyDeposit } from '../verify/verify.js';
 
 function inputOf(files: string[]): DepositInput {
-  const [group] = groupDepositFiles(files);
-  return {
-    name: group!.name,
-    key: depositKey(group!.name),
-    parts: [...group!.parts.keys()].sort((a, b) => a - b).map((part) => ({ part, ryde: group!.parts.get(part)!, sig: group!.sigs.get(part)! })),
-  };
+  return inputsFromFiles(files)[0]!;
 }
 
 test('agent verify runs the structure checker as a built-in stage: a sealed sample passes it, a broken one fails it with object and location', async (t) => {

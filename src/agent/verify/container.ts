@@ -144,6 +144,52 @@ function limiter(ctx: VerifyContext, sealedRead: () => number, where: string): (
   };
 }
 
+/**
+ * The decode pipeline of a deposit whose signatures were verified (`state.handles` hold the
+ * verified block digests): parts joined → decrypted → decompressed → literal packet → safe
+ * untar, with the size and ratio limits. Yields the deposit XML's bytes, in memory only; the
+ * stream is authenticated when it ends (MDC/AEAD): a consumer must not trust what it read
+ * before the end. Facts go to `ctx.facts`; a message without MDC is reported through `emit`.
+ */
+export function decodedXml(ctx: VerifyContext, state: ContainerState, emit: (finding: StageFinding) => void, onSealed?: (n: number) => void): AsyncGenerator<Buffer> {
+  const { input } = ctx;
+  const where = formatDepositName(input.name, 'ryde');
+  let sealedRead = 0;
+  const decrypt = openDecryptor({
+    where,
+    keys: ctx.decryptionKeys,
+    ...(ctx.allowNoMdc ? { allowNoMdc: true } : {}),
+    onInfo: (info) => {
+      ctx.facts.encryption = info.packet;
+      ctx.facts.recipient = info.recipient;
+      if (info.packet === 'SED') emit({ code: 'AGENT_NO_MDC', severity: 'warning', object: input.key, message: 'the message has no integrity protection (SED, no MDC)' });
+    },
+  });
+  const decompress = openDecompressor({ where, onAlgorithm: (algorithm) => (ctx.facts.compression = algorithm) });
+  const limit = limiter(ctx, () => sealedRead, where);
+  const literal = openLiteralReader({ where });
+  const untar = openTarReader({
+    where,
+    maxEntrySize: ctx.limits.maxXmlBytes,
+    onEntry: (entry) => {
+      let ok = false;
+      try {
+        const parsed = parseDepositName(entry.name);
+        ok = parsed.ext === 'xml' && depositKey(parsed) === input.key;
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file (${formatDepositName(input.name, 'xml')})`, { location: where });
+      ctx.facts.xmlName = entry.name;
+    },
+  });
+  const sealed = readVerifiedParts(state.handles, (n) => {
+    sealedRead += n;
+    onSealed?.(n);
+  });
+  return untar(literal(limit(decompress(decrypt(sealed)))));
+}
+
 export function decodeStage(state: ContainerState): CheckStage {
   return {
     id: 'decode',
@@ -155,42 +201,9 @@ export function decodeStage(state: ContainerState): CheckStage {
       const where = formatDepositName(input.name, 'ryde');
       const spool = await openEncryptedSpool();
       state.spool = spool;
-      let sealedRead = 0;
       const task = ctx.progress.task(`decrypt ${input.key}`, 'bytes', state.handles.reduce((sum, handle) => sum + handle.size, 0));
       try {
-        const decrypt = openDecryptor({
-          where,
-          keys: ctx.decryptionKeys,
-          ...(ctx.allowNoMdc ? { allowNoMdc: true } : {}),
-          onInfo: (info) => {
-            ctx.facts.encryption = info.packet;
-            ctx.facts.recipient = info.recipient;
-            if (info.packet === 'SED') emit({ code: 'AGENT_NO_MDC', severity: 'warning', object: input.key, message: 'the message has no integrity protection (SED, no MDC)' });
-          },
-        });
-        const decompress = openDecompressor({ where, onAlgorithm: (algorithm) => (ctx.facts.compression = algorithm) });
-        const limit = limiter(ctx, () => sealedRead, where);
-        const literal = openLiteralReader({ where });
-        const untar = openTarReader({
-          where,
-          maxEntrySize: ctx.limits.maxXmlBytes,
-          onEntry: (entry) => {
-            let ok = false;
-            try {
-              const parsed = parseDepositName(entry.name);
-              ok = parsed.ext === 'xml' && depositKey(parsed) === input.key;
-            } catch {
-              ok = false;
-            }
-            if (!ok) throw new StrongroomError('RYDE_TAR_INVALID', `the archive holds "${entry.name}", not this deposit's XML file (${formatDepositName(input.name, 'xml')})`, { location: where });
-            ctx.facts.xmlName = entry.name;
-          },
-        });
-        const sealed = readVerifiedParts(state.handles, (n) => {
-          sealedRead += n;
-          task.add(n);
-        });
-        await pipeline(untar(literal(limit(decompress(decrypt(sealed))))), spool.writable);
+        await pipeline(decodedXml(ctx, state, emit, (n) => task.add(n)), spool.writable);
       } catch (err) {
         task.done();
         if (!isVerdict(err)) throw err;

@@ -103,7 +103,16 @@ export interface VerifyContext {
    * branch of a single reader pass shared with the other such stages (src/common/tee.ts).
    */
   objects?: () => AsyncIterable<DepositEvent>;
+  /**
+   * The kept chain a DIFF builds on (the last verified FULL before `watermark`, then the
+   * verified DIFFs after it, in watermark order), as stored in the repository; given by the
+   * catalog's owner (verify-stored.ts). Without it a DIFF's references are NOT RUN.
+   */
+  chainBase?: ChainBase;
 }
+
+/** Finds the stored deposits a DIFF of `tld` with `watermark` builds on (oldest first). */
+export type ChainBase = (tld: string, watermark: string, key: string) => Promise<DepositInput[]>;
 
 export interface StageFinding {
   code: string;

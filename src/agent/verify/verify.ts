@@ -22,13 +22,16 @@ import { noProgress, type Progress } from '../../common/progress.js';
 import type { DecryptionKey, VerificationKey } from '../../ryde/keys.js';
 import type { Catalog } from '../catalog.js';
 import { DEFAULT_CHAIN_POLICY, chainStage, type ChainPolicy } from './chain.js';
-import { decodeStage, findingFromError, isVerdict, signatureStage, type ContainerState } from './container.js';
+import { decodeStage, decodedXml, findingFromError, isVerdict, signatureStage, type ContainerState } from './container.js';
+import { StrongroomError } from '../../common/errors.js';
+import { formatDepositName } from '../../ryde/naming.js';
 import { xmllintSchemaStage } from './schema.js';
 import { referencesStage } from './references.js';
 import { containerRulesStage } from './semantic.js';
 import { structureStage } from './structure.js';
 import {
   DEFAULT_LIMITS,
+  type ChainBase,
   type CheckStage,
   type DepositInput,
   type ReportFinding,
@@ -78,11 +81,18 @@ export interface VerifyOptions {
   /** The catalog, for the chain rules; without it they are NOT RUN (blocking unless skipChain). */
   catalog?: Catalog;
   skipChain?: boolean;
+  /** The kept chain a DIFF's references resolve against (see VerifyContext.chainBase). */
+  chainBase?: ChainBase;
   chainPolicy?: ChainPolicy;
   /** The schema set for the xmllint stage (all-rde-deposit.xsd). */
   schema?: string;
   /** The registry's configuration for the RST object rules (host and data model, roid suffixes, IDN tables, EPP greeting); rules needing what is absent are listed as not run. */
   rules?: RegistryRuleConfig;
+  /**
+   * Decode once and feed the XML to every stage reading it, in one pass (no spool). Default:
+   * when no extra stages are given (they may re-read the XML: then it goes to the encrypted spool).
+   */
+  singlePass?: boolean;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
   stages?: readonly CheckStage[];
   limits?: Partial<VerifyLimits>;
@@ -128,9 +138,13 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     now: started,
     progress: options.progress ?? noProgress,
     ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.chainBase ? { chainBase: options.chainBase } : {}),
     facts: {},
   };
-  const builtIn: CheckStage[] = [signatureStage(state), decodeStage(state), xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
+  const decode = decodeStage(state);
+  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
+  // One pass over the XML for every built-in check; other checkers' stages may re-read it, from the encrypted spool.
+  const singlePass = options.singlePass ?? (options.stages ?? []).length === 0;
   const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
   const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const findings = new FindingList(options.maxFindings ?? 10_000);
@@ -187,9 +201,23 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     findings.add(finding);
     if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
   };
+  const runGroup = async (group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void> => {
+    const branches = teeAsync(readDeposit(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key) }), group.length);
+    await Promise.all(
+      group.map(({ stage: member, result: memberResult }, position) =>
+        runStage(member, memberResult, { ...groupCtx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => sink(position, finding))).finally(async () => {
+          // A stage that stopped reading early must not hold the others back.
+          await branches[position]![Symbol.asyncIterator]().return?.();
+        }),
+      ),
+    );
+  };
+  /** Which stages the single pass ran (their results are settled by it). */
+  const ranInPass = new Set<CheckStage>();
   try {
     for (let index = 0; index < stages.length; index++) {
       const stage = stages[index]!;
+      if (ranInPass.has(stage)) continue;
       const result: StageResult = { id: stage.id, title: stage.title, kind: stage.kind, status: 'PASS', errors: 0, warnings: 0 };
       results.push(result);
       if (stage === chain && options.skipChain) {
@@ -199,6 +227,15 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
       const unmet = stage.needs.find((need) => !needMet(ctx, need));
       if (unmet) {
         Object.assign(result, { status: 'NOT RUN', reason: NEED_TEXT[unmet], blocking: true });
+        continue;
+      }
+      if (stage === decode && singlePass) {
+        // Every later stage reading the XML reads it in this one pass; their results take their places in order.
+        const consumers = stages.slice(index + 1).filter((later) => later.needs.includes('plaintext'));
+        const placed = consumers.map((consumer) => ({ stage: consumer, result: { id: consumer.id, title: consumer.title, kind: consumer.kind, status: 'PASS', errors: 0, warnings: 0 } as StageResult }));
+        await runSinglePass(ctx, state, { stage, result }, placed, { runStage, runGroup, emitter, record, deferred });
+        for (const consumer of consumers) ranInPass.add(consumer);
+        results.push(...placed.map((item) => item.result));
         continue;
       }
       // Consecutive stages sharing the typed reader's pass run together on one pass.
@@ -213,16 +250,8 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
         await runStage(stage, result, ctx, emitter(stage, result, record));
         continue;
       }
-      const branches = teeAsync(readDeposit(ctx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key) }), group.length);
       const buffered = group.map(() => [] as ReportFinding[]);
-      await Promise.all(
-        group.map(({ stage: member, result: memberResult }, position) =>
-          runStage(member, memberResult, { ...ctx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => buffered[position]!.push(finding))).finally(async () => {
-            // A stage that stopped reading early must not hold the others back.
-            await branches[position]![Symbol.asyncIterator]().return?.();
-          }),
-        ),
-      );
+      await runGroup(group, ctx, (position, finding) => buffered[position]!.push(finding));
       for (const list of buffered) for (const finding of list) record(finding);
     }
     await Promise.all(deferred);
@@ -231,6 +260,9 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     await state.spool?.dispose();
     for (const handle of state.handles) await handle.handle.close().catch(() => undefined);
   }
+  // Results in stage order (the single pass placed its consumers' results together).
+  const position = new Map(stages.map((stage, at) => [stage.id, at]));
+  results.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
   // Deferred stages report late: findings are listed in stage order (stable within a stage).
   const stageOrder = new Map(results.map((result, position) => [result.id, position]));
   reportFindings.sort((a, b) => (stageOrder.get(a.stage) ?? 0) - (stageOrder.get(b.stage) ?? 0));
@@ -268,6 +300,143 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
   };
+}
+
+/** The runner's pieces the single pass uses (verifyDeposit's closures). */
+interface PassRunner {
+  runStage(stage: CheckStage, result: StageResult, stageCtx: VerifyContext, emit: (finding: StageFinding) => void): Promise<void>;
+  runGroup(group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void>;
+  emitter(stage: CheckStage, result: StageResult, sink: (finding: ReportFinding) => void): (finding: StageFinding) => void;
+  record(finding: ReportFinding): void;
+  deferred: Array<Promise<void>>;
+}
+
+/** Decoded chunks a branch of the single pass may run ahead of the slowest (bounded memory). */
+const PASS_WINDOW = 64;
+
+/**
+ * The single pass: the deposit is decoded once (join → decrypt → decompress → untar, in
+ * memory) and every stage reading the XML (`consumers`: well-formedness, structure, xmllint,
+ * and the typed reader's group — object-rules, references) reads its own branch of that one
+ * stream at the same time. What they found counts only once the stream has ended authenticated
+ * (MDC/AEAD checked, limits kept): if decoding fails, they are NOT RUN and their findings are
+ * dropped, as when the decode stage fails before them; a consumer needing the XML summary is
+ * NOT RUN, its findings dropped, when the well-formedness stage did not pass. Nothing is
+ * written to disk.
+ */
+async function runSinglePass(
+  ctx: VerifyContext,
+  state: ContainerState,
+  decode: { stage: CheckStage; result: StageResult },
+  consumers: Array<{ stage: CheckStage; result: StageResult }>,
+  runner: PassRunner,
+): Promise<void> {
+  const { input } = ctx;
+  const where = formatDepositName(input.name, 'ryde');
+  const task = ctx.progress.task(`decrypt and check ${input.key}`, 'bytes', state.handles.reduce((sum, handle) => sum + handle.size, 0));
+  const decodeFindings: StageFinding[] = [];
+  let bytes = 0;
+  let failure: { error: unknown } | undefined;
+  let complete = false;
+  const iterator = (async function* () {
+    try {
+      for await (const chunk of decodedXml(ctx, state, (finding) => decodeFindings.push(finding), (n) => task.add(n))) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+      complete = true;
+    } catch (error) {
+      failure ??= { error };
+      throw error;
+    }
+  })();
+  // The first chunk before the consumers start: the tar header names the XML file (facts.xmlName, their locations).
+  const head = await iterator.next().catch(() => undefined);
+  const buffered = consumers.map(() => [] as ReportFinding[]);
+  const contexts: VerifyContext[] = [];
+  if (head && !failure) {
+    const rest = (async function* () {
+      if (head.done) return;
+      yield head.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })();
+    const plain = consumers.map((consumer, position) => ({ ...consumer, position })).filter(({ stage }) => !stage.sharesObjectPass);
+    const group = consumers.map((consumer, position) => ({ ...consumer, position })).filter(({ stage }) => stage.sharesObjectPass);
+    const branches = teeAsync(rest, plain.length + (group.length > 0 ? 1 : 0) + 1, PASS_WINDOW);
+    const readOnce = (branch: AsyncIterable<Buffer>): (() => AsyncIterable<Buffer>) => {
+      let taken = false;
+      return () => {
+        if (taken) throw new StrongroomError('INTERNAL', 'in the single pass the deposit XML can be read once per stage');
+        taken = true;
+        return branch;
+      };
+    };
+    const close = async (branch: AsyncIterable<Buffer>): Promise<void> => {
+      await branch[Symbol.asyncIterator]().return?.();
+    };
+    const runs = plain.map(async ({ stage, result, position }, index) => {
+      const stageCtx: VerifyContext = { ...ctx, plaintext: readOnce(branches[index]!) };
+      contexts.push(stageCtx);
+      const before = runner.deferred.length;
+      await runner.runStage(stage, result, stageCtx, runner.emitter(stage, result, (finding) => buffered[position]!.push(finding)));
+      // A stage going on in the background (the structure worker) still reads its branch.
+      await Promise.allSettled(runner.deferred.slice(before));
+      await close(branches[index]!);
+    });
+    if (group.length > 0) {
+      const branch = branches[plain.length]!;
+      const groupCtx: VerifyContext = { ...ctx, plaintext: readOnce(branch) };
+      contexts.push(groupCtx);
+      runs.push(
+        runner
+          .runGroup(
+            group.map(({ stage, result }) => ({ stage, result })),
+            groupCtx,
+            (member, finding) => buffered[group[member]!.position]!.push(finding),
+          )
+          .finally(() => close(branch)),
+      );
+    }
+    // The stream is read to its end whatever the consumers do: its end is what authenticates it.
+    const drain = (async () => {
+      for await (const chunk of branches.at(-1)!) void chunk;
+    })().catch(() => undefined);
+    await Promise.all(runs);
+    await drain;
+  }
+  task.done();
+  const decodeStageRun: CheckStage = {
+    ...decode.stage,
+    async run(_ctx, emit) {
+      for (const finding of decodeFindings) emit(finding);
+      if (failure) {
+        if (!isVerdict(failure.error)) throw failure.error;
+        emit({ ...findingFromError(failure.error, where), object: input.key });
+        return;
+      }
+      if (!complete) throw new StrongroomError('INTERNAL', 'the deposit was not read to its end');
+    },
+  };
+  await runner.runStage(decodeStageRun, decode.result, ctx, runner.emitter(decode.stage, decode.result, runner.record));
+  const decoded = decode.result.status === 'PASS';
+  if (decoded) {
+    ctx.xmlSize = bytes;
+    ctx.facts.xmlBytes = bytes;
+    ctx.summary = contexts.find((stageCtx) => stageCtx.summary !== undefined)?.summary;
+  }
+  for (const [position, { stage, result }] of consumers.entries()) {
+    const unmet: StageNeed | undefined = !decoded ? 'plaintext' : stage.needs.includes('summary') && !ctx.summary ? 'summary' : undefined;
+    if (unmet) {
+      Object.assign(result, { status: 'NOT RUN', reason: NEED_TEXT[unmet], blocking: true, errors: 0, warnings: 0 });
+      delete result.rulesNotRun;
+      continue;
+    }
+    for (const finding of buffered[position]!) runner.record(finding);
+  }
 }
 
 /** The header as read, when it is complete enough to quote (numeric counts, a TLD). */

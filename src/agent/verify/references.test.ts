@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inputsFromFiles } from '../verify-stored.js';
+import { tempDir } from '../../ryde/testing/fixtures.js';
+import { serverTestDb } from '../../testing/databases.js';
+import { Catalog } from '../catalog.js';
+import { agentKeys, sampleXml, sealXml, sealedFiles } from '../testing/deposits.js';
+import type { DepositInput } from './stage.js';
+import { reportText, verifyDeposit, type VerifyOptions } from './verify.js';
+
+function inputOf(files: string[]): DepositInput {
+  return inputsFromFiles(files)[0]!;
+}
+
+/** A domain object for a DIFF's contents (RFC 9022 §5.1.2), naming `hosts` as its name servers. */
+function domainXml(name: string, hosts: string[]): string {
+  return `<rdeDom:domain>
+      <rdeDom:name>${name}</rdeDom:name>
+      <rdeDom:roid>D${name.split('.')[0]}-TEST</rdeDom:roid>
+      <rdeDom:status s="ok"/>
+      <rdeDom:registrant>jd1234</rdeDom:registrant>
+      <rdeDom:contact type="admin">sh8013</rdeDom:contact>
+      <rdeDom:ns>${hosts.map((host) => `<domain:hostObj>${host}</domain:hostObj>`).join('')}</rdeDom:ns>
+      <rdeDom:clID>RegistrarX</rdeDom:clID>
+      <rdeDom:crDate>2010-10-18T22:00:00.0Z</rdeDom:crDate>
+      <rdeDom:exDate>2015-10-18T22:00:00.0Z</rdeDom:exDate>
+    </rdeDom:domain>`;
+}
+
+/** The RFC sample DIFF with `deletes` in place of its one delete and `objects` after its header. */
+function diffXml(date: string, id: string, prevId: string, deletes: string, objects: string): string {
+  return sampleXml({
+    type: 'DIFF',
+    date,
+    id,
+    prevId,
+    mutate: (xml) => xml.replace(/<rdeDom:delete>[\s\S]*?<\/rdeDom:delete>/, deletes).replace('</rdeHeader:header>', `</rdeHeader:header>\n    ${objects}`),
+  });
+}
+
+test("a DIFF's references resolve against the kept chain (FULL + earlier DIFFs) minus deletes, plus its own contents", async (t) => {
+  const server = await serverTestDb(t, { migrate: false });
+  if (!server) return;
+  const dir = tempDir(t, 'sr-agent-chain-refs-');
+  const keys = await agentKeys(dir);
+  const catalog = new Catalog(server.db);
+  const seal = async (label: string, date: string, type: 'full' | 'diff', xml: string) => inputOf(sealedFiles(await sealXml(keys.keys, join(dir, label), { tld: 'test', date, type }, xml)));
+  const full = await seal('full', '2010-10-17', 'full', sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001' }));
+  // 10-18 deletes the out-of-zone host ns1.example.com (by name) and example2.test.
+  const deleteHost = '<rdeHost:delete><rdeHost:name>NS1.example.com</rdeHost:name></rdeHost:delete><rdeDom:delete><rdeDom:name>example2.test</rdeDom:name></rdeDom:delete>';
+  const diff18 = await seal('diff18', '2010-10-18', 'diff', diffXml('2010-10-18', '20101018001', '20101017001', deleteHost, ''));
+  const options: VerifyOptions = { decryptionKeys: [keys.keys.decryption], verificationKeys: keys.keys.verification, skipChain: true, catalog, chainBase: async () => [full, diff18] };
+  const references = async (label: string, deletes: string, objects: string) => {
+    const report = await verifyDeposit(await seal(label, '2010-10-19', 'diff', diffXml('2010-10-19', '20101019001', '20101018001', deletes, objects)), options);
+    const stage = report.stages.find((item) => item.id === 'references')!;
+    return { report, status: stage.status, found: report.findings.filter((finding) => finding.stage === 'references').map((finding) => [finding.code, finding.object, finding.message]) };
+  };
+
+  // A host, a contact and a registrar that exist only in the FULL: resolved.
+  const inFull = await references('in-full', '', domainXml('example3.test', ['ns1.example1.test']));
+  assert.equal(inFull.status, 'PASS', reportText(inFull.report));
+  assert.deepEqual(inFull.found, []);
+  assert.equal(inFull.report.status, 'PASS', reportText(inFull.report));
+
+  // A host deleted by an earlier DIFF of the chain: dangling.
+  const deleted = await references('deleted', '', domainXml('example3.test', ['ns1.example.com']));
+  assert.equal(deleted.status, 'FAIL');
+  assert.deepEqual(deleted.found, [['RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'example3.test', 'domain example3.test: hostObj "ns1.example.com" names no host object in the deposit or the chain it builds on']]);
+  assert.equal(deleted.report.status, 'FAIL');
+
+  // … unless this DIFF brings it back; a host this DIFF itself deletes (by roid) is dangling;
+  // a domain of the chain replaced by this DIFF is not a duplicate, one given twice is.
+  const hostBack = `<rdeHost:host><rdeHost:name>ns1.example.com</rdeHost:name><rdeHost:roid>Hns1_example_com-TEST</rdeHost:roid><rdeHost:status s="ok"/><rdeHost:clID>RegistrarX</rdeHost:clID><rdeHost:crRr>RegistrarX</rdeHost:crRr><rdeHost:crDate>1999-05-08T12:10:00.0Z</rdeHost:crDate></rdeHost:host>`;
+  const back = await references('back', '', `${hostBack}\n${domainXml('example1.test', ['ns1.example.com', 'ns1.example1.test'])}`);
+  assert.deepEqual([back.status, back.found], ['PASS', []], reportText(back.report));
+  const own = await references(
+    'own-delete',
+    '<rdeHost:delete><rdeHost:roid>Hns1_example_test-TEST</rdeHost:roid></rdeHost:delete>',
+    `${domainXml('example3.test', ['ns1.example1.test'])}\n${domainXml('example3.test', ['ns1.example1.test'])}`,
+  );
+  assert.deepEqual(
+    own.found.map(([code, object]) => [code, object]),
+    [
+      ['RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'example3.test'],
+      ['RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'example3.test'],
+      ['RDE_DOMAIN_HAS_NON_UNIQUE_NAME', 'example3.test'],
+      ['RDE_DOMAIN_HAS_NON_UNIQUE_ROID', 'Dexample3-TEST'],
+    ],
+    reportText(own.report),
+  );
+
+  // A link of the chain that no longer verifies: the DIFF's references are NOT RUN and block a PASS.
+  writeFileSync(diff18.parts[0]!.ryde, Buffer.from('not the sealed deposit'));
+  const broken = await references('broken-chain', '', domainXml('example3.test', ['ns1.example1.test']));
+  const stage = broken.report.stages.find((item) => item.id === 'references')!;
+  assert.deepEqual([stage.status, stage.blocking], ['NOT RUN', true]);
+  assert.match(stage.reason!, /test_2010-10-18_diff_R0, a link of the chain this DIFF builds on, no longer verifies/);
+  assert.equal(broken.report.status, 'ERROR');
+
+  // No FULL in the chain: nothing to resolve against, NOT RUN (blocking).
+  const noBase = await verifyDeposit(await seal('no-base', '2010-10-19', 'diff', diffXml('2010-10-19', '20101019001', '20101018001', '', '')), { ...options, chainBase: async () => [] });
+  assert.deepEqual([noBase.stages.find((item) => item.id === 'references')!.status, noBase.status], ['NOT RUN', 'ERROR']);
+});

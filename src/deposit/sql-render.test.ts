@@ -1,0 +1,176 @@
+/**
+ * PostgreSQL-rendered objects (sql-render.ts) against the JS serializer and checker kept as the
+ * oracle (serialize.ts, preflight.ts), on generated registries with every edge case plus
+ * injected ones (markup characters, TAB/LF/CR, non-ASCII, U+FFFE, control characters, fractional
+ * seconds, broken dates, broken references), embedded and server:
+ * - object by object: the XML is the serializer's byte for byte whenever the checker accepts
+ *   the object, and every object the query calls clean is one the checker accepts;
+ * - deposit by deposit: the same bytes, findings and quarantine as the Node writer, in both
+ *   `--on-invalid` modes, on one connection and on several.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Finding } from '../common/findings.js';
+import { isStrongroomError } from '../common/errors.js';
+import type { Db } from '../db/adapter.js';
+import { generateRegistry } from '../generate/generate.js';
+import type { GenerateOptions } from '../generate/plan.js';
+import { withRegistrySnapshot, type RangedKind } from '../sources/postgres-source.js';
+import { embeddedTestDb, serverTestDb } from '../testing/databases.js';
+import { assertSchemaValid } from '../testing/rde-schema.js';
+import { writeFullDeposit, type FullDepositOptions } from './full-deposit.js';
+import { KIND_WRITERS } from './object-step.js';
+import { ObjectChecker } from './preflight.js';
+import { NO_EXCLUSIONS, parseBinaryCopy, renderQuery } from './sql-render.js';
+import { XmlCharacterError } from './xml.js';
+
+const AS_OF = '2025-01-05T00:00:00Z';
+
+/** Edge cases the generator does not make (or not in these combinations), on its objects. */
+function injections(tld: string, objects: boolean): string {
+  const hostEdits = objects
+    ? `
+UPDATE registry.host SET cr_date = '2021-02-03 04:05:06.000789+00' WHERE roid = (SELECT min(roid) FROM registry.host);
+INSERT INTO registry.host_status (host_roid, ord, s, lang, msg)
+  SELECT roid, 50, 'linked', 'de-CH', E'verkn\\u00fcpft <&> "x"' FROM registry.host WHERE roid = (SELECT max(roid) FROM registry.host);`
+    : `
+UPDATE registry.domain_ns_attr_addr SET addr = '2001:DB8::1' WHERE (domain_roid, ns_ord, ord) = (SELECT domain_roid, ns_ord, ord FROM registry.domain_ns_attr_addr WHERE ip = 'v6' ORDER BY 1, 2, 3 LIMIT 1);
+UPDATE registry.domain_ns_attr_addr SET addr = '1.2.3.999' WHERE (domain_roid, ns_ord, ord) = (SELECT domain_roid, ns_ord, ord FROM registry.domain_ns_attr_addr WHERE ip = 'v4' ORDER BY 1 DESC, 2, 3 LIMIT 1);`;
+  return `
+WITH c AS (SELECT contact_id, ord FROM registry.contact_postal ORDER BY contact_id, ord LIMIT 6)
+UPDATE registry.contact_postal p SET
+  org = CASE c.ord WHEN 1 THEN E'A&B <C> "D" \\u00e9\\tT\\nN\\rR' ELSE org END,
+  street = ARRAY[E'Stra\\u00dfe 1 & 2', '<b>', E'\\u4e2d\\u6587 "q"'],
+  city = E'Z\\u00fcrich > Basel'
+  FROM c WHERE p.contact_id = c.contact_id AND p.ord = c.ord;
+UPDATE registry.contact SET email = E'm\\u00fcller@ex\\u00e4mple.test', voice = '+41.441234567', voice_x = '12 34'
+  WHERE id = (SELECT min(id) FROM registry.contact);
+UPDATE registry.contact SET fax = '+1.55512345678901234' WHERE id = (SELECT max(id) FROM registry.contact);
+UPDATE registry.contact_postal SET name = E'U\\ufffeV' WHERE (contact_id, ord) = (SELECT contact_id, ord FROM registry.contact_postal ORDER BY contact_id DESC, ord LIMIT 1 OFFSET 3);
+UPDATE registry.contact_postal SET city = E'Bell\\u0007City' WHERE (contact_id, ord) = (SELECT contact_id, ord FROM registry.contact_postal ORDER BY contact_id DESC, ord LIMIT 1 OFFSET 5);
+UPDATE registry.contact SET cr_date = '-infinity' WHERE id = (SELECT id FROM registry.contact ORDER BY id LIMIT 1 OFFSET 7);
+INSERT INTO registry.domain_status (domain_roid, ord, s, lang, msg)
+  SELECT roid, 40, 'clientHold', 'en', E'Hold <for> "review" & more\\tnow' FROM registry.domain WHERE tld = '${tld}' ORDER BY roid LIMIT 1;
+UPDATE registry.domain SET ex_date = '2020-01-01Z' WHERE roid = (SELECT roid FROM registry.domain WHERE tld = '${tld}' ORDER BY roid LIMIT 1 OFFSET 2);
+UPDATE registry.domain SET cr_date = '2024-12-31 23:59:59.5+00', up_date = '2025-01-04 10:00:00.123456+00' WHERE roid = (SELECT roid FROM registry.domain WHERE tld = '${tld}' ORDER BY roid LIMIT 1 OFFSET 3);
+UPDATE registry.domain SET original_name = E'\\u00e9cole & co' WHERE roid = (SELECT roid FROM registry.domain WHERE tld = '${tld}' ORDER BY roid LIMIT 1 OFFSET 4);
+UPDATE registry.domain SET cr_rr = cl_id, cr_rr_client = 'c l' WHERE roid = (SELECT roid FROM registry.domain WHERE tld = '${tld}' ORDER BY roid LIMIT 1 OFFSET 5);
+${hostEdits}`;
+}
+
+interface Compared {
+  objects: number;
+  clean: number;
+  rejected: number;
+}
+
+/** Every object of the ranged kinds: SQL row against the JS reader, checker and serializer. */
+async function compareObjects(db: Db, tld: string): Promise<Compared> {
+  return withRegistrySnapshot(db, { tld, watermark: AS_OF }, async (source) => {
+    const ctx = { tld: source.tld, watermark: AS_OF, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes };
+    const checker = new ObjectChecker(ctx);
+    const totals: Compared = { objects: 0, clean: 0, rejected: 0 };
+    for (const kind of ['contact', 'host', 'domain'] as RangedKind[]) {
+      const writer = KIND_WRITERS.find((w) => w.kind === kind)!;
+      const ranges = await source.pageRanges(kind, 1_000_000);
+      if (ranges.length === 0) continue;
+      const chunks: Buffer[] = [];
+      for await (const chunk of source.tx.copyTo(renderQuery(kind, ctx, { after: null, last: ranges[0]!.last }, NO_EXCLUSIONS), 'binary')) chunks.push(chunk);
+      const rows = parseBinaryCopy(chunks);
+      const objects: unknown[] = [];
+      for await (const value of writer.read(source)) objects.push(value);
+      assert.equal(rows.length, objects.length, `${kind}: one rendered row per object`);
+      rows.forEach((row, index) => {
+        const value = objects[index];
+        const findings: Finding[] = [];
+        writer.check(checker, value as never, findings);
+        let xml: string | null = null;
+        try {
+          xml = writer.xml(value as never);
+        } catch (err) {
+          if (!(err instanceof XmlCharacterError)) throw err;
+        }
+        const accepted = findings.length === 0 && xml !== null;
+        if (row.clean) assert.ok(accepted, `${kind} ${row.key}: rendered as clean, but the checker says ${JSON.stringify(findings)}`);
+        if (accepted) assert.equal(row.xml.toString('utf8'), xml, `${kind} ${row.key}: the SQL rendering is the serializer's`);
+        totals.objects++;
+        if (row.clean) totals.clean++;
+        if (!accepted) totals.rejected++;
+      });
+    }
+    return totals;
+  });
+}
+
+async function prepared(t: TestContext, db: Db, options: GenerateOptions): Promise<void> {
+  await generateRegistry(db, options);
+  await db.exec(injections(options.tld, options.hostModel !== 'attributes'));
+  void t;
+}
+
+for (const hostModel of ['objects', 'attributes'] as const) {
+  test(`SQL rendering equals the JS serializer object by object, host ${hostModel}, embedded and server`, async (t) => {
+    const options: GenerateOptions = { tld: hostModel === 'objects' ? 'example' : 'xn--q9jyb4c', domains: 300, seed: `render-${hostModel}`, hostModel, asOf: AS_OF };
+    const results: Compared[] = [];
+    const embedded = await embeddedTestDb(t);
+    await prepared(t, embedded.db, options);
+    results.push(await compareObjects(embedded.db, options.tld));
+    const server = await serverTestDb(t);
+    if (server) {
+      await prepared(t, server.db, options);
+      results.push(await compareObjects(server.db, options.tld));
+      assert.deepEqual(results[1], results[0], 'the same verdicts on both databases');
+    }
+    const [r] = results;
+    assert.ok(r!.rejected >= 5, `the injected broken objects are rejected (${r!.rejected})`);
+    assert.ok(r!.clean > r!.objects * 0.8, `most objects take the rendered path (${r!.clean} of ${r!.objects})`);
+    assert.ok(r!.objects - r!.clean > r!.rejected, 'some objects the query does not vouch for pass the checker (and are compared too)');
+  });
+}
+
+test('a FULL deposit rendered in PostgreSQL is the Node writer\'s: bytes, findings, quarantine, failure', async (t) => {
+  const options: GenerateOptions = { tld: 'example', domains: 200, seed: 'render-deposit', hostModel: 'objects', asOf: AS_OF };
+  const dir = await mkdtemp(join(tmpdir(), 'sr-render-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dbs: Array<{ name: string; db: Db }> = [];
+  const embedded = await embeddedTestDb(t);
+  dbs.push({ name: 'embedded', db: embedded.db });
+  const server = await serverTestDb(t);
+  if (server) dbs.push({ name: 'server', db: server.db });
+  let run = 0;
+  const hashes = new Set<string>();
+  for (const { name, db } of dbs) {
+    await prepared(t, db, options);
+    const deposit = async (extra: Partial<FullDepositOptions>) => {
+      await db.exec('DELETE FROM strongroom.deposit');
+      const outDir = join(dir, String(run++));
+      await mkdir(outDir);
+      return writeFullDeposit(db, { tld: options.tld, outDir, watermark: AS_OF, ...extra });
+    };
+    const oracle = await deposit({ renderInDatabase: false, jobs: 0, onInvalid: 'quarantine' });
+    assert.ok(oracle.quarantined.length >= 5, `${name}: the broken objects are quarantined`);
+    assertSchemaValid(t, oracle.file);
+    hashes.add(oracle.sha256);
+    for (const jobs of [0, 2, 3]) {
+      const rendered = await deposit({ jobs, onInvalid: 'quarantine' });
+      const what = `${name}, ${jobs} jobs`;
+      assert.equal(rendered.sha256, oracle.sha256, `${what}: same bytes`);
+      assert.deepEqual(rendered.counts, oracle.counts, what);
+      assert.deepEqual(rendered.findings, oracle.findings, `${what}: same findings in the same order`);
+      assert.deepEqual(rendered.quarantined, oracle.quarantined, `${what}: same quarantine`);
+    }
+    const failures: unknown[] = [];
+    for (const renderInDatabase of [false, true]) {
+      await assert.rejects(deposit({ renderInDatabase, jobs: 2 }), (err: unknown) => {
+        assert.ok(isStrongroomError(err, 'DEPOSIT_PREFLIGHT_FAILED'));
+        failures.push(err.data?.findings);
+        return true;
+      });
+    }
+    assert.deepEqual(failures[1], failures[0], `${name}: a failed run reports the same findings`);
+  }
+  assert.equal(hashes.size, 1, 'embedded and server write the same bytes');
+});

@@ -1,0 +1,512 @@
+/**
+ * The FULL deposit's big kinds (contacts, hosts, domains) rendered by PostgreSQL: one query per
+ * key range over the rde.* views (the operator-mappable read contract, docs/schema-mapping.md),
+ * each row one object as (key, clean, xml). The XML is exactly what serialize.ts writes for the
+ * same object — same elements, order, indentation and escaping — so the deposit stays
+ * byte-identical; src/deposit/sql-render.test.ts compares the two on every edge case.
+ *
+ * Node no longer decodes rows or builds objects for these kinds: it reads the binary COPY
+ * output (`parseBinaryCopy`), counts, hashes and writes the bytes.
+ *
+ * The per-object pre-flight (preflight.ts `ObjectChecker`) stays the one definition of the
+ * rules and findings. The query computes `clean`, a conservative predicate: true only when the
+ * object certainly passes every per-object rule (ASCII forms of the patterns, lengths in bytes
+ * as an upper bound of UTF-16 units, dates within the watermark rules, no character XML cannot
+ * carry) and has no cross-object finding and no reference to a quarantined object. An object
+ * that is not clean — rare: the edge cases — is read again by its key through the source's
+ * object reader and goes through `stepObject` exactly as before, which reports its findings,
+ * quarantines it or fails the run; if it passes, its SQL-rendered XML is written.
+ */
+import { sqlLiteral } from '../db/adapter.js';
+import type { KeyRange, RangedKind } from '../sources/postgres-source.js';
+import type { TldInfo } from '../sources/source.js';
+import { ISO3166_ALPHA2 } from './iso3166.js';
+import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, RGP_STATUS } from './preflight.js';
+
+/** What the clean predicate needs to know besides the rows. */
+export interface RenderContext {
+  tld: TldInfo;
+  watermark: string;
+  repositoryTlds: readonly string[];
+  roidSuffixes: readonly string[];
+}
+
+/** Keys that must take the checked path whatever their data (cross-object findings, quarantine). */
+export interface RenderExclusions {
+  /** Keys of this kind with cross-object findings. */
+  crossed: readonly string[];
+  /** Quarantined registrar ids, contact ids, host names, IDN table ids. */
+  registrars: readonly string[];
+  contacts: readonly string[];
+  hosts: readonly string[];
+  idnTables: readonly string[];
+}
+
+export const NO_EXCLUSIONS: RenderExclusions = { crossed: [], registrars: [], contacts: [], hosts: [], idnTables: [] };
+
+// ---------------------------------------------------------------------------------------------
+// SQL building blocks (expressions over columns; markup as constant literals)
+
+/** A constant (markup) as a standard SQL literal; raw newlines are fine inside it. */
+function k(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Line starts by depth, as in serialize.ts. */
+const N1 = '\n    ';
+const N2 = '\n      ';
+const N3 = '\n        ';
+const N4 = '\n          ';
+const N5 = '\n            ';
+
+/** xml.ts `esc()`: & < > " and TAB, LF, CR as character references. */
+function esc(x: string): string {
+  return (
+    `replace(replace(replace(replace(replace(replace(replace(${x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), ` +
+    `E'\\t', '&#9;'), E'\\n', '&#10;'), E'\\r', '&#13;')`
+  );
+}
+
+/** `<name>value</name>` on its line, or '' when the value is NULL. */
+function line(indent: string, name: string, x: string, escape = true): string {
+  return `coalesce(${k(`${indent}<${name}>`)} || ${escape ? esc(x) : x} || ${k(`</${name}>`)}, '')`;
+}
+
+/** A timestamptz as model/datetime.ts writes it (the session is UTC: `2026-01-04 00:00:00.5+00`). */
+function ts(x: string): string {
+  return `(replace(left((${x})::text, -3), ' ', 'T') || 'Z')`;
+}
+
+function dateLine(indent: string, name: string, x: string): string {
+  return line(indent, name, ts(x), false);
+}
+
+/** A registrar reference with its optional client attribute. */
+function rr(indent: string, name: string, id: string, client: string): string {
+  return `coalesce(${k(`${indent}<${name}`)} || coalesce(' client="' || ${esc(client)} || '"', '') || '>' || ${esc(id)} || ${k(`</${name}>`)}, '')`;
+}
+
+/** A phone with its optional extension. */
+function phone(name: string, number: string, ext: string): string {
+  return `coalesce(${k(`${N2}<${name}`)} || coalesce(' x="' || ${esc(ext)} || '"', '') || '>' || ${esc(number)} || ${k(`</${name}>`)}, '')`;
+}
+
+/** One status element of a status row (columns s, lang, msg). */
+function statusXml(name: string): string {
+  return `${k(`${N2}<${name} s="`)} || ${esc("coalesce(s, '')")} || '"' || coalesce(' lang="' || ${esc('lang')} || '"', '') || coalesce('>' || ${esc('msg')} || ${k(`</${name}>`)}, '/>')`;
+}
+
+/** A text array rendered as one element per item (`<open>item</close>` each on its line). */
+function eachItem(indent: string, name: string, array: string): string {
+  const open = `${indent}<${name}>`;
+  const close = `</${name}>`;
+  // Items joined with U+0001 (never clean: see arrayClean), escaped once, then split into elements.
+  return `CASE WHEN cardinality(${array}) > 0 THEN ${k(open)} || replace(${esc(`array_to_string(${array}, chr(1))`)}, chr(1), ${k(close + open)}) || ${k(close)} ELSE '' END`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clean predicates (conservative: true ⇒ the JS checker finds nothing)
+
+function ok(condition: string): string {
+  return `coalesce((${condition}), false)`;
+}
+
+function all(...conditions: string[]): string {
+  return conditions.map(ok).join(' AND ');
+}
+
+function textList(values: Iterable<string>): string {
+  return `ARRAY[${[...values].map(sqlLiteral).join(', ')}]::text[]`;
+}
+
+/**
+ * An eppcom clIDType: a token of 3..16 characters, here ASCII without spaces. Without regular
+ * expressions (they cost PostgreSQL about a microsecond each): controls, TAB, LF and CR are
+ * found in the rendered XML by `needsCheckedPath`.
+ */
+function clId(x: string): string {
+  return `(char_length(${x}) BETWEEN 3 AND 16 AND octet_length(${x}) = char_length(${x}) AND strpos(${x}, ' ') = 0)`;
+}
+
+/** An optional registrar reference (id and client attribute). */
+function optionalRr(id: string, client: string): string {
+  return `(${id} IS NULL OR (${clId(id)} AND (${client} IS NULL OR ${clId(client)})))`;
+}
+
+function requiredRr(id: string, client: string): string {
+  return `(${id} IS NOT NULL AND ${clId(id)} AND (${client} IS NULL OR ${clId(client)}))`;
+}
+
+/** White space as JavaScript's \s knows it (xs:token's rules are checked with it), controls left to `needsCheckedPath`. */
+const WS = `E' \\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'`;
+
+/** xs:token of 1..max UTF-16 units (octet length bounds the units from above); TAB, LF, CR: see `needsCheckedPath`. */
+function token(x: string, max: number): string {
+  return `(char_length(${x}) >= 1 AND octet_length(${x}) <= ${max} AND strpos(${WS}, left(${x}, 1)) = 0 AND strpos(${WS}, right(${x}, 1)) = 0 AND strpos(${x}, '  ') = 0)`;
+}
+
+/** An ASCII token (postal codes, phone extensions). */
+function asciiToken(x: string, max: number): string {
+  return `(octet_length(${x}) <= ${max} AND octet_length(${x}) = char_length(${x}) AND ${token(x, max)})`;
+}
+
+/** A date-time the checker accepts (a year from 1 to 9999). */
+function validDate(x: string): string {
+  return `(${x} >= '0001-01-01T00:00:00Z'::timestamptz AND ${x} < '10000-01-01T00:00:00Z'::timestamptz)`;
+}
+
+function notAfter(x: string, wm: string): string {
+  return `(${x} IS NULL OR (${validDate(x)} AND ${x} <= ${wm}))`;
+}
+
+/** eppcom roidType in its ASCII form, with the repository suffix among `suffixes`. */
+function roid(x: string, suffixes: string): string {
+  // Bounded repetitions make PostgreSQL regular expressions slow: lengths are checked apart.
+  const suffix = `split_part(${x}, '-', 2)`;
+  return `(${x} ~ '^[A-Za-z0-9_]+-[A-Za-z0-9]+$' AND octet_length(${x}) - octet_length(${suffix}) <= 81 AND octet_length(${suffix}) <= 8 AND ${suffix} = ANY(${suffixes}))`;
+}
+
+/** A host name in LDH form with at least two labels. */
+function dnsName(x: string): string {
+  const label = '[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?';
+  return `(octet_length(${x}) <= 253 AND ${x} ~ '^${label}(\\.${label})+$' AND (octet_length(${x}) <= 63 OR ${x} !~ '[^.]{64}'))`;
+}
+
+const V4 = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const H = '[0-9a-f]{1,4}';
+const V6 = [
+  `(${H}:){7}${H}`,
+  `(${H}:){1,7}:`,
+  `(${H}:){1,6}:${H}`,
+  `(${H}:){1,5}(:${H}){1,2}`,
+  `(${H}:){1,4}(:${H}){1,3}`,
+  `(${H}:){1,3}(:${H}){1,4}`,
+  `(${H}:){1,2}(:${H}){1,5}`,
+  `${H}:(:${H}){1,6}`,
+  `:((:${H}){1,7}|:)`,
+].join('|');
+
+/** An address row (ip, addr) whose address is what `ip` says (node:net isIP agrees). */
+function address(ip: string, addr: string): string {
+  return `((${ip} = 'v4' AND ${addr} ~ '^${V4}(\\.${V4}){3}$') OR (${ip} = 'v6' AND ${addr} ~* '^(${V6})$'))`;
+}
+
+const LANGUAGE = `'^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$'`;
+
+
+/** RFC 5322 addr-spec in its ASCII dot-atom form. */
+const ATEXT = "[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]";
+const EMAIL = `'^${ATEXT}+(\\.${ATEXT}+)*@([A-Za-z0-9-]+\\.)*[A-Za-z0-9-]+$'`;
+
+const PHONE = `'^(\\+[0-9]{1,3}\\.[0-9]{1,14})?$'`;
+
+function phoneClean(number: string, ext: string): string {
+  return `(${number} IS NULL OR (octet_length(${number}) <= 17 AND ${number} ~ ${PHONE} AND (${ext} IS NULL OR ${asciiToken(ext, 1000)})))`;
+}
+
+/** A text array whose items are all present, free of U+0001, at most `maxItems`, each within `maxBytes`. */
+function arrayClean(array: string, maxItems: number, maxBytes: number): string {
+  return `(coalesce(array_length(${array}, 1), 0) <= ${maxItems} AND array_position(${array}, NULL) IS NULL AND strpos(array_to_string(${array}, ''), chr(1)) = 0 AND octet_length(array_to_string(${array}, '')) <= ${maxBytes})`;
+}
+
+/** Sponsoring, creating and updating registrar, and the dates every object kind has. */
+function sponsorClean(wm: string): string[] {
+  return [clId('o.cl_id'), optionalRr('o.cr_rr', 'o.cr_rr_client'), optionalRr('o.up_rr', 'o.up_rr_client'), notAfter('o.cr_date', wm), notAfter('o.up_date', wm), notAfter('o.tr_date', wm)];
+}
+
+/** Transfer data of contacts and domains. */
+function transferClean(wm: string): string {
+  return `o.tr_status IN ('clientApproved', 'clientCancelled', 'clientRejected', 'pending', 'serverApproved', 'serverCancelled')
+      AND ${requiredRr('o.re_rr', 'o.re_rr_client')} AND ${requiredRr('o.ac_rr', 'o.ac_rr_client')}
+      AND o.re_date IS NOT NULL AND ${notAfter('o.re_date', wm)} AND o.ac_date IS NOT NULL AND ${validDate('o.ac_date')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+function rangeOf(column: string, range: KeyRange): string {
+  const conditions = [`${column} COLLATE "C" <= ${sqlLiteral(range.last)}`];
+  if (range.after !== null) conditions.unshift(`${column} COLLATE "C" > ${sqlLiteral(range.after)}`);
+  return conditions.join(' AND ');
+}
+
+function anyOf(x: string, keys: readonly string[]): string {
+  return keys.length === 0 ? 'false' : `(${x} = ANY(${textList(keys)}))`;
+}
+
+/**
+ * Children of the range's parents aggregated per parent (`key`), joined to the parent `o`. The
+ * rows reach the aggregates in (key, order) order from a sorted subquery, so `string_agg` needs
+ * no ORDER BY of its own (an ordered aggregate sorts every group apart: several times slower).
+ */
+function child(view: string, parent: string, range: KeyRange, alias: string, aggregates: string, order = 'ord'): string {
+  return `LEFT JOIN (SELECT key, ${aggregates}
+      FROM (SELECT ${parent} AS key, * FROM ${view} WHERE ${rangeOf(parent, range)} ORDER BY ${parent} COLLATE "C", ${order}) c GROUP BY key) ${alias} ON ${alias}.key = o.key`;
+}
+
+/**
+ * Status children: XML, count, and `ok` (every value allowed, none twice — the sum of the
+ * values' bits equals their OR only without repeats — and every lang a language tag).
+ */
+function statusChild(view: string, parent: string, name: string, allowed: ReadonlySet<string>, range: KeyRange, alias: string, extra = ''): string {
+  const bit = `(1::bigint << coalesce(array_position(${textList(allowed)}, s), 63))`;
+  return child(
+    view,
+    parent,
+    range,
+    alias,
+    `string_agg(${statusXml(name)}, '') AS xml, count(*) AS n, sum(${bit}) = bit_or(${bit}) AND bool_and(${ok(`array_position(${textList(allowed)}, s) IS NOT NULL AND (lang IS NULL OR lang ~ ${LANGUAGE})`)}) AS ok${extra}`,
+  );
+}
+
+/** Wrap the rendering: one row per object in key order (characters XML cannot carry are looked for by the writer). */
+function finish(inner: string): string {
+  return `SELECT key, clean, xml FROM (${inner}) r ORDER BY key COLLATE "C"`;
+}
+
+function wmOf(ctx: RenderContext): string {
+  return `${sqlLiteral(ctx.watermark)}::timestamptz`;
+}
+
+/** Contacts of one key range (rdeContact:contact, RFC 9022 §5.3). */
+export function contactQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+  const wm = wmOf(ctx);
+  const cc = textList(ISO3166_ALPHA2);
+  const postal =
+    `${k(`${N2}<rdeContact:postalInfo type="`)} || ${esc("coalesce(type, '')")} || '">' || ${line(N3, 'contact:name', "coalesce(name, '')")} || ${line(N3, 'contact:org', 'org')} || ${k(`${N3}<contact:addr>`)}` +
+    ` || ${eachItem(N4, 'contact:street', 'street')} || ${line(N4, 'contact:city', "coalesce(city, '')")} || ${line(N4, 'contact:sp', 'sp')} || ${line(N4, 'contact:pc', 'pc')} || ${line(N4, 'contact:cc', "coalesce(cc, '')")}` +
+    ` || ${k(`${N3}</contact:addr>${N2}</rdeContact:postalInfo>`)}`;
+  const postalOk = all(
+    "type IN ('int', 'loc')",
+    'char_length(name) >= 1 AND octet_length(name) <= 255',
+    'org IS NULL OR octet_length(org) <= 255',
+    arrayClean('street', 3, 255),
+    'char_length(city) >= 1 AND octet_length(city) <= 255',
+    'sp IS NULL OR octet_length(sp) <= 255',
+    `pc IS NULL OR ${asciiToken('pc', 16)}`,
+    `cc = ANY(${cc})`,
+  );
+  const disclose = (name: string, column: string) =>
+    `CASE WHEN cardinality(${column}) > 0 THEN ${k(`${N3}<contact:${name} type="`)} || array_to_string(${column}, ${k(`"/>${N3}<contact:${name} type="`)}) || '"/>' ELSE '' END`;
+  const xml =
+    `${k(`${N1}<rdeContact:contact>`)} || ${line(N2, 'rdeContact:id', 'o.key')} || ${line(N2, 'rdeContact:roid', "coalesce(o.roid, '')")} || coalesce(st.xml, '') || coalesce(pi.xml, '')` +
+    ` || ${phone('rdeContact:voice', 'o.voice', 'o.voice_x')} || ${phone('rdeContact:fax', 'o.fax', 'o.fax_x')} || ${line(N2, 'rdeContact:email', "coalesce(o.email, '')")} || ${line(N2, 'rdeContact:clID', "coalesce(o.cl_id, '')")}` +
+    ` || ${rr(N2, 'rdeContact:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeContact:crDate', 'o.cr_date')} || ${rr(N2, 'rdeContact:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeContact:upDate', 'o.up_date')}` +
+    ` || ${dateLine(N2, 'rdeContact:trDate', 'o.tr_date')}` +
+    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:trnData>`)} || ${line(N3, 'rdeContact:trStatus', 'o.tr_status')} || ${rr(N3, 'rdeContact:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
+    ` || ${line(N3, 'rdeContact:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeContact:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client')} || ${line(N3, 'rdeContact:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)} || ${k(`${N2}</rdeContact:trnData>`)} END` +
+    ` || CASE WHEN o.disclose_flag IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:disclose flag="`)} || CASE WHEN o.disclose_flag THEN '1' ELSE '0' END || '">'` +
+    ` || ${disclose('name', 'o.disclose_name')} || ${disclose('org', 'o.disclose_org')} || ${disclose('addr', 'o.disclose_addr')}` +
+    ` || CASE WHEN o.disclose_voice THEN ${k(`${N3}<contact:voice/>`)} ELSE '' END || CASE WHEN o.disclose_fax THEN ${k(`${N3}<contact:fax/>`)} ELSE '' END || CASE WHEN o.disclose_email THEN ${k(`${N3}<contact:email/>`)} ELSE '' END` +
+    ` || ${k(`${N2}</rdeContact:disclose>`)} END || ${k(`${N1}</rdeContact:contact>`)}`;
+  const clean = all(
+    clId('o.key'),
+    roid('o.roid', textList(ctx.roidSuffixes)),
+    'st.n BETWEEN 1 AND 7 AND st.ok',
+    'pi.n BETWEEN 1 AND 2 AND pi.ok',
+    phoneClean('o.voice', 'o.voice_x'),
+    phoneClean('o.fax', 'o.fax_x'),
+    `o.email ~ ${EMAIL}`,
+    ...sponsorClean(wm),
+    `o.tr_status IS NULL OR (${transferClean(wm)})`,
+    `o.disclose_flag IS NULL OR (o.disclose_name <@ '{int,loc}'::text[] AND o.disclose_org <@ '{int,loc}'::text[] AND o.disclose_addr <@ '{int,loc}'::text[]
+      AND coalesce(array_length(o.disclose_name, 1), 0) <= 2 AND coalesce(array_length(o.disclose_org, 1), 0) <= 2 AND coalesce(array_length(o.disclose_addr, 1), 0) <= 2)`,
+    `NOT ${anyOf('o.key', ex.crossed)}`,
+    `NOT (${anyOf('o.cl_id', ex.registrars)} OR ${anyOf('o.cr_rr', ex.registrars)} OR ${anyOf('o.up_rr', ex.registrars)} OR ${anyOf('o.re_rr', ex.registrars)} OR ${anyOf('o.ac_rr', ex.registrars)})`,
+  );
+  return finish(
+    `SELECT o.key, ${clean} AS clean, ${xml} AS xml
+     FROM (SELECT id AS key, * FROM rde.contact WHERE ${rangeOf('id', range)}) o
+     ${statusChild('rde.contact_status', 'contact_id', 'rdeContact:status', CONTACT_STATUS, range, 'st')}
+     ${child('rde.contact_postal', 'contact_id', range, 'pi', `string_agg(${postal}, '') AS xml, count(*) AS n, count(*) FILTER (WHERE type = 'int') <= 1 AND count(*) FILTER (WHERE type = 'loc') <= 1 AND bool_and(${postalOk}) AS ok`)}`,
+  );
+}
+
+/** Hosts of one key range (rdeHost:host, RFC 9022 §5.2). */
+export function hostQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+  const wm = wmOf(ctx);
+  const subordinate = ctx.repositoryTlds.length === 0 ? 'false' : `lower(o.name) LIKE ANY(${textList(ctx.repositoryTlds.map((t) => `%.${t.toLowerCase()}`))})`;
+  const xml =
+    `${k(`${N1}<rdeHost:host>`)} || ${line(N2, 'rdeHost:name', "coalesce(o.name, '')")} || ${line(N2, 'rdeHost:roid', 'o.key')} || coalesce(st.xml, '') || coalesce(ad.xml, '')` +
+    ` || ${line(N2, 'rdeHost:clID', "coalesce(o.cl_id, '')")} || ${rr(N2, 'rdeHost:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeHost:crDate', 'o.cr_date')}` +
+    ` || ${rr(N2, 'rdeHost:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeHost:upDate', 'o.up_date')} || ${dateLine(N2, 'rdeHost:trDate', 'o.tr_date')} || ${k(`${N1}</rdeHost:host>`)}`;
+  const clean = all(
+    dnsName('o.name'),
+    roid('o.key', textList(ctx.roidSuffixes)),
+    'st.n BETWEEN 1 AND 7 AND st.ok',
+    `coalesce(ad.ok, true) AND (ad.n > 0 OR NOT (${subordinate}))`,
+    ...sponsorClean(wm),
+    `NOT ${anyOf('o.key', ex.crossed)}`,
+    `NOT (${anyOf('o.cl_id', ex.registrars)} OR ${anyOf('o.cr_rr', ex.registrars)} OR ${anyOf('o.up_rr', ex.registrars)})`,
+  );
+  return finish(
+    `SELECT o.key, ${clean} AS clean, ${xml} AS xml
+     FROM (SELECT roid AS key, * FROM rde.host WHERE ${rangeOf('roid', range)}) o
+     ${statusChild('rde.host_status', 'host_roid', 'rdeHost:status', HOST_STATUS, range, 'st')}
+     ${child('rde.host_addr', 'host_roid', range, 'ad', `string_agg(${k(`${N2}<rdeHost:addr ip="`)} || ${esc("coalesce(ip, '')")} || '">' || ${esc("coalesce(addr, '')")} || '</rdeHost:addr>', '') AS xml,
+         count(*) AS n, bool_and(${ok(address('ip', 'addr'))}) AS ok`)}`,
+  );
+}
+
+function keyDataXml(indent: string, inner: string, flags: string, protocol: string, alg: string, pub: string): string {
+  return (
+    `${k(`${indent}<secDNS:keyData>${inner}<secDNS:flags>`)} || coalesce(${flags}, 0)::text || ${k(`</secDNS:flags>${inner}<secDNS:protocol>`)} || coalesce(${protocol}, 0)::text` +
+    ` || ${k(`</secDNS:protocol>${inner}<secDNS:alg>`)} || coalesce(${alg}, 0)::text || ${k(`</secDNS:alg>${inner}<secDNS:pubKey>`)} || ${esc(`coalesce(${pub}, '')`)} || ${k(`</secDNS:pubKey>${indent}</secDNS:keyData>`)}`
+  );
+}
+
+const UNSIGNED = (x: string, max: number) => `(${x} BETWEEN 0 AND ${max})`;
+
+/** Domains of the TLD in one key range (rdeDomain:domain, RFC 9022 §5.1). */
+export function domainQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+  const wm = wmOf(ctx);
+  const tld = ctx.tld;
+  const withContacts = tld.dataModel !== 'minimum';
+  const objects = tld.hostModel === 'objects';
+  const joins: string[] = [
+    statusChild('rde.domain_status', 'domain_roid', 'rdeDomain:status', DOMAIN_STATUS, range, 'st', ", bool_or(s = 'pendingDelete') AS pending_delete"),
+    child('rde.domain_rgp_status', 'domain_roid', range, 'rg', `string_agg(${statusXml('rdeDomain:rgpStatus')}, '') AS xml, bool_and(${ok(`s = ANY(${textList(RGP_STATUS)})`)}) AS ok`),
+  ];
+  if (withContacts) {
+    joins.push(child('rde.domain_contact', 'domain_roid', range, 'dc', `string_agg(${k(`${N2}<rdeDomain:contact type="`)} || ${esc("coalesce(type, '')")} || '">' || ${esc("coalesce(contact_id, '')")} || '</rdeDomain:contact>', '') AS xml,
+         bool_and(${ok(`type IN ('admin', 'billing', 'tech') AND ${clId('contact_id')}`)}) AS ok, bool_or(${anyOf('contact_id', ex.contacts)}) AS quarantined`));
+  }
+  if (objects) {
+    joins.push(child('rde.domain_ns', 'domain_roid', range, 'ns', `string_agg(${k(`${N3}<domain:hostObj>`)} || ${esc("coalesce(host_name, '')")} || '</domain:hostObj>', '') AS xml,
+         bool_and(${ok(dnsName('host_name'))}) AS ok, bool_or(${anyOf('host_name', ex.hosts)}) AS quarantined`));
+  } else {
+    const addrs = `(SELECT domain_roid, ns_ord, string_agg(${k(`${N4}<domain:hostAddr ip="`)} || ${esc("coalesce(ip, '')")} || '">' || ${esc("coalesce(addr, '')")} || '</domain:hostAddr>', '') AS xml,
+         bool_and(${ok(address('ip', 'addr'))}) AS ok
+       FROM (SELECT * FROM rde.domain_ns_attr_addr WHERE ${rangeOf('domain_roid', range)} ORDER BY domain_roid COLLATE "C", ns_ord, ord) x GROUP BY domain_roid, ns_ord)`;
+    joins.push(`LEFT JOIN (SELECT key,
+         string_agg(${k(`${N3}<domain:hostAttr>`)} || ${line(N4, 'domain:hostName', "coalesce(host_name, '')")} || coalesce(addr_xml, '') || ${k(`${N3}</domain:hostAttr>`)}, '') AS xml,
+         bool_and(${ok(`${dnsName('host_name')} AND coalesce(addr_ok, true)`)}) AS ok, false AS quarantined
+       FROM (SELECT a.domain_roid AS key, a.host_name, x.xml AS addr_xml, x.ok AS addr_ok FROM rde.domain_ns_attr a LEFT JOIN ${addrs} x ON x.domain_roid = a.domain_roid AND x.ns_ord = a.ord
+         WHERE ${rangeOf('a.domain_roid', range)} ORDER BY a.domain_roid COLLATE "C", a.ord) c GROUP BY key) ns ON ns.key = o.key`);
+  }
+  joins.push(child('rde.domain_ds', 'domain_roid', range, 'ds', `string_agg(${k(`${N3}<secDNS:dsData>${N4}<secDNS:keyTag>`)} || coalesce(key_tag, 0)::text || ${k(`</secDNS:keyTag>${N4}<secDNS:alg>`)} || coalesce(alg, 0)::text
+         || ${k(`</secDNS:alg>${N4}<secDNS:digestType>`)} || coalesce(digest_type, 0)::text || ${k(`</secDNS:digestType>${N4}<secDNS:digest>`)} || ${esc("coalesce(digest, '')")} || '</secDNS:digest>'
+         || CASE WHEN key_flags IS NULL THEN '' ELSE ${keyDataXml(N4, N5, 'key_flags', 'key_protocol', 'key_alg', 'key_pub')} END || ${k(`${N3}</secDNS:dsData>`)}, '') AS xml,
+         bool_and(${ok(`${UNSIGNED('key_tag', 65535)} AND ${UNSIGNED('alg', 255)} AND ${UNSIGNED('digest_type', 255)} AND digest ~ '^([0-9A-Fa-f]{2})+$'
+           AND (key_flags IS NULL OR (${UNSIGNED('key_flags', 65535)} AND ${UNSIGNED('key_protocol', 255)} AND ${UNSIGNED('key_alg', 255)} AND key_pub ~ '^[A-Za-z0-9+/]+=*$'))`)}) AS ok`));
+  joins.push(child('rde.domain_key', 'domain_roid', range, 'kd', `string_agg(${keyDataXml(N3, N4, 'flags', 'protocol', 'alg', 'pub_key')}, '') AS xml,
+         bool_and(${ok(`${UNSIGNED('flags', 65535)} AND ${UNSIGNED('protocol', 255)} AND ${UNSIGNED('alg', 255)} AND pub_key ~ '^[A-Za-z0-9+/]+=*$'`)}) AS ok`));
+
+  const secDns =
+    `CASE WHEN o.max_sig_life IS NULL AND ds.key IS NULL AND kd.key IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:secDNS>`)} || ${line(N3, 'secDNS:maxSigLife', 'o.max_sig_life::text', false)}` +
+    ` || CASE WHEN ds.key IS NOT NULL OR kd.key IS NULL THEN coalesce(ds.xml, '') ELSE kd.xml END || ${k(`${N2}</rdeDomain:secDNS>`)} END`;
+  const xml =
+    `${k(`${N1}<rdeDomain:domain>`)} || ${line(N2, 'rdeDomain:name', "coalesce(o.name, '')")} || ${line(N2, 'rdeDomain:roid', 'o.key')}` +
+    ` || ${line(N2, 'rdeDomain:uName', 'o.u_name')} || ${line(N2, 'rdeDomain:idnTableId', 'o.idn_table_id')} || ${line(N2, 'rdeDomain:originalName', 'o.original_name')}` +
+    ` || coalesce(st.xml, '') || coalesce(rg.xml, '')` +
+    (withContacts ? ` || ${line(N2, 'rdeDomain:registrant', 'o.registrant')} || coalesce(dc.xml, '')` : '') +
+    ` || coalesce(${k(`${N2}<rdeDomain:ns>`)} || ns.xml || ${k(`${N2}</rdeDomain:ns>`)}, '')` +
+    ` || ${line(N2, 'rdeDomain:clID', "coalesce(o.cl_id, '')")} || ${rr(N2, 'rdeDomain:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeDomain:crDate', 'o.cr_date')} || ${dateLine(N2, 'rdeDomain:exDate', 'o.ex_date')}` +
+    ` || ${rr(N2, 'rdeDomain:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeDomain:upDate', 'o.up_date')} || ${secDns} || ${dateLine(N2, 'rdeDomain:trDate', 'o.tr_date')}` +
+    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:trnData>`)} || ${line(N3, 'rdeDomain:trStatus', 'o.tr_status')} || ${rr(N3, 'rdeDomain:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
+    ` || ${line(N3, 'rdeDomain:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeDomain:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client')} || ${line(N3, 'rdeDomain:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)}` +
+    ` || ${dateLine(N3, 'rdeDomain:exDate', 'o.tr_ex_date')} || ${k(`${N2}</rdeDomain:trnData>`)} END || ${k(`${N1}</rdeDomain:domain>`)}`;
+  const clean = all(
+    `${dnsName('o.name')} AND lower(o.name) LIKE ${sqlLiteral(`%.${tld.name}`)}`,
+    roid('o.key', textList([tld.roidSuffix])),
+    `o.u_name IS NULL OR ${token('o.u_name', 255)}`,
+    `o.original_name IS NULL OR ${token('o.original_name', 255)}`,
+    `o.idn_table_id IS NULL OR ${token('o.idn_table_id', 64)}`,
+    'st.n BETWEEN 1 AND 11 AND st.ok',
+    'coalesce(rg.ok, true)',
+    withContacts ? `(o.registrant IS NULL ${tld.dataModel === 'maximum' ? 'AND false' : ''}) OR ${clId('o.registrant')}` : 'true',
+    withContacts ? 'coalesce(dc.ok, true) AND NOT coalesce(dc.quarantined, false)' : 'true',
+    'coalesce(ns.ok, true) AND NOT coalesce(ns.quarantined, false)',
+    ...sponsorClean(wm),
+    `o.cr_date IS NOT NULL AND o.cr_date < ${wm}`,
+    `o.ex_date IS NOT NULL AND ${validDate('o.ex_date')} AND (o.ex_date > ${wm} OR coalesce(st.pending_delete, false))`,
+    'o.max_sig_life IS NULL OR o.max_sig_life >= 1',
+    'o.max_sig_life IS NULL OR ds.key IS NOT NULL OR kd.key IS NOT NULL',
+    'coalesce(ds.ok, true) AND coalesce(kd.ok, true)',
+    `o.tr_status IS NULL OR (${transferClean(wm)} AND (o.tr_ex_date IS NULL OR ${validDate('o.tr_ex_date')}))`,
+    `NOT ${anyOf('o.key', ex.crossed)}`,
+    `NOT (${anyOf('o.cl_id', ex.registrars)} OR ${anyOf('o.cr_rr', ex.registrars)} OR ${anyOf('o.up_rr', ex.registrars)} OR ${anyOf('o.re_rr', ex.registrars)} OR ${anyOf('o.ac_rr', ex.registrars)})`,
+    withContacts ? `NOT ${anyOf('o.registrant', ex.contacts)}` : 'true',
+    `NOT ${anyOf('o.idn_table_id', ex.idnTables)}`,
+  );
+  return finish(
+    `SELECT o.key, ${clean} AS clean, ${xml} AS xml
+     FROM (SELECT roid AS key, * FROM rde.domain WHERE tld = ${sqlLiteral(tld.name)} AND ${rangeOf('roid', range)}) o
+     ${joins.join('\n     ')}`,
+  );
+}
+
+/** The rendering query of a kind for one key range. */
+export function renderQuery(kind: RangedKind, ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+  switch (kind) {
+    case 'contact':
+      return contactQuery(ctx, range, ex);
+    case 'host':
+      return hostQuery(ctx, range, ex);
+    case 'domain':
+      return domainQuery(ctx, range, ex);
+  }
+}
+
+/**
+ * Whether rendered XML needs the checked path for its characters: one XML 1.0 cannot carry
+ * (xml.ts refuses them) — a C0 control other than LF (the line break between elements), or
+ * U+FFFE/U+FFFF (EF BF BE/BF in UTF-8); PostgreSQL text holds no NUL and no surrogates — or a
+ * TAB, LF or CR inside a value, which esc() writes as a character reference (`&#`): the clean
+ * predicate does not look for those (xs:token and friends refuse them), this does. A regular
+ * expression in the query costs the server several times what this loop costs.
+ */
+export function needsCheckedPath(xml: Buffer): boolean {
+  if (xml.indexOf('&#') !== -1) return true;
+  for (let i = 0; i < xml.length; i++) {
+    const b = xml[i]!;
+    if (b < 0x20) {
+      if (b !== 0x0a) return true;
+    } else if (b === 0xef && xml[i + 1] === 0xbf && (xml[i + 2] === 0xbe || xml[i + 2] === 0xbf)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary COPY output (PostgreSQL docs, "COPY … Binary Format")
+
+/** One rendered object: its key, whether it is certainly clean, its XML as UTF-8 bytes. */
+export interface RenderedRow {
+  key: string;
+  clean: boolean;
+  xml: Buffer;
+}
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * Rows of a binary COPY of (key text, clean boolean, xml text), from chunks that may cut
+ * anywhere. The XML bytes are slices of the input (no decoding, no copying).
+ */
+export function parseBinaryCopy(chunks: readonly Buffer[]): RenderedRow[] {
+  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const rows: RenderedRow[] = [];
+  if (data.length === 0) return rows;
+  if (data.length < 19 || !data.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
+  let at = 15;
+  const extension = data.readUInt32BE(at);
+  at += 4 + extension;
+  for (;;) {
+    const fields = data.readInt16BE(at);
+    at += 2;
+    if (fields === -1) break;
+    if (fields !== 3) throw new Error(`expected 3 fields per rendered row, got ${fields}`);
+    const keyLength = data.readInt32BE(at);
+    const key = data.toString('utf8', at + 4, at + 4 + keyLength);
+    at += 4 + keyLength;
+    const cleanLength = data.readInt32BE(at);
+    const clean = cleanLength === 1 && data[at + 4] === 1;
+    at += 4 + Math.max(cleanLength, 0);
+    const xmlLength = data.readInt32BE(at);
+    if (xmlLength < 0) throw new Error(`the rendering of ${key} is NULL`);
+    const xml = data.subarray(at + 4, at + 4 + xmlLength);
+    at += 4 + xmlLength;
+    rows.push({ key, clean: clean && !needsCheckedPath(xml), xml });
+  }
+  return rows;
+}
