@@ -150,19 +150,21 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Slicer }).utf8Sli
 
 const xnames = new Map<string, Map<string, XName>>();
 let xnameCount = 0;
-/** The interned expanded name for (ns, local). */
+/**
+ * The interned expanded name for (ns, local). The table is process-wide and bounded
+ * (MAX_INTERNED): past it (only a hostile input gets there) names are fresh objects, so
+ * compare `ns` and `local` where identity is not guaranteed.
+ */
 export function xname(ns: string, local: string): XName {
-  let byLocal = xnames.get(ns);
-  if (!byLocal) {
-    byLocal = new Map();
-    xnames.set(ns, byLocal);
+  const byLocal = xnames.get(ns);
+  const x = byLocal?.get(local);
+  if (x) return x;
+  const made: XName = Object.freeze({ ns, local, key: `{${ns}}${local}`, id: ++xnameCount });
+  if (xnameCount < MAX_INTERNED) {
+    if (byLocal) byLocal.set(local, made);
+    else xnames.set(ns, new Map([[local, made]]));
   }
-  let x = byLocal.get(local);
-  if (!x) {
-    x = Object.freeze({ ns, local, key: `{${ns}}${local}`, id: ++xnameCount });
-    if (xnameCount < MAX_INTERNED) byLocal.set(local, x);
-  }
-  return x;
+  return made;
 }
 
 /** Names interned per table (and expanded names per process); past this, names are not cached (hostile input). */
