@@ -70,10 +70,16 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** Run a command under the shared heavy-work lock; resolves with stdout. */
+/**
+ * Run a command under the shared heavy-work lock; resolves with stdout. With
+ * STRONGROOM_BENCH_LOCKED=1 the whole benchmark already runs under the lock
+ * (`flock /tmp/strongroom-heavy.lock env STRONGROOM_BENCH_LOCKED=1 node …`), so that the runs
+ * being compared follow each other without other work in between.
+ */
 function heavy(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', [LOCK, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const locked = process.env.STRONGROOM_BENCH_LOCKED === '1';
+    const child = spawn(locked ? command : 'flock', locked ? args : [LOCK, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);

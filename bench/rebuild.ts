@@ -122,6 +122,7 @@ interface RebuildRun {
   objectsPerSecond: number;
   maxRssKiB: number;
   rows: Record<string, number>;
+  phases?: Record<string, number>;
 }
 
 function machine(): string {
@@ -155,11 +156,17 @@ try {
   const rebuilt = await heavy(process.execPath, [join(HERE, 'rebuild-worker.js'), 'rebuild', rebuildUrl, deposit.file]);
   const rebuild = JSON.parse(rebuilt.out) as RebuildRun;
   console.log(`  rebuild: ${fmt(rebuilt.seconds, 1)} s (in-process ${fmt(rebuild.seconds, 1)} s), ${fmt(rebuild.objectsPerSecond)} objects/s, peak RSS ${fmt(rebuild.maxRssKiB / 1024)} MiB`);
+  if (rebuild.phases) console.log(`  rebuild phases (s): ${Object.entries(rebuild.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);
 
   const dumpFile = join(work, 'registry.dump');
   const dumped = await heavy('pg_dump', ['-Fc', '-n', 'registry', '-f', dumpFile, sourceUrl]);
   const dumpBytes = (await stat(dumpFile)).size;
   const restoreUrl = await recreate(admin, restoreDb);
+  // The registry tables' triggers call the change journal's functions (schema strongroom,
+  // migration 002): the restore target gets the Strongroom schema first, as the rebuild target
+  // does, then loses the empty registry schema that pg_restore recreates (not timed).
+  await heavy(process.execPath, [CLI, 'db', 'migrate', '--db', restoreUrl]);
+  await heavy('psql', [restoreUrl, '-q', '-c', 'DROP SCHEMA registry CASCADE']);
   const restored = await heavy('pg_restore', ['--no-owner', '-d', restoreUrl, dumpFile]);
   const [rows] = await (async () => {
     const r = await ServerDb.open(restoreUrl);

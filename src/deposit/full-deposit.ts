@@ -10,6 +10,9 @@
  *   3. cross-object pre-flight in SQL (preflight.ts `referenceChecks`);
  *   4. stream every object: per-object pre-flight → XML → ~1 MiB buffered writes to a temporary
  *      file (or the encrypted spool), with the header last, counting what was actually written;
+ *      a FULL deposit's contacts, hosts and domains are rendered by PostgreSQL instead, with the
+ *      pre-flight's verdict taken from a conservative SQL flag or, where it cannot vouch, from
+ *      the same per-object checks (sql-writer.ts, sql-render.ts);
  *   5. verdict: on errors, `fail` removes the temporary and reports; `quarantine` has already
  *      left the bad objects (and everything referring to them) out;
  *   6. publish under the Spec 2 name (never replacing a file), then the findings report; with

@@ -1,7 +1,9 @@
 /**
- * The parallel writer (worker threads reading the exported snapshot) against the in-process
- * loop on the server: the same bytes, the same findings in the same order, the same quarantine,
- * whatever the number of workers and the page size.
+ * The worker-thread writer (worker threads reading the exported snapshot; what DIFF/INCR
+ * deposits use with --jobs, and FULL deposits with renderInDatabase: false) against the
+ * in-process loop on the server: the same bytes, the same findings in the same order, the same
+ * quarantine, whatever the number of workers and the page size. sql-render.test.ts compares the
+ * PostgreSQL-rendered FULL writer with the in-process loop.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +29,7 @@ test('worker threads write what the in-process loop writes: bytes, findings, qua
     await db.exec('DELETE FROM strongroom.deposit');
     const outDir = join(dir, String(run++));
     await mkdir(outDir);
-    return { outDir, result: writeFullDeposit(db, { tld: 'example', outDir, watermark: FIXTURE_WATERMARK, ...extra }) };
+    return { outDir, result: writeFullDeposit(db, { tld: 'example', outDir, watermark: FIXTURE_WATERMARK, renderInDatabase: false, ...extra }) };
   };
 
   const serial = await (await deposit({ jobs: 0, onInvalid: 'quarantine' })).result;

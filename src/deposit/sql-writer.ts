@@ -144,7 +144,8 @@ export async function renderKind(
   signal?: AbortSignal,
 ): Promise<void> {
   const tails: Array<Promise<unknown>> = lanes.map(() => Promise.resolve());
-  const results: Array<Promise<RangeOutcome>> = [];
+  // Each entry is dropped once consumed: holding the outcomes would keep every range's bytes.
+  const results: Array<Promise<RangeOutcome> | undefined> = [];
   const start = (index: number) => {
     const lane = index % lanes.length;
     const result = tails[lane]!.then(() => renderRange(lanes[lane]!, writer, step, ctx, ex, ranges[index]!));
@@ -157,7 +158,9 @@ export async function renderKind(
     for (let index = 0; index < ranges.length; index++) {
       while (results.length < ranges.length && results.length <= index + lanes.length - 1) start(results.length);
       if (signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the deposit was interrupted; nothing was published');
-      await consume(await results[index]!);
+      const outcome = await results[index]!;
+      results[index] = undefined;
+      await consume(outcome);
     }
   } finally {
     // Stopped early: let the lanes finish what they started before their transactions end.

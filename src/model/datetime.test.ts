@@ -19,6 +19,18 @@ test('invalid date-times are refused', () => {
   assert.throws(() => canonicalDateTime('nope'), /not an RFC 3339 date-time: "nope"/);
 });
 
+test('canonical values come back unchanged, and the fast path refuses what the full parse refuses', () => {
+  for (const ok of ['2020-02-29T23:59:59Z', '2000-02-29T00:00:00.5Z', '0001-01-01T00:00:00.000001Z', '9999-12-31T23:59:59.99999Z', '2021-04-30T12:00:00Z']) {
+    assert.equal(tryCanonicalDateTime(ok), ok, ok);
+  }
+  for (const bad of ['1900-02-29T00:00:00Z', '2021-02-29T00:00:00Z', '2021-04-31T00:00:00Z', '0000-01-01T00:00:00Z', '2021-00-10T00:00:00Z', '2021-01-00T00:00:00Z', '2021-01-01T23:60:00Z', '2021-01-01T23:00:60Z']) {
+    assert.equal(tryCanonicalDateTime(bad), null, bad);
+  }
+  // Not canonical (trailing zero, offset, no fraction digits): the full parse decides.
+  assert.equal(tryCanonicalDateTime('2021-01-01T00:00:00.10Z'), '2021-01-01T00:00:00.1Z');
+  assert.equal(tryCanonicalDateTime('2021-01-01T00:00:00.Z'), null);
+});
+
 test('date-times compare at microsecond precision', () => {
   assert.ok(compareDateTime('2020-01-01T00:00:00.000001Z', '2020-01-01T00:00:00Z') > 0);
   assert.equal(compareDateTime('2020-01-01T01:00:00+01:00', '2020-01-01T00:00:00.000Z'), 0);

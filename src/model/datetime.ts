@@ -10,8 +10,27 @@
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** A value already in canonical form (UTC `Z`, 0 to 6 fraction digits without trailing zeros). */
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{0,5}[1-9])?Z$/;
+
+/** Days in each month of a common year; February of a leap year has 29. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Returns the canonical form, or null when `value` is not an RFC 3339 date-time. */
 export function tryCanonicalDateTime(value: string): string | null {
+  // Fast path: most values (every one a Strongroom deposit holds) are canonical already; only
+  // the fields' ranges need checking, without building Dates and strings.
+  const c = CANONICAL.exec(value);
+  if (c) {
+    const year = Number(c[1]);
+    const month = Number(c[2]);
+    const day = Number(c[3]);
+    if (year >= 1 && month >= 1 && month <= 12 && day >= 1 && Number(c[4]) <= 23 && Number(c[5]) <= 59 && Number(c[6]) <= 59) {
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      if (day <= MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0)) return value;
+    }
+    return null;
+  }
   const m = RFC3339.exec(value.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;

@@ -104,6 +104,16 @@ class Ctx {
 
 const WS = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 
+/** XML whitespace (S: space, tab, CR, LF) at either end dropped; the common case (none) without a regex. */
+function trimWs(value: string): string {
+  const n = value.length;
+  if (n === 0) return value;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 1);
+  if (first > 32 && last > 32) return value;
+  return value.replace(WS, '');
+}
+
 /**
  * A view of one element that checks every child is used exactly as the schema allows. Its
  * path (for messages) is computed only when asked for: building it for every field of every
@@ -175,6 +185,12 @@ class El {
    * element is found in one step instead of a walk over all children per field.
    */
   opt(ns: string, local: string): El | undefined {
+    const index = this.find(ns, local);
+    return index < 0 ? undefined : this.child(index, local);
+  }
+
+  /** Index of the child opt() would return (marked as used), or -1. */
+  private find(ns: string, local: string): number {
     const children = this.node.children;
     const n = children.length;
     let index = this.cursor;
@@ -186,9 +202,40 @@ class El {
       (this.used ??= new Uint8Array(n))[index] = 1;
       (this.single ??= new Uint8Array(n))[index] = 1;
       this.cursor = index + 1;
-      return new El(child, this.ctx, this, local, 1);
+      return index;
     }
-    return undefined;
+    return -1;
+  }
+
+  private child(index: number, local: string): El {
+    return new El(this.node.children[index]!, this.ctx, this, local, 1);
+  }
+
+  /**
+   * Shorthands for the commonest fields, without a view object per value (one is made only
+   * to report an error): `optTok(ns, l)` is `opt(ns, l)?.tok()`, and so on.
+   */
+  optTok(ns: string, local: string): string | undefined {
+    const index = this.find(ns, local);
+    if (index < 0) return undefined;
+    const node = this.node.children[index]!;
+    return node.children.length > 0 ? this.child(index, local).tok() : trimWs(node.text);
+  }
+
+  optDate(ns: string, local: string): string | undefined {
+    const index = this.find(ns, local);
+    if (index < 0) return undefined;
+    const node = this.node.children[index]!;
+    const canonical = node.children.length > 0 ? null : tryCanonicalDateTime(trimWs(node.text));
+    return canonical ?? this.child(index, local).date();
+  }
+
+  reqTokNonEmpty(ns: string, local: string): string {
+    const index = this.find(ns, local);
+    if (index < 0) this.ctx.fail(this.node, this.field(local), `required element <${local}> is missing`);
+    const node = this.node.children[index]!;
+    const value = node.children.length > 0 ? '' : trimWs(node.text);
+    return value !== '' ? value : this.child(index, local).tokNonEmpty();
   }
 
   req(ns: string, local: string): El {
@@ -221,7 +268,7 @@ class El {
 
   /** Simple content of a token-like type: surrounding whitespace dropped. */
   tok(): string {
-    return this.str().replace(WS, '');
+    return trimWs(this.str());
   }
 
   /** A required non-empty token. */
@@ -319,7 +366,7 @@ const POSTAL_TYPES: readonly PostalType[] = ['int', 'loc'];
 function address(el: El, ns: string): Address {
   const addr: Address = { street: el.many(ns, 'street').map((s) => s.str()), city: el.req(ns, 'city').str(), cc: '' };
   opt(addr, 'sp', el.opt(ns, 'sp')?.str());
-  opt(addr, 'pc', el.opt(ns, 'pc')?.tok());
+  opt(addr, 'pc', el.optTok(ns, 'pc'));
   addr.cc = el.req(ns, 'cc').tok();
   el.done();
   return addr;
@@ -327,7 +374,7 @@ function address(el: El, ns: string): Address {
 
 function transfer(el: El, ns: string): ContactTransferData {
   const t: ContactTransferData = {
-    trStatus: el.req(ns, 'trStatus').tokNonEmpty(),
+    trStatus: el.reqTokNonEmpty(ns, 'trStatus'),
     reRr: rr(el.req(ns, 'reRr'))!,
     reDate: el.req(ns, 'reDate').date(),
     acRr: rr(el.req(ns, 'acRr'))!,
@@ -343,11 +390,11 @@ const TR_STATUS = ['clientApproved', 'clientCancelled', 'clientRejected', 'pendi
 
 function domain(o: El): Domain {
   const ns = NS_DOMAIN;
-  const d = { name: o.req(ns, 'name').tokNonEmpty(), roid: o.req(ns, 'roid').tokNonEmpty() } as Domain;
+  const d = { name: o.reqTokNonEmpty(ns, 'name'), roid: o.reqTokNonEmpty(ns, 'roid') } as Domain;
   o.ctx.object = `domain ${d.name}`;
-  opt(d, 'uName', o.opt(ns, 'uName')?.tok());
-  opt(d, 'idnTableId', o.opt(ns, 'idnTableId')?.tok());
-  opt(d, 'originalName', o.opt(ns, 'originalName')?.tok());
+  opt(d, 'uName', o.optTok(ns, 'uName'));
+  opt(d, 'idnTableId', o.optTok(ns, 'idnTableId'));
+  opt(d, 'originalName', o.optTok(ns, 'originalName'));
   d.status = statuses(o, ns, 'status');
   if (d.status.length === 0) o.fail('required element <status> is missing', 'status');
   d.rgpStatus = statuses(o, ns, 'rgpStatus');
@@ -364,7 +411,7 @@ function domain(o: El): Domain {
     if (attrs.length > 0) {
       d.ns = {
         hostAttr: attrs.map((a): HostAttr => {
-          const attr: HostAttr = { hostName: a.req(NS_EPP_DOMAIN, 'hostName').tokNonEmpty(), hostAddr: a.many(NS_EPP_DOMAIN, 'hostAddr').map(hostAddr) };
+          const attr: HostAttr = { hostName: a.reqTokNonEmpty(NS_EPP_DOMAIN, 'hostName'), hostAddr: a.many(NS_EPP_DOMAIN, 'hostAddr').map(hostAddr) };
           a.done();
           return attr;
         }),
@@ -372,20 +419,20 @@ function domain(o: El): Domain {
     } else d.ns = { hostObj: objs.map((h) => h.tokNonEmpty()) };
     nsEl.done();
   }
-  d.clID = o.req(ns, 'clID').tokNonEmpty();
+  d.clID = o.reqTokNonEmpty(ns, 'clID');
   opt(d, 'crRr', rr(o.opt(ns, 'crRr')));
-  opt(d, 'crDate', o.opt(ns, 'crDate')?.date());
-  opt(d, 'exDate', o.opt(ns, 'exDate')?.date());
+  opt(d, 'crDate', o.optDate(ns, 'crDate'));
+  opt(d, 'exDate', o.optDate(ns, 'exDate'));
   opt(d, 'upRr', rr(o.opt(ns, 'upRr')));
-  opt(d, 'upDate', o.opt(ns, 'upDate')?.date());
+  opt(d, 'upDate', o.optDate(ns, 'upDate'));
   const sec = o.opt(ns, 'secDNS');
   if (sec) d.secDNS = secDns(sec);
-  opt(d, 'trDate', o.opt(ns, 'trDate')?.date());
+  opt(d, 'trDate', o.optDate(ns, 'trDate'));
   const trn = o.opt(ns, 'trnData');
   if (trn) {
     const t: DomainTransferData = transfer(trn, ns);
     oneOf(trn, t.trStatus, TR_STATUS, `${trn.path}/trStatus`);
-    opt(t, 'exDate', trn.opt(ns, 'exDate')?.date());
+    opt(t, 'exDate', trn.optDate(ns, 'exDate'));
     trn.done();
     d.trnData = t;
   }
@@ -432,16 +479,16 @@ function secDns(el: El): SecDns {
 
 function host(o: El): Host {
   const ns = NS_HOST;
-  const name = o.req(ns, 'name').tokNonEmpty();
+  const name = o.reqTokNonEmpty(ns, 'name');
   o.ctx.object = `host ${name}`;
-  const h: Host = { name, roid: o.req(ns, 'roid').tokNonEmpty(), status: statuses(o, ns, 'status'), addr: o.many(ns, 'addr').map(hostAddr), clID: '' };
+  const h: Host = { name, roid: o.reqTokNonEmpty(ns, 'roid'), status: statuses(o, ns, 'status'), addr: o.many(ns, 'addr').map(hostAddr), clID: '' };
   if (h.status.length === 0) o.fail('required element <status> is missing', 'status');
-  h.clID = o.req(ns, 'clID').tokNonEmpty();
+  h.clID = o.reqTokNonEmpty(ns, 'clID');
   opt(h, 'crRr', rr(o.opt(ns, 'crRr')));
-  opt(h, 'crDate', o.opt(ns, 'crDate')?.date());
+  opt(h, 'crDate', o.optDate(ns, 'crDate'));
   opt(h, 'upRr', rr(o.opt(ns, 'upRr')));
-  opt(h, 'upDate', o.opt(ns, 'upDate')?.date());
-  opt(h, 'trDate', o.opt(ns, 'trDate')?.date());
+  opt(h, 'upDate', o.optDate(ns, 'upDate'));
+  opt(h, 'trDate', o.optDate(ns, 'trDate'));
   o.done();
   return h;
 }
@@ -481,19 +528,19 @@ function disclose(el: El): Disclose {
 
 function contact(o: El): Contact {
   const ns = NS_CONTACT;
-  const id = o.req(ns, 'id').tokNonEmpty();
+  const id = o.reqTokNonEmpty(ns, 'id');
   o.ctx.object = `contact ${id}`;
-  const c: Contact = { id, roid: o.req(ns, 'roid').tokNonEmpty(), status: statuses(o, ns, 'status'), postalInfo: o.many(ns, 'postalInfo').map(contactPostal), email: '', clID: '' };
+  const c: Contact = { id, roid: o.reqTokNonEmpty(ns, 'roid'), status: statuses(o, ns, 'status'), postalInfo: o.many(ns, 'postalInfo').map(contactPostal), email: '', clID: '' };
   if (c.status.length === 0) o.fail('required element <status> is missing', 'status');
   opt(c, 'voice', phone(o.opt(ns, 'voice')));
   opt(c, 'fax', phone(o.opt(ns, 'fax')));
   c.email = o.req(ns, 'email').tok();
-  c.clID = o.req(ns, 'clID').tokNonEmpty();
+  c.clID = o.reqTokNonEmpty(ns, 'clID');
   opt(c, 'crRr', rr(o.opt(ns, 'crRr')));
-  opt(c, 'crDate', o.opt(ns, 'crDate')?.date());
+  opt(c, 'crDate', o.optDate(ns, 'crDate'));
   opt(c, 'upRr', rr(o.opt(ns, 'upRr')));
-  opt(c, 'upDate', o.opt(ns, 'upDate')?.date());
-  opt(c, 'trDate', o.opt(ns, 'trDate')?.date());
+  opt(c, 'upDate', o.optDate(ns, 'upDate'));
+  opt(c, 'trDate', o.optDate(ns, 'trDate'));
   const trn = o.opt(ns, 'trnData');
   if (trn) {
     c.trnData = transfer(trn, ns);
@@ -508,10 +555,10 @@ function contact(o: El): Contact {
 
 function registrar(o: El): Registrar {
   const ns = NS_REGISTRAR;
-  const id = o.req(ns, 'id').tokNonEmpty();
+  const id = o.reqTokNonEmpty(ns, 'id');
   o.ctx.object = `registrar ${id}`;
   const r: Registrar = { id, name: o.req(ns, 'name').str(), postalInfo: [] };
-  opt(r, 'gurid', o.opt(ns, 'gurid')?.tok());
+  opt(r, 'gurid', o.optTok(ns, 'gurid'));
   const status = o.opt(ns, 'status');
   if (status) r.status = oneOf<RegistrarStatus>(status, status.tok(), ['ok', 'readonly', 'terminated']);
   r.postalInfo = o.many(ns, 'postalInfo').map((p): RegistrarPostalInfo => {
@@ -521,18 +568,18 @@ function registrar(o: El): Registrar {
   });
   opt(r, 'voice', phone(o.opt(ns, 'voice')));
   opt(r, 'fax', phone(o.opt(ns, 'fax')));
-  opt(r, 'email', o.opt(ns, 'email')?.tok());
-  opt(r, 'url', o.opt(ns, 'url')?.tok());
+  opt(r, 'email', o.optTok(ns, 'email'));
+  opt(r, 'url', o.optTok(ns, 'url'));
   const whois = o.opt(ns, 'whoisInfo');
   if (whois) {
     const w: { name?: string; url?: string } = {};
-    opt(w, 'name', whois.opt(ns, 'name')?.tok());
-    opt(w, 'url', whois.opt(ns, 'url')?.tok());
+    opt(w, 'name', whois.optTok(ns, 'name'));
+    opt(w, 'url', whois.optTok(ns, 'url'));
     whois.done();
     r.whoisInfo = w;
   }
-  opt(r, 'crDate', o.opt(ns, 'crDate')?.date());
-  opt(r, 'upDate', o.opt(ns, 'upDate')?.date());
+  opt(r, 'crDate', o.optDate(ns, 'crDate'));
+  opt(r, 'upDate', o.optDate(ns, 'upDate'));
   o.done();
   return r;
 }
@@ -547,16 +594,16 @@ function idnTable(o: El): IdnTableRef {
 
 function nndn(o: El): Nndn {
   const ns = NS_NNDN;
-  const n = { aName: o.req(ns, 'aName').tokNonEmpty() } as Nndn;
+  const n = { aName: o.reqTokNonEmpty(ns, 'aName') } as Nndn;
   o.ctx.object = `NNDN ${n.aName}`;
-  opt(n, 'uName', o.opt(ns, 'uName')?.tok());
-  opt(n, 'idnTableId', o.opt(ns, 'idnTableId')?.tok());
-  opt(n, 'originalName', o.opt(ns, 'originalName')?.tok());
+  opt(n, 'uName', o.optTok(ns, 'uName'));
+  opt(n, 'idnTableId', o.optTok(ns, 'idnTableId'));
+  opt(n, 'originalName', o.optTok(ns, 'originalName'));
   const state = o.req(ns, 'nameState');
   n.nameState = oneOf<NameState>(state, state.tok(), ['withheld', 'blocked', 'mirrored']);
   const mirroring = state.attr('mirroringNS');
   if (mirroring !== undefined) n.mirroringNS = bool(state, mirroring, `${state.path}/@mirroringNS`);
-  opt(n, 'crDate', o.opt(ns, 'crDate')?.date());
+  opt(n, 'crDate', o.optDate(ns, 'crDate'));
   o.done();
   return n;
 }
@@ -664,7 +711,7 @@ function header(o: El): Header {
     }),
   };
   if (h.count.length === 0) o.fail('required element <count> is missing', 'count');
-  opt(h, 'contentTag', o.opt(ns, 'contentTag')?.tok());
+  opt(h, 'contentTag', o.optTok(ns, 'contentTag'));
   o.done();
   return h;
 }

@@ -79,6 +79,8 @@ export interface RebuildSummary extends RebuildRun {
     /** Name servers (hostObj) resolved to host objects by name. */
     nameServers: number;
   };
+  /** Seconds per phase: prepare the target, stream and load, move staged rows and name servers, keys and indexes, count checks. */
+  phases: { prepare: number; load: number; staged: number; keys: number; counts: number };
 }
 
 const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -174,7 +176,15 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
   const progress = progressOrNoop(options.progress);
 
   return db.transaction(async (tx) => {
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const seconds = (now - mark) / 1000;
+      mark = now;
+      return seconds;
+    };
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
+    const prepare = lap();
     const copy = new ChunkedCopy(tx, chunkBytes);
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
@@ -195,14 +205,18 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const { hostModel, dataModel, roidSuffix } = inferTld([state], tld);
     tldRow(copy, { name: tld, roidSuffix, hostModel, dataModel, created: state.envelope.watermark });
     await copy.flush();
+    const load = lap();
     await insertStaged(tx, tld);
     const nameServers = await resolveNameServers(tx, file);
+    const staged = lap();
     finishing.add(1);
 
     await keys.restore(tx);
     await triggers.restore(tx);
+    const keysSeconds = lap();
     finishing.add(2);
     const counts = await checkCounts(tx, file, tld, state);
+    const countSeconds = lap();
     finishing.add(1);
     finishing.done();
 
@@ -229,6 +243,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
       bytesPerSecond: seconds > 0 ? end.bytes / seconds : end.bytes,
       migrated,
       checks: { counts, foreignKeys: keys.foreignKeys, nameServers },
+      phases: { prepare, load, staged, keys: keysSeconds, counts: countSeconds },
     };
   });
 }
@@ -395,8 +410,20 @@ function addObject(state: ObjectState, copy: ChunkedCopy, object: RdeObject, at:
   }
 }
 
-/** hostObj names → host roids; every name must be a host object of the deposit. */
+/**
+ * hostObj names → host roids; every name must be a host object of the deposit. One pass: the
+ * staged rows are moved with an inner join, and only when fewer (or more) rows arrive than
+ * were staged is the stage searched for the names that resolve to no host (the error).
+ */
 export async function resolveNameServers(tx: Tx, file: string): Promise<number> {
+  const rows = await tx.query<{ n: number; staged: number }>(
+    `WITH moved AS (INSERT INTO registry.domain_ns (domain_roid, ord, host_roid)
+                    SELECT s.domain_roid, s.ord, h.roid FROM pg_temp.${NS_STAGE} s JOIN registry.host h ON h.name = s.host_name
+                    RETURNING 1)
+     SELECT (SELECT count(*) FROM moved)::int AS n, (SELECT count(*) FROM pg_temp.${NS_STAGE})::int AS staged`,
+  );
+  const moved = rows[0]?.n ?? 0;
+  if (moved === rows[0]?.staged) return moved;
   const missing = await tx.query<{ name: string; host_name: string; n: number }>(
     `SELECT d.name, s.host_name, count(*) OVER ()::int AS n
      FROM pg_temp.${NS_STAGE} s JOIN registry.domain d ON d.roid = s.domain_roid
@@ -410,13 +437,7 @@ export async function resolveNameServers(tx: Tx, file: string): Promise<number> 
       data: { unresolved: missing[0]!.n, examples },
     });
   }
-  const rows = await tx.query<{ n: number }>(
-    `WITH moved AS (INSERT INTO registry.domain_ns (domain_roid, ord, host_roid)
-                    SELECT s.domain_roid, s.ord, h.roid FROM pg_temp.${NS_STAGE} s JOIN registry.host h ON h.name = s.host_name
-                    RETURNING 1)
-     SELECT count(*)::int AS n FROM moved`,
-  );
-  return rows[0]?.n ?? 0;
+  return moved;
 }
 
 /** Counts per kind in the database equal the header's; every kind present has a header count. */
