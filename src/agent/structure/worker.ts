@@ -9,19 +9,24 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { once } from 'node:events';
 import { checkStructure, type StructureOptions, type StructureResult } from './checker.js';
+import { WellFormedScan, type WellFormedResult } from '../verify/xml.js';
 
 /** Chunks handed over and not yet taken by the worker. */
 const MAX_IN_FLIGHT = 8;
 
 type ToWorker = { chunk: Uint8Array } | { end: true };
-type FromWorker = { ack: true } | { result: StructureResult } | { error: string };
+type FromWorker = { ack: true } | { result: StructureResult; scanned?: WellFormedResult } | { error: string };
 
-export async function checkStructureInWorker(input: AsyncIterable<Buffer>, opts: Omit<StructureOptions, 'model'> = {}, onChunk?: (bytes: number) => void): Promise<StructureResult> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { structureWorker: true, opts } });
+/**
+ * `wellFormed`: also run the verifier's well-formedness scan and summary (verify/xml.ts) on the
+ * same bytes, on the worker's thread; its result comes with the structure result (`scanned`).
+ */
+export async function checkStructureInWorker(input: AsyncIterable<Buffer>, opts: Omit<StructureOptions, 'model'> = {}, onChunk?: (bytes: number) => void, wellFormed?: { where: string }): Promise<StructureResult & { scanned?: WellFormedResult }> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { structureWorker: true, opts, ...(wellFormed ? { wellFormed } : {}) } });
   let inFlight = 0;
   let wake: (() => void) | null = null;
   let settled: { result: StructureResult } | { error: Error } | null = null;
-  const done = new Promise<StructureResult>((resolve, reject) => {
+  const done = new Promise<StructureResult & { scanned?: WellFormedResult }>((resolve, reject) => {
     worker.on('message', (message: FromWorker) => {
       if ('ack' in message) {
         inFlight--;
@@ -30,7 +35,7 @@ export async function checkStructureInWorker(input: AsyncIterable<Buffer>, opts:
       }
       settled = 'result' in message ? { result: message.result } : { error: new Error(message.error) };
       wake?.();
-      if ('result' in message) resolve(message.result);
+      if ('result' in message) resolve(message.scanned ? { ...message.result, scanned: message.scanned } : message.result);
       else reject(new Error(message.error));
     });
     worker.on('error', (err) => {
@@ -65,27 +70,37 @@ export async function checkStructureInWorker(input: AsyncIterable<Buffer>, opts:
   }
 }
 
-/** The worker's side: messages → an async iterable → checkStructure → the result. */
+/** The worker's side: messages → an async iterable → checkStructure (and the well-formedness scan) → the result. */
 async function runWorker(): Promise<void> {
   const port = parentPort!;
+  const data = workerData as { opts: StructureOptions; wellFormed?: { where: string } };
   const queue: Array<Uint8Array | null> = [];
   let wake: (() => void) | null = null;
   port.on('message', (message: ToWorker) => {
     queue.push('chunk' in message ? message.chunk : null);
     wake?.();
   });
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for (;;) {
-      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      const next = queue.shift()!;
-      if (next === null) return;
-      port.postMessage({ ack: true } satisfies FromWorker);
-      yield Buffer.from(next.buffer, next.byteOffset, next.byteLength);
+  const scan = data.wellFormed ? new WellFormedScan(data.wellFormed.where) : undefined;
+  let ended = false;
+  const next = async (): Promise<Uint8Array | null> => {
+    while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    const chunk = queue.shift()!;
+    if (chunk === null) {
+      ended = true;
+      return null;
     }
+    port.postMessage({ ack: true } satisfies FromWorker);
+    scan?.write(chunk);
+    return chunk;
+  };
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (let chunk = await next(); chunk !== null; chunk = await next()) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   }
   try {
-    const result = await checkStructure(chunks(), (workerData as { opts: StructureOptions }).opts);
-    port.postMessage({ result } satisfies FromWorker);
+    const result = await checkStructure(chunks(), data.opts);
+    // The structure check may stop early; the scan reads to the end.
+    if (scan) while (!ended && (await next()) !== null);
+    port.postMessage({ result, ...(scan ? { scanned: scan.end() } : {}) } satisfies FromWorker);
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }

@@ -17,10 +17,11 @@
  *          RDE_REGISTRAR_HAS_NON_UNIQUE_ID, RDE_{CONTACT,HOST,DOMAIN}_HAS_NON_UNIQUE_{ID,NAME,ROID},
  *          RDE_IDN_OBJECT_INVALID, RDE_NNDN_CONFLICTS_WITH_DOMAIN
  *
- * The deposit is read by the typed reader (src/reader) from the encrypted spool, in any object
+ * The deposit is read by the typed reader (src/reader) — the single pass's events, shared with
+ * object-rules — in any object
  * order (a reference may come before the object it names). Memory stays bounded whatever the
  * size: with a catalog the definitions and references stream (COPY) into a temporary table of
- * the catalog database and anti-joins find the dangling ones; without one they are held in
+ * the catalog database (in pieces of COPY_PIECE characters) and anti-joins find the dangling ones; without one they are held in
  * memory up to MAX_IN_MEMORY entries, beyond which the stage is NOT RUN (blocking).
  *
  * A DIFF's references resolve across the chain (RFC 9022 §5: a DIFF holds only what changed):

@@ -92,7 +92,10 @@ export interface VerifyContext {
   catalog?: Catalog;
   /** Set by the container stages. */
   signaturesOk?: boolean;
-  /** The decrypted deposit XML, re-read from the encrypted spool (never plaintext on disk). */
+  /**
+   * The decrypted deposit XML (never plaintext on disk): re-read from the encrypted spool, or
+   * in the single pass this stage's branch of the one decoded stream (readable once).
+   */
   plaintext?: () => AsyncIterable<Buffer>;
   xmlSize?: number;
   summary?: DepositSummary;

@@ -2,18 +2,27 @@
  * `verifyDeposit`: runs the check stages over one deposit in Spec 2 Part A §8 order and
  * returns the report. Order (each stage in its own module):
  *
- *   container  signature → decode (join, decrypt, decompress, safe untar → encrypted spool)
- *   xml        xml-wellformed (saxes, no DOCTYPE) → schema (xmllint) → plug-ins of kind 'xml'
+ *   container  signature → decode (join, decrypt, decompress, safe untar)
+ *   xml        xml-wellformed (no DOCTYPE, summary) → structure → schema (xmllint) → plug-ins of kind 'xml'
  *   semantic   container-rules (name vs content, rde-05, rde-06) → object-rules (per-object
  *              values, models, EPP parameters, policy: rde-07…rde-14) → references (FULL: every
- *              reference resolves, no duplicates, no NNDN/domain conflict) → plug-ins of kind
+ *              reference resolves, in a DIFF across the kept chain; no duplicates, no
+ *              NNDN/domain conflict) → plug-ins of kind
  *              'semantic'
  *   chain      chain (catalog: prevId, order, gaps, FULL cadence)
  *
  * A stage whose needs are not met is NOT RUN with the reason; the overall status is FAIL when
  * any stage failed, else ERROR when any stage errored or a blocking stage did not run, else
- * PASS. Nothing decrypted is written in clear: the XML lives in the encrypted spool, removed
- * when the verification ends, whatever happens.
+ * PASS.
+ *
+ * The single pass (default without extra stages, `runSinglePass`): the deposit is decoded once,
+ * in memory, and every stage reading the XML reads a branch of that one stream at the same
+ * time — the structure checker and the well-formedness scan on a worker thread, the typed
+ * reader feeding object-rules and references (COPY to the catalog) on the main thread — their
+ * verdicts settled once the stream ended authenticated, in stage order, as if run one by one.
+ * With extra stages (which may re-read the XML) the decoded XML goes to the encrypted spool and
+ * the stages run one after another. Either way nothing decrypted is written in clear (the
+ * spool is encrypted and removed when the verification ends, whatever happens).
  */
 import { FindingList } from '../../common/findings.js';
 import type { VerificationReport, VerifiedDeposit } from '../../common/verification-report.js';
@@ -42,7 +51,7 @@ import {
   type VerifyContext,
   type VerifyLimits,
 } from './stage.js';
-import { xmlWellFormedStage } from './xml.js';
+import { shareWellFormedScan, xmlWellFormedStage, type XmlPassShare } from './xml.js';
 import { teeAsync } from '../../common/tee.js';
 import { readDeposit } from '../../reader/index.js';
 import { objectRulesStage } from '../rst/stage.js';
@@ -93,6 +102,8 @@ export interface VerifyOptions {
    * when no extra stages are given (they may re-read the XML: then it goes to the encrypted spool).
    */
   singlePass?: boolean;
+  /** Decoded chunks a branch of the single pass may run ahead of the slowest (default PASS_WINDOW; tests make it small). */
+  passWindow?: number;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
   stages?: readonly CheckStage[];
   limits?: Partial<VerifyLimits>;
@@ -142,9 +153,12 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     facts: {},
   };
   const decode = decodeStage(state);
-  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(), structureStage(), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
   // One pass over the XML for every built-in check; other checkers' stages may re-read it, from the encrypted spool.
   const singlePass = options.singlePass ?? (options.stages ?? []).length === 0;
+  // In the single pass the structure worker also scans for xml-wellformed (the main thread runs the typed reader).
+  const share: XmlPassShare = {};
+  if (singlePass) shareWellFormedScan(share);
+  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(share), structureStage({ share }), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
   const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
   const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const findings = new FindingList(options.maxFindings ?? 10_000);
@@ -233,7 +247,7 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
         // Every later stage reading the XML reads it in this one pass; their results take their places in order.
         const consumers = stages.slice(index + 1).filter((later) => later.needs.includes('plaintext'));
         const placed = consumers.map((consumer) => ({ stage: consumer, result: { id: consumer.id, title: consumer.title, kind: consumer.kind, status: 'PASS', errors: 0, warnings: 0 } as StageResult }));
-        await runSinglePass(ctx, state, { stage, result }, placed, { runStage, runGroup, emitter, record, deferred });
+        await runSinglePass(ctx, state, { stage, result }, placed, { runStage, runGroup, emitter, record, deferred, window: options.passWindow ?? PASS_WINDOW });
         for (const consumer of consumers) ranInPass.add(consumer);
         results.push(...placed.map((item) => item.result));
         continue;
@@ -309,6 +323,7 @@ interface PassRunner {
   emitter(stage: CheckStage, result: StageResult, sink: (finding: ReportFinding) => void): (finding: StageFinding) => void;
   record(finding: ReportFinding): void;
   deferred: Array<Promise<void>>;
+  window: number;
 }
 
 /** Decoded chunks a branch of the single pass may run ahead of the slowest (bounded memory). */
@@ -366,7 +381,7 @@ async function runSinglePass(
     })();
     const plain = consumers.map((consumer, position) => ({ ...consumer, position })).filter(({ stage }) => !stage.sharesObjectPass);
     const group = consumers.map((consumer, position) => ({ ...consumer, position })).filter(({ stage }) => stage.sharesObjectPass);
-    const branches = teeAsync(rest, plain.length + (group.length > 0 ? 1 : 0) + 1, PASS_WINDOW);
+    const branches = teeAsync(rest, plain.length + (group.length > 0 ? 1 : 0) + 1, runner.window);
     const readOnce = (branch: AsyncIterable<Buffer>): (() => AsyncIterable<Buffer>) => {
       let taken = false;
       return () => {
@@ -381,10 +396,19 @@ async function runSinglePass(
     const runs = plain.map(async ({ stage, result, position }, index) => {
       const stageCtx: VerifyContext = { ...ctx, plaintext: readOnce(branches[index]!) };
       contexts.push(stageCtx);
-      const before = runner.deferred.length;
-      await runner.runStage(stage, result, stageCtx, runner.emitter(stage, result, (finding) => buffered[position]!.push(finding)));
-      // A stage going on in the background (the structure worker) still reads its branch.
-      await Promise.allSettled(runner.deferred.slice(before));
+      // A stage going on in the background (the structure worker) still reads its branch; any
+      // other stage's branch is closed as soon as it returns, or the others would wait for it.
+      let background: Promise<void> | undefined;
+      const watched: CheckStage = {
+        ...stage,
+        run: async (runCtx, emit) => {
+          const outcome = await stage.run(runCtx, emit);
+          if (outcome && 'deferred' in outcome) background = outcome.deferred;
+          return outcome;
+        },
+      };
+      await runner.runStage(watched, result, stageCtx, runner.emitter(stage, result, (finding) => buffered[position]!.push(finding)));
+      await background?.catch(() => undefined);
       await close(branches[index]!);
     });
     if (group.length > 0) {

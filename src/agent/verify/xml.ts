@@ -14,7 +14,7 @@
  */
 import { XmlScanner, type XName } from '../../common/xml-scan.js';
 import { NS_HEADER, NS_RDE } from '../../model/namespaces.js';
-import type { CheckStage, DepositSummary } from './stage.js';
+import type { CheckStage, DepositSummary, StageFinding, VerifyContext } from './stage.js';
 
 const MAX_TEXT = 4096;
 
@@ -22,99 +22,154 @@ export function emptySummary(): DepositSummary {
   return { rootOk: false, menuUris: [], headers: 0, counts: [], objects: {}, deletes: {} };
 }
 
-export function xmlWellFormedStage(): CheckStage {
+/** What the well-formedness scan found: the summary when well-formed, else its one finding. */
+export interface WellFormedResult {
+  summary?: DepositSummary;
+  finding?: StageFinding;
+}
+
+/**
+ * The well-formedness scan and summary, fed chunk by chunk (`write`, then `end`): used by the
+ * stage below, and on the structure worker's thread in the single pass (structure.ts), which
+ * sees the same bytes.
+ */
+export class WellFormedScan {
+  private readonly summary = emptySummary();
+  private readonly scanner: XmlScanner;
+  private finding: StageFinding | undefined;
+
+  constructor(where: string) {
+    const summary = this.summary;
+    const fail = (code: string, message: string, line: number, column: number): void => {
+      this.finding ??= { code, severity: 'error', location: `${where}:${line}:${column}`, message };
+    };
+    // Element path as interned expanded names.
+    const stack: XName[] = [];
+    let text: string | null = null;
+    let countAttrs: { uri: string; rcdn?: string; registrarId?: string } | undefined;
+    this.scanner = new XmlScanner({
+      error(err) {
+        if (err.kind === 'doctype') fail('RDE_XML_PARSE_ERROR', 'a DOCTYPE is not allowed in a deposit (entity expansion refused)', err.line, err.column);
+        else if (err.kind === 'utf8') fail('RDE_XML_PARSE_ERROR', `the deposit is not valid UTF-8 (Spec 2 Part A §3.1): ${err.message}`, err.line, err.column);
+        else fail('RDE_XML_PARSE_ERROR', `not well-formed XML: ${err.message}`, err.line, err.column);
+      },
+      open(s) {
+        const uri = s.ns;
+        const local = s.local;
+        const depth = stack.length;
+        const attr = (name: string): string | undefined => s.attr(name);
+        if (depth === 0) {
+          summary.rootOk = uri === NS_RDE && local === 'deposit';
+          if (!summary.rootOk) fail('RDE_XML_PARSE_ERROR', `the root element is {${uri}}${local}, not {${NS_RDE}}deposit`, s.line, s.column);
+          summary.type = attr('type');
+          summary.id = attr('id');
+          summary.prevId = attr('prevId');
+          const resend = attr('resend');
+          if (resend !== undefined) summary.resend = /^\d+$/.test(resend) ? Number(resend) : Number.NaN;
+        }
+        const parent = stack[depth - 1];
+        const grand = stack[depth - 2];
+        if (depth === 1 && uri === NS_RDE && local === 'watermark') text = '';
+        if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'rdeMenu' && uri === NS_RDE && local === 'objURI') text = '';
+        if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'contents') {
+          if (uri === NS_HEADER && local === 'header') summary.headers++;
+          else summary.objects[uri] = (summary.objects[uri] ?? 0) + 1;
+        }
+        if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'deletes') summary.deletes[uri] = (summary.deletes[uri] ?? 0) + 1;
+        if (depth === 3 && parent?.ns === NS_HEADER && parent.local === 'header' && grand?.local === 'contents') {
+          if (uri === NS_HEADER && local === 'tld') text = '';
+          if (uri === NS_HEADER && local === 'count') {
+            text = '';
+            countAttrs = { uri: attr('uri') ?? '' };
+            const rcdn = attr('rcdn');
+            const registrarId = attr('registrarId');
+            if (rcdn !== undefined) countAttrs.rcdn = rcdn;
+            if (registrarId !== undefined) countAttrs.registrarId = registrarId;
+          }
+        }
+        stack.push(s.xname);
+      },
+      text(s) {
+        if (text !== null && text.length < MAX_TEXT) text += s.text();
+      },
+      cdata(s) {
+        if (text !== null && text.length < MAX_TEXT) text += s.text();
+      },
+      close(s) {
+        stack.pop();
+        if (text === null) return;
+        const value = text.trim();
+        text = null;
+        if (s.ns === NS_RDE && s.local === 'watermark') summary.watermark = value;
+        else if (s.ns === NS_RDE && s.local === 'objURI') summary.menuUris.push(value);
+        else if (s.ns === NS_HEADER && s.local === 'tld') summary.headerTld = value;
+        else if (s.ns === NS_HEADER && s.local === 'count' && countAttrs) {
+          summary.counts.push({ ...countAttrs, value });
+          countAttrs = undefined;
+        }
+      },
+    });
+  }
+
+  get failed(): boolean {
+    return this.finding !== undefined;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (!this.finding) this.scanner.write(chunk);
+  }
+
+  end(): WellFormedResult {
+    if (!this.finding) this.scanner.end();
+    return this.finding ? { finding: this.finding } : { summary: this.summary };
+  }
+}
+
+export function xmlWellFormedStage(share?: XmlPassShare): CheckStage {
   return {
     id: 'xml-wellformed',
     title: 'Well-formed UTF-8 XML, no DOCTYPE, <rde:deposit> root (rde-04)',
     kind: 'xml',
     needs: ['plaintext'],
     async run(ctx, emit) {
-      const summary = emptySummary();
-      const where = String(ctx.facts.xmlName ?? ctx.input.key);
-      let failed = false;
-      const fail = (code: string, message: string, line: number, column: number): void => {
-        if (failed) return;
-        failed = true;
-        emit({ code, severity: 'error', location: `${where}:${line}:${column}`, message });
-      };
-      // Element path as interned expanded names.
-      const stack: XName[] = [];
-      let text: string | null = null;
-      let countAttrs: { uri: string; rcdn?: string; registrarId?: string } | undefined;
-      const scanner = new XmlScanner({
-        error(err) {
-          if (err.kind === 'doctype') fail('RDE_XML_PARSE_ERROR', 'a DOCTYPE is not allowed in a deposit (entity expansion refused)', err.line, err.column);
-          else if (err.kind === 'utf8') fail('RDE_XML_PARSE_ERROR', `the deposit is not valid UTF-8 (Spec 2 Part A §3.1): ${err.message}`, err.line, err.column);
-          else fail('RDE_XML_PARSE_ERROR', `not well-formed XML: ${err.message}`, err.line, err.column);
-        },
-        open(s) {
-          const uri = s.ns;
-          const local = s.local;
-          const depth = stack.length;
-          const attr = (name: string): string | undefined => s.attr(name);
-          if (depth === 0) {
-            summary.rootOk = uri === NS_RDE && local === 'deposit';
-            if (!summary.rootOk) fail('RDE_XML_PARSE_ERROR', `the root element is {${uri}}${local}, not {${NS_RDE}}deposit`, s.line, s.column);
-            summary.type = attr('type');
-            summary.id = attr('id');
-            summary.prevId = attr('prevId');
-            const resend = attr('resend');
-            if (resend !== undefined) summary.resend = /^\d+$/.test(resend) ? Number(resend) : Number.NaN;
-          }
-          const parent = stack[depth - 1];
-          const grand = stack[depth - 2];
-          if (depth === 1 && uri === NS_RDE && local === 'watermark') text = '';
-          if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'rdeMenu' && uri === NS_RDE && local === 'objURI') text = '';
-          if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'contents') {
-            if (uri === NS_HEADER && local === 'header') summary.headers++;
-            else summary.objects[uri] = (summary.objects[uri] ?? 0) + 1;
-          }
-          if (depth === 2 && parent?.ns === NS_RDE && parent.local === 'deletes') summary.deletes[uri] = (summary.deletes[uri] ?? 0) + 1;
-          if (depth === 3 && parent?.ns === NS_HEADER && parent.local === 'header' && grand?.local === 'contents') {
-            if (uri === NS_HEADER && local === 'tld') text = '';
-            if (uri === NS_HEADER && local === 'count') {
-              text = '';
-              countAttrs = { uri: attr('uri') ?? '' };
-              const rcdn = attr('rcdn');
-              const registrarId = attr('registrarId');
-              if (rcdn !== undefined) countAttrs.rcdn = rcdn;
-              if (registrarId !== undefined) countAttrs.registrarId = registrarId;
-            }
-          }
-          stack.push(s.xname);
-        },
-        text(s) {
-          if (text !== null && text.length < MAX_TEXT) text += s.text();
-        },
-        cdata(s) {
-          if (text !== null && text.length < MAX_TEXT) text += s.text();
-        },
-        close(s) {
-          stack.pop();
-          if (text === null) return;
-          const value = text.trim();
-          text = null;
-          if (s.ns === NS_RDE && s.local === 'watermark') summary.watermark = value;
-          else if (s.ns === NS_RDE && s.local === 'objURI') summary.menuUris.push(value);
-          else if (s.ns === NS_HEADER && s.local === 'tld') summary.headerTld = value;
-          else if (s.ns === NS_HEADER && s.local === 'count' && countAttrs) {
-            summary.counts.push({ ...countAttrs, value });
-            countAttrs = undefined;
-          }
-        },
-      });
-      const task = ctx.progress.task(`parse ${ctx.input.key}`, 'bytes', ctx.xmlSize);
-      try {
-        for await (const chunk of ctx.plaintext!()) {
-          task.add(chunk.length);
-          if (failed) continue; // drain: the spool is read to its end (its trailer is authenticated)
-          scanner.write(chunk);
-        }
-        if (!failed) scanner.end();
-      } finally {
-        task.done();
-      }
-      if (!failed) ctx.summary = summary;
+      let result: WellFormedResult;
+      if (share?.wellFormed) {
+        // In the single pass the structure worker scans the same bytes for this stage: its own branch is not read.
+        await ctx.plaintext!()[Symbol.asyncIterator]().return?.();
+        result = await share.wellFormed;
+      } else result = await scanPlaintext(ctx);
+      if (result.finding) emit(result.finding);
+      else ctx.summary = result.summary;
     },
   };
+}
+
+async function scanPlaintext(ctx: VerifyContext): Promise<WellFormedResult> {
+  const scan = new WellFormedScan(String(ctx.facts.xmlName ?? ctx.input.key));
+  const task = ctx.progress.task(`parse ${ctx.input.key}`, 'bytes', ctx.xmlSize);
+  try {
+    for await (const chunk of ctx.plaintext!()) {
+      task.add(chunk.length);
+      scan.write(chunk); // after a failure it only drains: the stream is read to its end (its end is authenticated)
+    }
+  } finally {
+    task.done();
+  }
+  return scan.end();
+}
+
+/**
+ * Shared by the XML stages of one verification: in the single pass (verify.ts calls
+ * `shareWellFormedScan`) the structure stage's worker also runs the well-formedness scan and
+ * settles `wellFormed`.
+ */
+export interface XmlPassShare {
+  wellFormed?: Promise<WellFormedResult>;
+  settle?: { resolve(result: WellFormedResult): void; reject(error: unknown): void };
+}
+
+/** Ask the structure stage's worker for the well-formedness scan (the single pass). */
+export function shareWellFormedScan(share: XmlPassShare): void {
+  share.wellFormed = new Promise<WellFormedResult>((resolve, reject) => (share.settle = { resolve, reject }));
+  share.wellFormed.catch(() => undefined);
 }
