@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { embeddedTestDb } from '../testing/databases.js';
-import { arrayLiteral, copyField, copyStatement, TABLE_ORDER, TABLES } from './rows.js';
+import { copyField } from '../sources/copy-text.js';
+import { arrayLiteral, copyStatement, TABLE_ORDER, TABLES } from './rows.js';
 
 const AWKWARD = ['plain', '', 'NULL', 'null', 'back\\slash', 'tab\there', 'new\nline', 'cr\rhere', '"quoted"', "it's", '{braces}', 'a,b', ' padded ', 'emoji 🍀 𠮷', '\\N', 'x\u3000y'];
 

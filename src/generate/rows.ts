@@ -6,6 +6,7 @@
  * schema (the generator, a churn workload, a rebuild) writes the same rows the same way.
  * `TABLES` lists the tables in foreign-key load order with the columns each line carries.
  */
+import { copyField, type CopyField } from '../sources/copy-text.js';
 import type { Contact, Domain, EppParams, Host, IdnTableRef, Nndn, Policy, Registrar, RegistrarRef, Status } from '../model/objects.js';
 
 export const TABLES = {
@@ -56,23 +57,13 @@ export interface RowSink {
   row(table: TableName, line: string): void;
 }
 
-type Field = string | number | boolean | null | undefined;
-
-/** One COPY text-format field: `\N` for null, backslash escapes for \ \n \r \t. */
-export function copyField(value: Field): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  return /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : '\\t')) : value;
-}
-
 /** A text[] literal (before COPY escaping): elements quoted when they need it. */
 export function arrayLiteral(values: readonly string[]): string {
   const items = values.map((v) => (v === '' || /^null$/i.test(v) || /[{}",\\\s]/.test(v) ? `"${v.replace(/(["\\])/g, '\\$1')}"` : v));
   return `{${items.join(',')}}`;
 }
 
-function line(fields: readonly Field[]): string {
+function line(fields: readonly CopyField[]): string {
   let out = copyField(fields[0]);
   for (let index = 1; index < fields.length; index++) out += `\t${copyField(fields[index])}`;
   return `${out}\n`;

@@ -26,7 +26,8 @@
  */
 import type { Tx } from '../db/adapter.js';
 import { StrongroomError } from '../common/errors.js';
-import { TABLES, TABLE_ORDER, copyField, type TableName } from '../generate/rows.js';
+import { TABLES, TABLE_ORDER, type TableName } from '../generate/rows.js';
+import { copyField } from '../sources/copy-text.js';
 import type { RdeDelete } from '../model/objects.js';
 import { DELETES_STAGE, NS_STAGE, type Target } from './load.js';
 

@@ -1,5 +1,7 @@
 /**
- * Decoding PostgreSQL's COPY text format (the output of `Tx.copyTo`) into rows of fields.
+ * PostgreSQL's COPY text format: decoding it (the output of `Tx.copyTo`) into rows of fields,
+ * and encoding one field for `Tx.copyFrom` (the generator, the rebuild loader, the agent's
+ * reference rows).
  *
  * Format (PostgreSQL docs, "COPY … File Formats / Text Format"): one row per line ending in
  * "\n", fields separated by "\t", NULL written as `\N`, and backslash escapes for backslash,
@@ -12,6 +14,17 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { pgTimestampToIso, TYPE_PARSERS } from '../db/types.js';
+
+/** A value COPY text can carry as one field. */
+export type CopyField = string | number | boolean | null | undefined;
+
+/** One COPY text-format field: `\N` for null, backslash escapes for \ \n \r \t. */
+export function copyField(value: CopyField): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number') return String(value);
+  return /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : '\\t')) : value;
+}
 
 /** One row: the field texts in column order, `null` for SQL NULL. */
 export type CopyRow = (string | null)[];

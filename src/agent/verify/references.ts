@@ -37,6 +37,7 @@ import { isStrongroomError, messageOf } from '../../common/errors.js';
 import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
 import { readDeposit, type DepositEvent } from '../../reader/index.js';
 import type { Tx } from '../../db/adapter.js';
+import { copyField } from '../../sources/copy-text.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
 import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
 
@@ -181,13 +182,6 @@ function findingOf(row: Listed, where: string): StageFinding {
   return { code: row.code, severity: 'error', object: objectOf(row), message };
 }
 
-/** A value in COPY text format (backslash, tab, newline and carriage return escaped). */
-function copyField(value: string): string {
-  if (!COPY_SPECIAL.test(value)) return value;
-  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
 /** Characters of COPY text per write to the database. */
 const COPY_PIECE = 256 * 1024;
 
