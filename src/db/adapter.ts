@@ -109,6 +109,11 @@ export function sqlLiteral(value: string): string {
   return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** An SQL identifier, double-quoted (PostgreSQL docs, "Lexical Structure": quoted identifiers). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** Bytes per COPY write: large enough to amortise calls, small enough to stream. */
 const COPY_PIECE_BYTES = 256 * 1024;
 

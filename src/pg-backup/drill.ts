@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { type Progress, progressOrNoop } from '../common/progress.js';
+import { quoteIdent } from '../db/adapter.js';
 import type { SigningKey } from '../ryde/keys.js';
 import { BackupArchive, backupId, type DatabaseObjects } from './archive.js';
 import { databaseObjects, withClient } from './backup.js';
@@ -85,10 +86,6 @@ async function waitForRecoveryEnd(connect: () => pg.Client, limitMs: number): Pr
     if (Date.now() > deadline) throw new StrongroomError('PG_DRILL_FAILED', 'the restored server did not finish recovery in time');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 export async function runDrill(config: PgBackupConfig, archive: BackupArchive, options: DrillOptions): Promise<DrillReport> {

@@ -12,7 +12,7 @@
  * - `ChunkedCopy`: a RowSink that buffers COPY lines per table and loads a full chunk while the
  *   reader parses the next one (at most two chunks in memory).
  */
-import type { Tx } from '../db/adapter.js';
+import { quoteIdent, type Tx } from '../db/adapter.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
 
@@ -185,10 +185,6 @@ export class Triggers {
     const [journal] = await tx.query<{ ok: boolean }>("SELECT to_regclass('strongroom.journal_horizon') IS NOT NULL AS ok");
     if (journal?.ok) await tx.exec("UPDATE strongroom.journal_horizon SET since = greatest(since, clock_timestamp()), reason = 'rebuild'");
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** PostgreSQL's message and detail ("Key (roid)=(D1-X) is duplicated.") of a failed statement. */
