@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStrongroomError } from '../common/errors.js';
 import { SPEC2_SCHEDULE } from '../scheduler/calendar.js';
 import { depositSchedule } from './deposits.js';
+import { configProblems } from '../testing/config.js';
 import { parseConfig } from './load.js';
 
 const GOOD = `version: 1
@@ -31,15 +31,6 @@ registries:
         email: { host: smtp.example.net, from: sr@registry.example, to: [ops@registry.example] }
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, '/etc/strongroom.yaml');
-  } catch (err) {
-    assert.ok(isStrongroomError(err, 'CONFIG_INVALID'), String(err));
-    return err.data!.problems as string[];
-  }
-  assert.fail('expected CONFIG_INVALID');
-}
 
 describe('deposits section', () => {
   it('parses schedule, sealing, delivery, ICANN and notify settings with their defaults', () => {
@@ -58,16 +49,16 @@ describe('deposits section', () => {
     const deposits = parseConfig(custom, '/etc/strongroom.yaml').config.registries.example!.deposits!;
     assert.deepEqual(depositSchedule(deposits), { full: ['sun', 'wed'], diff: ['mon', 'tue', 'thu', 'fri', 'sat'], thin: 'tue', watermarkTime: '02:00', deadlineTime: '23:59' });
     const late = GOOD.replace('schedule: spec2', 'schedule: { full: [sun], watermarkTime: "23:59", deadlineTime: "01:00" }');
-    assert.match(problems(late).join('\n'), /^\/etc\/strongroom\.yaml:\d+:\d+ registries\.example\.deposits\.schedule: schedule\.deadlineTime 01:00 must be after watermarkTime 23:59/m);
+    assert.match(configProblems(late).join('\n'), /^\/etc\/strongroom\.yaml:\d+:\d+ registries\.example\.deposits\.schedule: schedule\.deadlineTime 01:00 must be after watermarkTime 23:59/m);
     const noFull = GOOD.replace('schedule: spec2', 'schedule: { full: [], diff: [mon] }');
-    assert.match(problems(noFull).join('\n'), /deposits\.schedule/);
+    assert.match(configProblems(noFull).join('\n'), /deposits\.schedule/);
   });
 
   it('names the line and column of each problem: unknown keys, secrets written inline, unknown destinations, bad weekdays', () => {
     const text = GOOD.replace('        splitSize: 2G\n', '        splitSize: 2G\n        passwrd: x\n')
       .replace('passphrase: { file: keys/registry.pass }', 'passphrase: hunter2')
       .replace('brda: tue', 'brda: tuesday');
-    const found = problems(text);
+    const found = configProblems(text);
     assert.deepEqual(found.map((p) => p.split(' ').slice(0, 2).join(' ')), [
       '/etc/strongroom.yaml:14:13 registries.example.deposits.brda:',
       '/etc/strongroom.yaml:18:21 registries.example.deposits.sealing.passphrase:',
@@ -75,13 +66,13 @@ describe('deposits section', () => {
     ]);
     assert.match(found[1]!, /a secret reference, \{ file: <path> \} or \{ env: <NAME> \}/);
     assert.doesNotMatch(found.join('\n'), /hunter2/, 'the inline secret is not repeated');
-    const stranger = problems(GOOD.replace('deliverTo: [agent]', 'deliverTo: [agent, vault]'));
+    const stranger = configProblems(GOOD.replace('deliverTo: [agent]', 'deliverTo: [agent, vault]'));
     assert.deepEqual(stranger, ['/etc/strongroom.yaml:21:26 registries.example.deposits.deliverTo.1: no destination "vault" in this registry (destinations: agent)']);
   });
 
   it('requires the sealing keys and a database', () => {
     const text = GOOD.replace('      db: postgres://registry@db.internal/registry\n', '').replace('        recipients: [keys/agent.pub.asc]\n', '');
-    const found = problems(text);
+    const found = configProblems(text);
     assert.ok(found.some((p) => /deposits\.db: /.test(p)), found.join('\n'));
     assert.ok(found.some((p) => /deposits\.sealing\.recipients: /.test(p)), found.join('\n'));
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isStrongroomError } from '../common/errors.js';
+import { configProblems } from '../testing/config.js';
 import { parseConfig } from './load.js';
 
 const GOOD = `version: 1
@@ -31,15 +31,6 @@ registries:
         purpose: own-offsite
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, '/etc/strongroom.yaml');
-  } catch (err) {
-    assert.ok(isStrongroomError(err, 'CONFIG_INVALID'), String(err));
-    return err.data!.problems as string[];
-  }
-  assert.fail('expected CONFIG_INVALID');
-}
 
 describe('configuration file', () => {
   it('parses a complete file into typed sections (durations in ms, defaults filled)', () => {
@@ -56,12 +47,12 @@ describe('configuration file', () => {
 
   it('names the file, line, column and path of an unknown key (a typo never disables a setting silently)', () => {
     const text = GOOD.replace('        cooldown: 90m\n', '        cooldwn: 90m\n');
-    assert.deepEqual(problems(text), ['/etc/strongroom.yaml:14:9 registries.example.destinations.agent.cooldwn: unknown key "cooldwn"']);
+    assert.deepEqual(configProblems(text), ['/etc/strongroom.yaml:14:9 registries.example.destinations.agent.cooldwn: unknown key "cooldwn"']);
   });
 
   it('reports every problem at once, each at its line', () => {
     const text = GOOD.replace('kind: sftp', 'kind: ftp').replace('purpose: own-offsite\n        credentials', 'purpose: backup\n        credentials').replace('version: 1', 'version: 2');
-    const found = problems(text);
+    const found = configProblems(text);
     assert.equal(found.length, 3, found.join('\n'));
     assert.match(found[0]!, /^\/etc\/strongroom\.yaml:1:10 version: /);
     assert.match(found.find((p) => p.includes('.kind'))!, /^\/etc\/strongroom\.yaml:8:15 registries\.example\.destinations\.agent\.kind: /);
@@ -70,15 +61,15 @@ describe('configuration file', () => {
 
   it('requires a pinned host key and a private key for sftp, and refuses secrets written inline', () => {
     const noPin = GOOD.replace('        hostKey: { fingerprints: ["SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"] }\n', '');
-    assert.match(problems(noPin).join('\n'), /agent\.hostKey: an sftp destination needs its host key pinned/);
+    assert.match(configProblems(noPin).join('\n'), /agent\.hostKey: an sftp destination needs its host key pinned/);
     const inline = GOOD.replace('{ env: VAULT_KEY_ID }', 'AKIAEXAMPLE');
-    assert.match(problems(inline).join('\n'), /:20:24 registries\.example\.destinations\.vault\.credentials\.accessKeyId: a secret reference/);
+    assert.match(configProblems(inline).join('\n'), /:20:24 registries\.example\.destinations\.vault\.credentials\.accessKeyId: a secret reference/);
     const badUrl = GOOD.replace('url: /srv/outbox', 'url: sftp://x/outbox');
-    assert.match(problems(badUrl).join('\n'), /outbox\.url: a directory destination needs a file: URL/);
+    assert.match(configProblems(badUrl).join('\n'), /outbox\.url: a directory destination needs a file: URL/);
   });
 
   it('reports YAML syntax errors and duplicate keys with their line', () => {
-    assert.match(problems('version: 1\nregistries:\n  a: [\n')[0]!, /^\/etc\/strongroom\.yaml:\d+:\d+ /);
-    assert.match(problems('version: 1\nversion: 1\nregistries: {}\n')[0]!, /^\/etc\/strongroom\.yaml:2:1 .*unique/i);
+    assert.match(configProblems('version: 1\nregistries:\n  a: [\n')[0]!, /^\/etc\/strongroom\.yaml:\d+:\d+ /);
+    assert.match(configProblems('version: 1\nversion: 1\nregistries: {}\n')[0]!, /^\/etc\/strongroom\.yaml:2:1 .*unique/i);
   });
 });
