@@ -98,27 +98,33 @@ export function statusText(registries: Array<{ registry: string; tlds: TldStatus
   return lines.join('\n');
 }
 
+/** The options every daemon command takes: which configuration file, which registry. */
+function configOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'configuration file (default $STRONGROOM_CONFIG or ./strongroom.yaml)')
+    .option('--registry <id>', 'only this registry');
+}
+
 export function register(program: Command): void {
   withCommon(
-    program
-      .command('daemon')
-      .description(
-        'Run the deposit calendar of every registry with a deposits section (Spec 2: FULL on Sunday, DIFF the other days, 00:00 UTC, due 23:59 UTC; BRDA weekly; or the registry\'s own schedule): ' +
-          'stage (a sealed deposit from one snapshot) → seal (re-hash, into the outbox) → deliver (to each consented destination) → report (rdeReport to ICANN) → notify, each step exactly once per deposit, ' +
-          'resuming after a crash and catching up missed days in order. One daemon per registry (a lock); SIGTERM/SIGINT stop it cleanly. Secrets come from files or the environment only.',
-      )
-      .option('--config <file>', 'configuration file (default $STRONGROOM_CONFIG or ./strongroom.yaml)')
-      .option('--registry <id>', 'only this registry')
-      .option('--once', 'run what is due now, then exit (for cron or systemd timers)'),
+    configOptions(
+      program
+        .command('daemon')
+        .description(
+          'Run the deposit calendar of every registry with a deposits section (Spec 2: FULL on Sunday, DIFF the other days, 00:00 UTC, due 23:59 UTC; BRDA weekly; or the registry\'s own schedule): ' +
+            'stage (a sealed deposit from one snapshot) → seal (re-hash, into the outbox) → deliver (to each consented destination) → report (rdeReport to ICANN) → notify, each step exactly once per deposit, ' +
+            'resuming after a crash and catching up missed days in order. One daemon per registry (a lock); SIGTERM/SIGINT stop it cleanly. Secrets come from files or the environment only.',
+        ),
+    ).option('--once', 'run what is due now, then exit (for cron or systemd timers)'),
     [[EXIT_STATUS.findings, '--once: a step failed or a deposit was abandoned in this run (see strongroom status)']],
   ).action(action(async (options: DaemonCliOptions) => runDaemon(options)));
 
   withCommon(
-    program
-      .command('status')
-      .description("Show each TLD's next deposit, the last one completed, the pending ones (next step, retries, errors, abandoned) and the lag against deadlines.")
-      .option('--config <file>', 'configuration file (default $STRONGROOM_CONFIG or ./strongroom.yaml)')
-      .option('--registry <id>', 'only this registry'),
+    configOptions(
+      program
+        .command('status')
+        .description("Show each TLD's next deposit, the last one completed, the pending ones (next step, retries, errors, abandoned) and the lag against deadlines."),
+    ),
     [[EXIT_STATUS.findings, 'a deposit is past its deadline or abandoned']],
   ).action(
     action(async (options: DaemonCliOptions) => {
@@ -132,15 +138,15 @@ export function register(program: Command): void {
   );
 
   withCommon(
-    program
-      .command('resend')
-      .description(
-        'Send a deposit again as R{n+1} (Spec 2 §5): every step runs again for the same watermark at the daemon\'s next run, and the chain reopens from it. ' +
-          'An abandoned job is reopened (a job that never produced a deposit keeps its number). Refused while a daemon of the registry runs (stop it first).',
-      )
-      .argument('<job>', 'the job key: {tld}_{YYYY-MM-DD}_{full|diff|thin}')
-      .option('--config <file>', 'configuration file (default $STRONGROOM_CONFIG or ./strongroom.yaml)')
-      .option('--registry <id>', 'only this registry'),
+    configOptions(
+      program
+        .command('resend')
+        .description(
+          'Send a deposit again as R{n+1} (Spec 2 §5): every step runs again for the same watermark at the daemon\'s next run, and the chain reopens from it. ' +
+            'An abandoned job is reopened (a job that never produced a deposit keeps its number). Refused while a daemon of the registry runs (stop it first).',
+        )
+        .argument('<job>', 'the job key: {tld}_{YYYY-MM-DD}_{full|diff|thin}'),
+    ),
     [[EXIT_STATUS.refused, 'nothing to resend (never staged), or a daemon holds the registry\'s lock']],
   ).action(
     action(async (key: string, options: DaemonCliOptions) => {
