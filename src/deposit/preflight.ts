@@ -358,7 +358,10 @@ export class ObjectChecker {
       this.push(out, 'SR_DOMAIN_HAS_INVALID_IDNTABLEID', o, `${p}/idnTableId`, 'idnTableId must be a token of 1 to 64 characters');
     }
     this.statuses(out, 'RDE_DOMAIN_HAS_INVALID_STATUS', 'RDE_DOMAIN_HAS_MISSING_STATUS', o, `${p}/status`, d.status, DOMAIN_STATUS, 11);
-    for (const s of d.rgpStatus) if (!RGP_STATUS.has(s.s)) this.push(out, 'SR_DOMAIN_HAS_INVALID_RGPSTATUS', o, `${p}/rgpStatus`, `rgpStatus "${s.s}" is not a valid value`);
+    for (const s of d.rgpStatus) {
+      if (!RGP_STATUS.has(s.s)) this.push(out, 'SR_DOMAIN_HAS_INVALID_RGPSTATUS', o, `${p}/rgpStatus`, `rgpStatus "${s.s}" is not a valid value`);
+      if (s.lang !== undefined && !LANGUAGE.test(s.lang)) this.push(out, 'SR_DOMAIN_HAS_INVALID_RGPSTATUS', o, `${p}/rgpStatus`, `rgpStatus "${s.s}" has an invalid lang attribute`);
+    }
     if (d.registrant === undefined || d.registrant === '') {
       if (tld.dataModel === 'maximum') this.push(out, 'RDE_DOMAIN_HAS_MISSING_REGISTRANT', o, `${p}/registrant`, 'has no registrant, which the maximum data model requires');
     } else if (!isClId(d.registrant)) this.push(out, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', o, `${p}/registrant`, 'registrant is not a valid clIDType (token of 3 to 16 characters)');

@@ -66,7 +66,8 @@ async function renderRange(lane: PostgresRegistrySource, writer: KindWriter, ste
           if (step.quarantining) quarantine.push({ key: result.quarantineKey, object: result.object });
           else failed = true;
         } else {
-          out.push(row.xml);
+          // The serializer's XML: the rendering is exact only for clean objects (sql-render.ts).
+          out.push(Buffer.from(result.xml, 'utf8'));
           written++;
         }
       }
@@ -143,6 +144,9 @@ export async function renderKind(
   consume: (outcome: RangeOutcome) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
+  // The lanes already keep the server's cores busy: a parallel plan's workers would only add
+  // their start-up and gather costs (and the session's setting ends with its transaction).
+  for (const lane of lanes) await lane.tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
   const tails: Array<Promise<unknown>> = lanes.map(() => Promise.resolve());
   // Each entry is dropped once consumed: holding the outcomes would keep every range's bytes.
   const results: Array<Promise<RangeOutcome> | undefined> = [];
