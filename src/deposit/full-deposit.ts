@@ -419,7 +419,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
             for (const q of range.quarantine) quarantine.add(kind, q.key, q.object);
             if (range.failed) failed = true;
             count += range.written;
-            if (!failed && range.bytes.length > 0) await file.writeBytes(range.bytes);
+            if (!failed) await file.writeParts(range.parts);
             task.add(range.objects);
           }, options.signal);
           counts[writer.kind] = count;

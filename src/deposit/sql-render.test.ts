@@ -109,6 +109,47 @@ test('needsCheckedPath finds what the byte-by-byte definition finds, at every al
   assert.ok(found > 1000 && found < 99_000, `both outcomes occur (${found})`);
 });
 
+/** A binary COPY of (key, clean, xml) rows as PostgreSQL writes it. */
+function binaryCopy(rows: ReadonlyArray<{ key: string; clean: boolean | null; xml: string }>): Buffer {
+  const parts: Buffer[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 2, 0xab, 0xcd])];
+  const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+  const int32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  for (const row of rows) {
+    const key = Buffer.from(row.key);
+    const xml = Buffer.from(row.xml);
+    parts.push(int16(3), int32(key.length), key);
+    parts.push(...(row.clean === null ? [int32(-1)] : [int32(1), Buffer.from([row.clean ? 1 : 0])]));
+    parts.push(int32(xml.length), xml);
+  }
+  parts.push(int16(-1));
+  return Buffer.concat(parts);
+}
+
+test('parseBinaryCopy reads rows whatever the chunks it is given are cut into', () => {
+  const rows = [
+    { key: 'C1', clean: true, xml: '\n    <a>x</a>' },
+    { key: 'C2-\u00e9', clean: false, xml: '\n    <b>\u4e2d\u6587</b>' },
+    { key: 'C3', clean: null, xml: '' },
+    { key: 'C4', clean: true, xml: '\n    <c>tab\there</c>' },
+    { key: 'C5', clean: true, xml: `\n    <d>${'y'.repeat(300)}</d>` },
+  ];
+  const data = binaryCopy(rows);
+  const expected = rows.map((r) => ({ key: r.key, clean: r.clean === true && !r.xml.includes('\t'), xml: r.xml }));
+  for (const size of [1, 2, 3, 5, 7, 11, 64, data.length]) {
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < data.length; at += size) chunks.push(data.subarray(at, at + size));
+    if (size === 7) chunks.splice(3, 0, Buffer.alloc(0));
+    const parsed = parseBinaryCopy(chunks).map((r) => ({ key: r.key, clean: r.clean, xml: r.xml.toString('utf8') }));
+    assert.deepEqual(parsed, expected, `chunks of ${size} bytes`);
+  }
+  assert.deepEqual(parseBinaryCopy([]), []);
+  assert.throws(() => parseBinaryCopy([data.subarray(0, data.length - 9)]), /ends inside a row/);
+});
+
 interface Compared {
   objects: number;
   clean: number;

@@ -519,32 +519,88 @@ export interface RenderedRow {
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /**
+ * Reads the COPY output where it lies: a field inside one chunk is a slice of it, and only what
+ * straddles two chunks is copied (no concatenation of the whole range: fewer big allocations).
+ */
+class ChunkReader {
+  private index = 0;
+  private at = 0;
+
+  constructor(private readonly chunks: readonly Buffer[]) {}
+
+  /** The next `n` bytes. */
+  take(n: number): Buffer {
+    let chunk = this.chunks[this.index];
+    while (chunk !== undefined && this.at === chunk.length) {
+      chunk = this.chunks[++this.index];
+      this.at = 0;
+    }
+    if (chunk !== undefined && this.at + n <= chunk.length) {
+      const slice = chunk.subarray(this.at, this.at + n);
+      this.at += n;
+      return slice;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      chunk = this.chunks[this.index];
+      if (chunk === undefined) throw new Error('COPY output ends inside a row');
+      const copied = chunk.copy(out, filled, this.at, Math.min(chunk.length, this.at + n - filled));
+      filled += copied;
+      this.at += copied;
+      if (this.at === chunk.length) {
+        this.index++;
+        this.at = 0;
+      }
+    }
+    return out;
+  }
+
+  int16(): number {
+    const chunk = this.chunks[this.index];
+    if (chunk !== undefined && this.at + 2 <= chunk.length) {
+      this.at += 2;
+      return chunk.readInt16BE(this.at - 2);
+    }
+    return this.take(2).readInt16BE(0);
+  }
+
+  int32(): number {
+    const chunk = this.chunks[this.index];
+    if (chunk !== undefined && this.at + 4 <= chunk.length) {
+      this.at += 4;
+      return chunk.readInt32BE(this.at - 4);
+    }
+    return this.take(4).readInt32BE(0);
+  }
+
+  get empty(): boolean {
+    return this.chunks.every((chunk) => chunk.length === 0);
+  }
+}
+
+/**
  * Rows of a binary COPY of (key text, clean boolean, xml text), from chunks that may cut
- * anywhere. The XML bytes are slices of the input (no decoding, no copying).
+ * anywhere. The XML bytes are slices of the input wherever a row lies within one chunk.
  */
 export function parseBinaryCopy(chunks: readonly Buffer[]): RenderedRow[] {
-  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const rows: RenderedRow[] = [];
-  if (data.length === 0) return rows;
-  if (data.length < 19 || !data.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
-  let at = 15;
-  const extension = data.readUInt32BE(at);
-  at += 4 + extension;
+  const input = new ChunkReader(chunks);
+  if (input.empty) return rows;
+  if (!input.take(11).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
+  input.int32();
+  input.take(input.int32());
   for (;;) {
-    const fields = data.readInt16BE(at);
-    at += 2;
+    const fields = input.int16();
     if (fields === -1) break;
     if (fields !== 3) throw new Error(`expected 3 fields per rendered row, got ${fields}`);
-    const keyLength = data.readInt32BE(at);
-    const key = data.toString('utf8', at + 4, at + 4 + keyLength);
-    at += 4 + keyLength;
-    const cleanLength = data.readInt32BE(at);
-    const clean = cleanLength === 1 && data[at + 4] === 1;
-    at += 4 + Math.max(cleanLength, 0);
-    const xmlLength = data.readInt32BE(at);
+    const key = input.take(input.int32()).toString('utf8');
+    const cleanLength = input.int32();
+    const cleanBytes = cleanLength > 0 ? input.take(cleanLength) : undefined;
+    const clean = cleanLength === 1 && cleanBytes![0] === 1;
+    const xmlLength = input.int32();
     if (xmlLength < 0) throw new Error(`the rendering of ${key} is NULL`);
-    const xml = data.subarray(at + 4, at + 4 + xmlLength);
-    at += 4 + xmlLength;
+    const xml = input.take(xmlLength);
     rows.push({ key, clean: clean && !needsCheckedPath(xml), xml });
   }
   return rows;
