@@ -556,22 +556,17 @@ class ChunkReader {
     return out;
   }
 
-  int16(): number {
+  /** A big-endian signed integer of 2 or 4 bytes. */
+  int(size: 2 | 4): number {
     const chunk = this.chunks[this.index];
-    if (chunk !== undefined && this.at + 2 <= chunk.length) {
-      this.at += 2;
-      return chunk.readInt16BE(this.at - 2);
-    }
-    return this.take(2).readInt16BE(0);
-  }
-
-  int32(): number {
-    const chunk = this.chunks[this.index];
-    if (chunk !== undefined && this.at + 4 <= chunk.length) {
-      this.at += 4;
-      return chunk.readInt32BE(this.at - 4);
-    }
-    return this.take(4).readInt32BE(0);
+    let from: Buffer;
+    let at = 0;
+    if (chunk !== undefined && this.at + size <= chunk.length) {
+      from = chunk;
+      at = this.at;
+      this.at += size;
+    } else from = this.take(size);
+    return size === 2 ? from.readInt16BE(at) : from.readInt32BE(at);
   }
 
   get empty(): boolean {
@@ -588,17 +583,17 @@ export function parseBinaryCopy(chunks: readonly Buffer[]): RenderedRow[] {
   const input = new ChunkReader(chunks);
   if (input.empty) return rows;
   if (!input.take(11).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
-  input.int32();
-  input.take(input.int32());
+  input.int(4);
+  input.take(input.int(4));
   for (;;) {
-    const fields = input.int16();
+    const fields = input.int(2);
     if (fields === -1) break;
     if (fields !== 3) throw new Error(`expected 3 fields per rendered row, got ${fields}`);
-    const key = input.take(input.int32()).toString('utf8');
-    const cleanLength = input.int32();
+    const key = input.take(input.int(4)).toString('utf8');
+    const cleanLength = input.int(4);
     const cleanBytes = cleanLength > 0 ? input.take(cleanLength) : undefined;
     const clean = cleanLength === 1 && cleanBytes![0] === 1;
-    const xmlLength = input.int32();
+    const xmlLength = input.int(4);
     if (xmlLength < 0) throw new Error(`the rendering of ${key} is NULL`);
     const xml = input.take(xmlLength);
     rows.push({ key, clean: clean && !needsCheckedPath(xml), xml });
