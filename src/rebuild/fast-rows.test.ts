@@ -113,7 +113,11 @@ function elements(node: XmlNode, out: XmlNode[] = []): XmlNode[] {
   return out;
 }
 
-const ODD_VALUES = ['', ' ', 'x', '  padded\t', '99999999', '-1', '+7', '1.5', 'abc\tdef', 'back\\slash', 'line\nbreak', '2025-02-30T00:00:00Z', '2025-01-01T10:00:00.000+01:00', 'ok', 'pending', 'v6', 'int', 'true', '0'];
+const ODD_VALUES = [
+  '', ' ', 'x', '  padded\t', '99999999', '-1', '+7', '1.5', 'abc\tdef', 'back\\slash', 'line\nbreak', 'ok', 'pending', 'v6', 'int', 'true', '0',
+  '2025-02-30T00:00:00Z', '2024-02-29T23:59:59Z', '2023-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '0000-01-01T00:00:00Z',
+  '2025-12-31T24:00:00Z', '2025-1a-01T00:00:00Z', '2025-01-01t00:00:00Z', '2025-01-01T00:00:00z', '2025-01-01T10:00:00.000+01:00', '2025-01-01T00:00:00.5Z',
+];
 const ODD_ATTRS = ['s', 'lang', 'type', 'ip', 'client', 'x', 'flag'];
 
 /** One random change to a copy of `node`; returns the copy and what was done. */
