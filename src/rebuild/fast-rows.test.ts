@@ -20,7 +20,7 @@ import { readDepositNodes, readObject, type XmlNode } from '../reader/index.js';
 import { SAMPLES_DIR } from '../testing/paths.js';
 import { fastObjectRows } from './fast-rows.js';
 import type { Target } from './load.js';
-import { addObject, newObjectState, tallySuffix, type ObjectState } from './rebuild.js';
+import { addObject, fastHooks, newObjectState, type ObjectState } from './rebuild.js';
 
 const AS_OF = '2025-01-05T00:00:00Z';
 
@@ -79,7 +79,7 @@ function compare(node: XmlNode, what: string): boolean {
   const fast = new Recorder();
   const fastState = newObjectState('x.xml');
   const before = summary(fastState);
-  const took = fastObjectRows(node, fastState, fast, (roid) => tallySuffix(fastState, roid));
+  const took = fastObjectRows(node, fastState, fast, fastHooks(fastState));
   if (!took) {
     assert.deepEqual(fast.lines, [], `${what}: gave up without writing`);
     assert.equal(summary(fastState), before, `${what}: gave up without recording`);

@@ -30,6 +30,14 @@ export interface FastState {
   hostAttributes: boolean;
 }
 
+/** What the rebuild decides for the rows (./rebuild.ts), the same for both paths. */
+export interface FastHooks {
+  /** A domain's roid (the repository id is the commonest suffix). */
+  tallyRoid(roid: string): void;
+  /** The TLD column of a domain's row, by its name (called once the domain has been read). */
+  domainTld(name: string): string;
+}
+
 /** Where lines go (ChunkedCopy). */
 export interface LineSink {
   row(table: Target, line: string): void;
@@ -263,7 +271,7 @@ function keyDataFields(k: XmlNode): string {
   return `${flags}\t${protocol}\t${alg}\t${f(pubKey)}`;
 }
 
-function domain(node: XmlNode, state: FastState, out: Lines): string {
+function domain(node: XmlNode, state: FastState, out: Lines, hooks: FastHooks): string {
   const ns = NS_DOMAIN;
   const w = new Walk(node);
   const name = w.tok1(ns, 'name');
@@ -327,7 +335,7 @@ function domain(node: XmlNode, state: FastState, out: Lines): string {
   w.end();
   out.add(
     'domain',
-    `${key}\t${f(name)}\t\t${opt(uName)}\t${opt(idnTableId)}\t${opt(originalName)}\t${opt(registrant)}\t${f(clID)}\t${crRr}\t${opt(crDate)}\t${opt(exDate)}\t` +
+    `${key}\t${f(name)}\t${f(hooks.domainTld(name))}\t${opt(uName)}\t${opt(idnTableId)}\t${opt(originalName)}\t${opt(registrant)}\t${f(clID)}\t${crRr}\t${opt(crDate)}\t${opt(exDate)}\t` +
       `${upRr}\t${opt(upDate)}\t${maxSigLife}\t${opt(trDate)}\t${trn}\n`,
   );
   if (hostObjects) state.hostObjects = true;
@@ -445,14 +453,14 @@ const pending = new Lines();
 
 /**
  * Write the rows of `node` (a `<rde:contents>` child) to `sink` if it is a domain, contact or
- * host of the plain shape, recording it in `state`; returns false (nothing written, nothing
- * recorded) for anything else. `tallyRoid` receives a domain's roid (the repository id).
+ * host of the plain shape, recording it in `state` and through `hooks`; returns false (nothing
+ * written, nothing recorded) for anything else.
  */
-export function fastObjectRows(node: XmlNode, state: FastState, sink: LineSink, tallyRoid: (roid: string) => void): boolean {
+export function fastObjectRows(node: XmlNode, state: FastState, sink: LineSink, hooks: FastHooks): boolean {
   let kind: 'domain' | 'contact' | 'host';
   try {
     if (node.ns === NS_DOMAIN && node.local === 'domain') {
-      tallyRoid(domain(node, state, pending));
+      hooks.tallyRoid(domain(node, state, pending, hooks));
       kind = 'domain';
     } else if (node.ns === NS_CONTACT && node.local === 'contact') {
       contact(node, pending);

@@ -37,7 +37,7 @@ import { OBJECT_URI } from '../model/namespaces.js';
 import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
 import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
-import { fastObjectRows, type LineSink } from './fast-rows.js';
+import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
 import { ChunkedCopy, createStaging, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
@@ -145,7 +145,7 @@ function checkStatuses(state: ObjectState, object: string, field: string, at: { 
   }
 }
 
-export function tallySuffix(state: ObjectState, roid: string): void {
+function tallySuffix(state: ObjectState, roid: string): void {
   const dash = roid.lastIndexOf('-');
   if (dash < 0) return;
   const suffix = roid.slice(dash + 1);
@@ -304,7 +304,7 @@ export async function streamDeposit(file: string, size: number, state: ObjectSta
 
   let end: { bytes: number } | null = null;
   try {
-    const tally = (roid: string) => tallySuffix(state, roid);
+    const hooks = fastHooks(state);
     for await (const event of readDepositNodes(counted, { file, ...(signal ? { signal } : {}) })) {
       if (signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the rebuild was interrupted; the target is unchanged');
       switch (event.type) {
@@ -322,7 +322,7 @@ export async function streamDeposit(file: string, size: number, state: ObjectSta
         case 'node':
           // Domains, contacts and hosts of the plain shape straight to rows (./fast-rows.ts);
           // everything else, and every error, through the typed reader.
-          if (!fastObjectRows(event.node, state, copy, tally)) addObject(state, copy, readObject(event.node, file), event);
+          if (!fastObjectRows(event.node, state, copy, hooks)) addObject(state, copy, readObject(event.node, file), event);
           if (copy.full) await copy.startFlush();
           break;
         case 'end':
@@ -366,6 +366,16 @@ export function inferTld(states: readonly ObjectState[], tld: string): { hostMod
   return { hostModel: hostObjects ? 'objects' : 'attributes', dataModel: escrowsContacts ? 'per-registrar' : 'minimum', roidSuffix: repositoryId(merged, tld) };
 }
 
+/** The TLD column of a domain's row during the load: empty, the staged rows get the header's TLD. */
+export function domainRowTld(_state: ObjectState, _name: string): string {
+  return '';
+}
+
+/** What the fast path (./fast-rows.ts) needs to decide as addObject does. */
+export function fastHooks(state: ObjectState): FastHooks {
+  return { tallyRoid: (roid) => tallySuffix(state, roid), domainTld: (name) => domainRowTld(state, name) };
+}
+
 /**
  * One object → its rows (children in document order keep their order through `ord`): the
  * typed path, which ./fast-rows.ts must match for the objects it takes.
@@ -397,11 +407,11 @@ export function addObject(state: ObjectState, copy: LineSink, object: RdeObject,
         state.hostObjects = true;
         // The schema links name servers to host objects by roid: staged by name, resolved later.
         const { ns, ...rest } = d;
-        domainRows(copy, rest as Domain, '');
+        domainRows(copy, rest as Domain, domainRowTld(state, d.name));
         ns.hostObj.forEach((name, ord) => copy.row(NS_STAGE, `${copyField(d.roid)}\t${ord}\t${copyField(name)}\n`));
       } else {
         if (d.ns) state.hostAttributes = true;
-        domainRows(copy, d, '');
+        domainRows(copy, d, domainRowTld(state, d.name));
       }
       return;
     }
