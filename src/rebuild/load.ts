@@ -208,6 +208,9 @@ export function fullCopySql(target: Target): string {
   return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN`;
 }
 
+type Utf8Writer = (this: Buffer, text: string, offset: number) => number;
+const utf8Write = (Buffer.prototype as unknown as { utf8Write: Utf8Writer }).utf8Write;
+
 /** Bytes per piece handed to COPY (whole lines; about the adapter's own piece size). */
 const PIECE_BYTES = 256 * 1024;
 
@@ -237,7 +240,8 @@ class LineBuffer {
       this.bytes.copy(grown, 0, 0, this.length);
       this.bytes = grown;
     }
-    const written = this.bytes.write(line, this.length, 'utf8');
+    // Buffer's own encoder without write()'s argument handling (a third of its cost per line).
+    const written = utf8Write.call(this.bytes, line, this.length);
     this.length += written;
     this.lines++;
     return written;

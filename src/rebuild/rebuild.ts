@@ -10,7 +10,9 @@
  *      target that holds any registry row;
  *   2. take the registry tables' keys and indexes off (./load.ts `Keys`), create staging;
  *   3. stream the deposit (src/reader): each object → reference-schema COPY lines
- *      (src/generate/rows.ts, the same rows the generator writes) → chunked COPY;
+ *      (src/generate/rows.ts, the same rows the generator writes) → chunked COPY; domains,
+ *      contacts and hosts of the plain shape go straight from their element tree to the same
+ *      lines (./fast-rows.ts), everything else and every error through the typed reader;
  *   4. move staged rows in with the header's TLD, resolve name servers by host name,
  *      write the registry.tld row;
  *   5. put keys and indexes back (duplicate keys and dangling references fail here, naming
@@ -33,8 +35,9 @@ import { copyField } from '../sources/copy-text.js';
 import { contactRows, domainRows, eppParamsRow, hostRows, idnTableRow, nndnRow, policyRow, registrarRows, tldRow, TABLE_ORDER, type TableName } from '../generate/rows.js';
 import { OBJECT_URI } from '../model/namespaces.js';
 import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
-import { readDeposit } from '../reader/index.js';
+import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
+import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
 import { ChunkedCopy, createStaging, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
@@ -301,7 +304,8 @@ export async function streamDeposit(file: string, size: number, state: ObjectSta
 
   let end: { bytes: number } | null = null;
   try {
-    for await (const event of readDeposit(counted, { file, ...(signal ? { signal } : {}) })) {
+    const hooks = fastHooks(state);
+    for await (const event of readDepositNodes(counted, { file, ...(signal ? { signal } : {}) })) {
       if (signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the rebuild was interrupted; the target is unchanged');
       switch (event.type) {
         case 'deposit':
@@ -315,8 +319,10 @@ export async function streamDeposit(file: string, size: number, state: ObjectSta
           options.onDelete(event.delete, event);
           if (copy.full) await copy.startFlush();
           break;
-        case 'object':
-          addObject(state, copy, event.object, event);
+        case 'node':
+          // Domains, contacts and hosts of the plain shape straight to rows (./fast-rows.ts);
+          // everything else, and every error, through the typed reader.
+          if (!fastObjectRows(event.node, state, copy, hooks)) addObject(state, copy, readObject(event.node, file), event);
           if (copy.full) await copy.startFlush();
           break;
         case 'end':
@@ -360,8 +366,21 @@ export function inferTld(states: readonly ObjectState[], tld: string): { hostMod
   return { hostModel: hostObjects ? 'objects' : 'attributes', dataModel: escrowsContacts ? 'per-registrar' : 'minimum', roidSuffix: repositoryId(merged, tld) };
 }
 
-/** One object → its rows (children in document order keep their order through `ord`). */
-function addObject(state: ObjectState, copy: ChunkedCopy, object: RdeObject, at: { line: number; column: number }): void {
+/** The TLD column of a domain's row during the load: empty, the staged rows get the header's TLD. */
+export function domainRowTld(_state: ObjectState, _name: string): string {
+  return '';
+}
+
+/** What the fast path (./fast-rows.ts) needs to decide as addObject does. */
+export function fastHooks(state: ObjectState): FastHooks {
+  return { tallyRoid: (roid) => tallySuffix(state, roid), domainTld: (name) => domainRowTld(state, name) };
+}
+
+/**
+ * One object → its rows (children in document order keep their order through `ord`): the
+ * typed path, which ./fast-rows.ts must match for the objects it takes.
+ */
+export function addObject(state: ObjectState, copy: LineSink, object: RdeObject, at: { line: number; column: number }): void {
   if (object.kind !== 'header') state.counts[object.kind] = (state.counts[object.kind] ?? 0) + 1;
   switch (object.kind) {
     case 'header':
@@ -388,11 +407,11 @@ function addObject(state: ObjectState, copy: ChunkedCopy, object: RdeObject, at:
         state.hostObjects = true;
         // The schema links name servers to host objects by roid: staged by name, resolved later.
         const { ns, ...rest } = d;
-        domainRows(copy, rest as Domain, '');
+        domainRows(copy, rest as Domain, domainRowTld(state, d.name));
         ns.hostObj.forEach((name, ord) => copy.row(NS_STAGE, `${copyField(d.roid)}\t${ord}\t${copyField(name)}\n`));
       } else {
         if (d.ns) state.hostAttributes = true;
-        domainRows(copy, d, '');
+        domainRows(copy, d, domainRowTld(state, d.name));
       }
       return;
     }
