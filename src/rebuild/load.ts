@@ -7,8 +7,10 @@
  *   once over the loaded data instead of being maintained row by row. CHECK and NOT NULL
  *   constraints stay on. A failure to put a key back names the offending rows.
  * - `Staging`: temporary tables (ON COMMIT DROP) for the rows that cannot go to their table
- *   directly: rows carrying the TLD (known only once the header is read, and Strongroom writes
- *   the header last) and name servers given by host name (the schema links them by host roid).
+ *   directly: the few rows carrying the TLD (known only once the header is read, and Strongroom
+ *   writes the header last) and name servers given by host name (the schema links them by host
+ *   roid). Domains, which carry the TLD too, go straight to registry.domain with the TLD their
+ *   names end in (`directTld`), corrected in the rare deposit whose header says otherwise.
  * - `ChunkedCopy`: a RowSink that buffers COPY lines per table and loads a full chunk while the
  *   reader parses the next one (at most two chunks in memory).
  */
@@ -16,8 +18,28 @@ import { quoteIdent, type Tx } from '../db/adapter.js';
 import { StrongroomError, messageOf } from '../common/errors.js';
 import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
 
-/** Tables whose rows carry the TLD column: staged, then inserted with the header's TLD. */
-export const STAGED_TABLES: readonly TableName[] = ['idn_table', 'epp_params', 'policy', 'domain', 'nndn'];
+/** Tables whose rows carry the TLD column: staged, then inserted with the header's TLD (domains: `directTld`). */
+export const STAGED_TABLES: readonly TableName[] = ['idn_table', 'epp_params', 'policy', 'nndn'];
+
+/** What `directTld` needs of a deposit's state (./rebuild.ts `ObjectState`). */
+export interface DirectTldState {
+  header: { tld: string } | null;
+  /** The TLD written into this deposit's domain rows, fixed by its first domain. */
+  rowTld: string | null;
+}
+
+/**
+ * The TLD column of the domain rows loaded straight into registry.domain (no staging: a
+ * second full pass over the largest table cost more than the rest of the staging together).
+ * The header's TLD when the header came first; else the last label of the first domain's
+ * name, which is the TLD in every deposit of a TLD registry. One value per deposit, so that
+ * `insertStaged` can put the header's TLD into every row with one UPDATE when the guess was
+ * wrong — exact either way, fast when right.
+ */
+export function directTld(state: DirectTldState, domainName: string): string {
+  state.rowTld ??= state.header?.tld ?? domainName.slice(domainName.lastIndexOf('.') + 1);
+  return state.rowTld;
+}
 
 /** Name servers by host name (host-object model), resolved to host roids after the load. */
 export const NS_STAGE = 'sr_rebuild_ns';
@@ -37,13 +59,17 @@ export async function createStaging(tx: Tx): Promise<void> {
   await tx.exec(statements.join(';\n'));
 }
 
-/** Move the staged rows into their tables, with `tld` in the TLD column. */
-export async function insertStaged(tx: Tx, tld: string): Promise<void> {
+/**
+ * Move the staged rows into their tables, with `tld` in the TLD column; the domains loaded
+ * directly with `rowTld` (`directTld`; null: no domain) get `tld` if it differs.
+ */
+export async function insertStaged(tx: Tx, tld: string, rowTld: string | null): Promise<void> {
   for (const table of STAGED_TABLES) {
     const columns = TABLES[table];
     const select = columns.map((c) => (c === 'tld' ? '$1::text' : c)).join(', ');
     await tx.query(`INSERT INTO registry.${table} (${columns.join(', ')}) SELECT ${select} FROM pg_temp.${stagedName(table)}`, [tld]);
   }
+  if (rowTld !== null && rowTld !== tld) await tx.query('UPDATE registry.domain SET tld = $1', [tld]);
 }
 
 interface KeyDef {

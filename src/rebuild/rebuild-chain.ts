@@ -137,9 +137,9 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
         tlds: [tld, plan.tld],
       });
     }
-    await insertStaged(tx, tld);
+    await insertStaged(tx, tld, fullState.rowTld);
     await tx.exec(`TRUNCATE ${STAGED_TABLES.map((t) => `pg_temp.${stagedName(t)}`).join(', ')}`);
-    nameServers += await resolveNameServers(tx, full.file);
+    nameServers += await resolveNameServers(tx, full.file, copy.rows.get(NS_STAGE) ?? 0);
     await tx.exec(`TRUNCATE pg_temp.${NS_STAGE}`);
     const fullRows: Partial<Record<TableName, number>> = {};
     for (const [table, n] of copy.rows) if (table !== NS_STAGE && table !== DELETES_STAGE) fullRows[table] = n;
@@ -169,7 +169,7 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
       if (!state.header) throw new StrongroomError('REBUILD_CHECK_FAILED', `${d.file} has no <rdeHeader:header>`, { location: d.file });
       if (state.header.tld !== tld) throw chainError(d, `${d.envelope.type} ${d.envelope.id} (${d.file}) is a deposit of .${state.header.tld}, the FULL of .${tld}: a chain holds one TLD`);
       const result = await applyStagedDelta(tx, tld);
-      nameServers += await resolveNameServers(tx, d.file);
+      nameServers += await resolveNameServers(tx, d.file, delta.rows.get(NS_STAGE) ?? 0);
       await clearDeltaStaging(tx);
       const counts = await checkCounts(tx, d.file, tld, state).catch((err: unknown) => {
         if (err instanceof StrongroomError && err.code === 'REBUILD_CHECK_FAILED') {
