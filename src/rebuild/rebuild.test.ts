@@ -115,7 +115,7 @@ for (const { kind, options } of CASES) {
 }
 
 for (const kind of ['embedded', 'server'] as const) {
-  test(`rebuild on the ${kind} database: domains loaded straight with the TLD of their names, whatever the header's place or TLD; an unresolvable name server fails the rebuild`, async (t) => {
+  test(`rebuild on the ${kind} database: domains loaded straight with the TLD of their names whatever the header's place or TLD, name servers resolved whatever the hosts' place; an unresolvable name server fails the rebuild`, async (t) => {
     const source = await open(t, kind, true);
     if (!source) return;
     const dir = await tempDir(t);
@@ -128,14 +128,20 @@ for (const kind of ['embedded', 'server'] as const) {
       return file;
     };
 
-    // The header first (as other implementations write it): its TLD is used from the start.
+    // The header first, the hosts last (name servers then resolved in the database).
     const headerAt = xml.indexOf('<rdeHeader:header>');
     const headerEnd = xml.indexOf('</rdeHeader:header>') + '</rdeHeader:header>'.length;
     const contents = xml.indexOf('<rde:contents>') + '<rde:contents>'.length;
     const headerFirst = `${xml.slice(0, contents)}${xml.slice(headerAt, headerEnd)}${xml.slice(contents, headerAt)}${xml.slice(headerEnd)}`;
+    const hostsAt = headerFirst.indexOf('<rdeHost:host>');
+    const hostsEnd = headerFirst.lastIndexOf('</rdeHost:host>') + '</rdeHost:host>'.length;
+    assert.ok(hostsAt > 0 && !headerFirst.slice(hostsAt, hostsEnd).includes('<rdeDomain:domain>'), 'the hosts are one block');
+    const end = headerFirst.indexOf('</rde:contents>');
+    const reordered = `${headerFirst.slice(0, hostsAt)}${headerFirst.slice(hostsEnd, end)}${headerFirst.slice(hostsAt, hostsEnd)}${headerFirst.slice(end)}`;
     const target = (await open(t, kind, false))!;
-    await rebuildFull(target.db, await variant('header-first.xml', headerFirst));
-    assert.deepEqual((await compareDatabases(source.db, target.db)).differences, [], 'header first: equal to the source');
+    const summary0 = await rebuildFull(target.db, await variant('reordered.xml', reordered));
+    assert.ok(summary0.checks.nameServers > 0);
+    assert.deepEqual((await compareDatabases(source.db, target.db)).differences, [], 'header first, hosts last: equal to the source');
 
     // A header whose TLD is not the last label of the names: every domain row gets the header's.
     const otherTld = xml.replace('<rdeHeader:tld>example</rdeHeader:tld>', '<rdeHeader:tld>other</rdeHeader:tld>');

@@ -35,7 +35,7 @@ import { OBJECT_URI } from '../model/namespaces.js';
 import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
 import { readDeposit } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
-import { ChunkedCopy, createStaging, directTld, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
+import { ChunkedCopy, createStaging, FullCopy, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -132,8 +132,6 @@ export interface ObjectState {
   counts: Partial<Record<RebuildKind, number>>;
   suffixes: Map<string, number>;
   policyOrd: number;
-  /** The TLD in the domain rows loaded so far (./load.ts `directTld`). */
-  rowTld: string | null;
   hostObjects: boolean;
   hostAttributes: boolean;
 }
@@ -188,7 +186,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     };
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const prepare = lap();
-    const copy = new ChunkedCopy(tx, chunkBytes);
+    const copy = new FullCopy(tx, chunkBytes);
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
       progress,
@@ -209,8 +207,8 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     tldRow(copy, { name: tld, roidSuffix, hostModel, dataModel, created: state.envelope.watermark });
     await copy.flush();
     const load = lap();
-    await insertStaged(tx, tld, state.rowTld);
-    const nameServers = await resolveNameServers(tx, file, copy.rows.get(NS_STAGE) ?? 0);
+    await insertStaged(tx, tld, copy.domainTldDiffers(tld));
+    const nameServers = copy.nameServers + (await resolveNameServers(tx, file, copy.rows.get(NS_STAGE) ?? 0));
     const staged = lap();
     finishing.add(1);
 
@@ -267,7 +265,7 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
 }
 
 export function newObjectState(file: string): ObjectState {
-  return { file, envelope: null, header: null, counts: {}, suffixes: new Map(), policyOrd: 0, rowTld: null, hostObjects: false, hostAttributes: false };
+  return { file, envelope: null, header: null, counts: {}, suffixes: new Map(), policyOrd: 0, hostObjects: false, hostAttributes: false };
 }
 
 export interface StreamOptions {
@@ -390,11 +388,11 @@ function addObject(state: ObjectState, copy: ChunkedCopy, object: RdeObject, at:
         state.hostObjects = true;
         // The schema links name servers to host objects by roid: staged by name, resolved later.
         const { ns, ...rest } = d;
-        domainRows(copy, rest as Domain, directTld(state, d.name));
+        domainRows(copy, rest as Domain, '');
         ns.hostObj.forEach((name, ord) => copy.row(NS_STAGE, `${copyField(d.roid)}\t${ord}\t${copyField(name)}\n`));
       } else {
         if (d.ns) state.hostAttributes = true;
-        domainRows(copy, d, directTld(state, d.name));
+        domainRows(copy, d, '');
       }
       return;
     }
