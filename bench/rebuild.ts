@@ -7,7 +7,7 @@
  * the rebuild process is printed). Results are recorded in docs/benchmarks.md.
  *
  *   flock /tmp/strongroom-heavy.lock npm run bench -- rebuild         (1,000,000 domains)
- *   node dist/bench/rebuild.js --domains 100000 --keep
+ *   node dist/bench/rebuild.js --domains 100000 --keep [--tag <name>]   (targets named …_<name>)
  *
  * The source registry is generated like the FULL-deposit benchmark's (seed "bench", same as-of)
  * into a database of its own, reader_bench_source_<n> (reused when present with the same fill,
@@ -40,18 +40,22 @@ interface Args {
   domains: number;
   keep: boolean;
   dropSource: boolean;
+  /** Suffix of the target databases' names, so that two runs (two helpers) never share a target. */
+  tag: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { domains: 1_000_000, keep: false, dropSource: false };
+  const args: Args = { domains: 1_000_000, keep: false, dropSource: false, tag: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--domains') args.domains = Number(argv[++i]);
     else if (a === '--keep') args.keep = true;
     else if (a === '--drop-source') args.dropSource = true;
+    else if (a === '--tag') args.tag = String(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(args.domains) || args.domains < 26) throw new Error('--domains must be an integer ≥ 26');
+  if (!/^[a-z0-9_]*$/.test(args.tag)) throw new Error('--tag must be lower-case letters, digits or _');
   return args;
 }
 
@@ -139,8 +143,9 @@ const n = args.domains;
 console.log(`machine: ${machine()}`);
 const admin = await ServerDb.open(ADMIN_URL);
 const work = await mkdtemp(join(tmpdir(), 'sr-bench-rebuild-'));
-const rebuildDb = `reader_bench_rebuild_${n}`;
-const restoreDb = `reader_bench_restore_${n}`;
+const suffix = args.tag ? `_${args.tag}` : '';
+const rebuildDb = `reader_bench_rebuild_${n}${suffix}`;
+const restoreDb = `reader_bench_restore_${n}${suffix}`;
 try {
   console.log(`\n# ${fmt(n)} domains`);
   const sourceUrl = await source(admin, n);

@@ -372,16 +372,6 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
     const present = new Set<SourceKind>(kinds);
     const total = changes ? undefined : kinds.reduce((sum, kind) => sum + totals[kind], 0);
 
-    // The cross-object checks run in SQL over the whole registry: FULL and THIN deposits. A DIFF
-    // holds changed objects whose references the registry's own constraints (or the next FULL's
-    // checks) vouch for; its objects still get every per-object check.
-    const refs: ReferenceFindings = changes
-      ? { byObject: new Map(), total: 0, truncated: false }
-      : await referenceChecks(source.tx, tld, onInvalid === 'quarantine' ? maxQuarantined : MAX_FINDINGS);
-    if (onInvalid === 'quarantine' && (refs.truncated || refs.byObject.size > maxQuarantined)) {
-      throw new StrongroomError('DEPOSIT_QUARANTINE_CAP_EXCEEDED', `more than ${maxQuarantined} objects fail cross-object checks: a systematic problem, not one bad row; fix the data or the mapping (or raise --max-quarantined)`);
-    }
-
     let workers: DepositWorkers | undefined;
     let lanes: Awaited<ReturnType<typeof openLanes>> | undefined;
     // Sealing (and the OpenPGP library behind it) is loaded only when asked for.
@@ -401,6 +391,17 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
         type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && !rendering && (options.jobs ?? 0) > 0 && (await source.changedPages()) >= jobs * MIN_PAGES_PER_WORKER;
       const useWorkers = workersWanted && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
       if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, jobs);
+
+      // The cross-object checks run in SQL over the whole registry: FULL and THIN deposits (on
+      // every lane at once). A DIFF holds changed objects whose references the registry's own
+      // constraints (or the next FULL's checks) vouch for; its objects still get every
+      // per-object check.
+      const refs: ReferenceFindings = changes
+        ? { byObject: new Map(), total: 0, truncated: false }
+        : await referenceChecks(lanes ? lanes.lanes.map((lane) => lane.tx) : source.tx, tld, onInvalid === 'quarantine' ? maxQuarantined : MAX_FINDINGS);
+      if (onInvalid === 'quarantine' && (refs.truncated || refs.byObject.size > maxQuarantined)) {
+        throw new StrongroomError('DEPOSIT_QUARANTINE_CAP_EXCEEDED', `more than ${maxQuarantined} objects fail cross-object checks: a systematic problem, not one bad row; fix the data or the mapping (or raise --max-quarantined)`);
+      }
       workers = useWorkers ? await DepositWorkers.start(jobs, db.connectionUrl, source, { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes }, onInvalid) : undefined;
       const ctx: StepContext = {
         checker,
@@ -442,7 +443,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
             for (const q of range.quarantine) quarantine.add(kind, q.key, q.object);
             if (range.failed) failed = true;
             count += range.written;
-            if (!failed && range.bytes.length > 0) await file.writeBytes(range.bytes);
+            if (!failed) await file.writeParts(range.parts);
             task.add(range.objects);
           }, options.signal);
           counts[writer.kind] = count;

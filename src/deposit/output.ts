@@ -121,14 +121,37 @@ export abstract class DepositSink {
     const chunk = this.buffer.subarray(0, length);
     this.parts = [];
     this.buffered = 0;
-    this.hash.update(chunk);
-    this.bytesWritten += chunk.length;
-    await this.emit(chunk);
+    await this.emitCounted(chunk);
   }
 
   /** Append bytes already encoded (UTF-8), after any text written before them. */
   async writeBytes(bytes: Buffer): Promise<void> {
     await this.flush();
+    await this.emitCounted(bytes);
+  }
+
+  /**
+   * Append many slices of encoded bytes (rendered objects), gathered into the reused chunk
+   * buffer: one hash update and one write per ~3 MiB, and no buffer allocated for them.
+   */
+  async writeParts(parts: readonly Buffer[]): Promise<void> {
+    await this.flush();
+    let length = 0;
+    for (const part of parts) {
+      if (length + part.length > this.buffer.length) {
+        if (length > 0) await this.emitCounted(this.buffer.subarray(0, length));
+        length = 0;
+        if (part.length > this.buffer.length) {
+          await this.emitCounted(part);
+          continue;
+        }
+      }
+      length += part.copy(this.buffer, length);
+    }
+    if (length > 0) await this.emitCounted(this.buffer.subarray(0, length));
+  }
+
+  private async emitCounted(bytes: Buffer): Promise<void> {
     this.hash.update(bytes);
     this.bytesWritten += bytes.length;
     await this.emit(bytes);

@@ -67,6 +67,7 @@ test('a well-formed domain passes; each broken field gives its RST code', () => 
     ['SR_DOMAIN_HAS_INVALID_SECDNS', (d) => (d.secDNS = { maxSigLife: 60, dsData: [] })],
     ['SR_DOMAIN_HAS_INVALID_SECDNS', (d) => (d.secDNS = { keyData: [{ flags: 70000, protocol: 3, alg: 8, pubKey: 'AA==' }] })],
     ['SR_DOMAIN_HAS_INVALID_RGPSTATUS', (d) => (d.rgpStatus = [{ s: 'gracePeriod' }])],
+    ['SR_DOMAIN_HAS_INVALID_RGPSTATUS', (d) => (d.rgpStatus = [{ s: 'addPeriod', lang: 'x&y' }])],
     ['SR_DOMAIN_HAS_INVALID_TRNDATA', (d) => (d.trnData = { trStatus: 'waiting', reRr: { id: 'RegistrarX' }, reDate: '2024-01-01T00:00:00Z', acRr: { id: 'RegistrarY' }, acDate: '2024-01-06T00:00:00Z' })],
   ];
   for (const [code, mutate] of cases) {

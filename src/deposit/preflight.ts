@@ -358,7 +358,10 @@ export class ObjectChecker {
       this.push(out, 'SR_DOMAIN_HAS_INVALID_IDNTABLEID', o, `${p}/idnTableId`, 'idnTableId must be a token of 1 to 64 characters');
     }
     this.statuses(out, 'RDE_DOMAIN_HAS_INVALID_STATUS', 'RDE_DOMAIN_HAS_MISSING_STATUS', o, `${p}/status`, d.status, DOMAIN_STATUS, 11);
-    for (const s of d.rgpStatus) if (!RGP_STATUS.has(s.s)) this.push(out, 'SR_DOMAIN_HAS_INVALID_RGPSTATUS', o, `${p}/rgpStatus`, `rgpStatus "${s.s}" is not a valid value`);
+    for (const s of d.rgpStatus) {
+      if (!RGP_STATUS.has(s.s)) this.push(out, 'SR_DOMAIN_HAS_INVALID_RGPSTATUS', o, `${p}/rgpStatus`, `rgpStatus "${s.s}" is not a valid value`);
+      if (s.lang !== undefined && !LANGUAGE.test(s.lang)) this.push(out, 'SR_DOMAIN_HAS_INVALID_RGPSTATUS', o, `${p}/rgpStatus`, `rgpStatus "${s.s}" has an invalid lang attribute`);
+    }
     if (d.registrant === undefined || d.registrant === '') {
       if (tld.dataModel === 'maximum') this.push(out, 'RDE_DOMAIN_HAS_MISSING_REGISTRANT', o, `${p}/registrant`, 'has no registrant, which the maximum data model requires');
     } else if (!isClId(d.registrant)) this.push(out, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', o, `${p}/registrant`, 'registrant is not a valid clIDType (token of 3 to 16 characters)');
@@ -723,20 +726,41 @@ export function objectKey(kind: CheckedKind, key: string): string {
 /**
  * Run every cross-object check that applies to the TLD's models, each capped at `cap` rows so a
  * systematically broken mapping cannot exhaust memory. Results are in key order per check.
+ * Given several connections reading the same snapshot (the FULL writer's lanes), each takes the
+ * next check until none is left, so the checks use the server's cores at once (nothing else
+ * runs meanwhile); the findings are taken in check order whoever ran them.
  */
-export async function referenceChecks(tx: Queryable, tld: TldInfo, cap: number): Promise<ReferenceFindings> {
+export async function referenceChecks(txs: Queryable | readonly Queryable[], tld: TldInfo, cap: number): Promise<ReferenceFindings> {
   const byObject = new Map<string, KeyedFinding[]>();
   let total = 0;
   let truncated = false;
   const params = (sql: string) => (/\$1\b/.test(sql) ? [tld.name] : []);
-  for (const check of CHECK_QUERIES) {
-    if (check.when && !check.when(tld)) continue;
-    if (check.probe && (await tx.query(check.probe, params(check.probe))).length === 0) continue;
+  type CheckRow = { key: string; object: string; detail: string; code: string };
+  const run = async (tx: Queryable, check: CheckQuery): Promise<CheckRow[]> => {
+    if (check.probe && (await tx.query(check.probe, params(check.probe))).length === 0) return [];
     const code = check.codes.length > 1 ? 'code' : `'${check.codes[0]}'::text`;
-    const rows = await tx.query<{ key: string; object: string; detail: string; code: string }>(
-      `SELECT key, object, detail, ${code} AS code FROM (${check.sql}) x ORDER BY key COLLATE "C", detail COLLATE "C" LIMIT ${cap + 1}`,
-      params(check.sql),
-    );
+    return tx.query<CheckRow>(`SELECT key, object, detail, ${code} AS code FROM (${check.sql}) x ORDER BY key COLLATE "C", detail COLLATE "C" LIMIT ${cap + 1}`, params(check.sql));
+  };
+  const checks = CHECK_QUERIES.filter((check) => !check.when || check.when(tld));
+  const outcomes: Array<{ rows: CheckRow[] } | { error: unknown }> = [];
+  let next = 0;
+  await Promise.all(
+    (Array.isArray(txs) ? (txs as readonly Queryable[]) : [txs as Queryable]).map(async (tx) => {
+      while (next < checks.length) {
+        const index = next++;
+        try {
+          outcomes[index] = { rows: await run(tx, checks[index]!) };
+        } catch (error) {
+          outcomes[index] = { error };
+          next = checks.length;
+        }
+      }
+    }),
+  );
+  for (const [index, check] of checks.entries()) {
+    const outcome = outcomes[index]!;
+    if ('error' in outcome) throw outcome.error;
+    const rows = outcome.rows;
     if (rows.length > cap) {
       truncated = true;
       rows.length = cap;

@@ -1,9 +1,11 @@
 /**
  * The FULL deposit's big kinds (contacts, hosts, domains) rendered by PostgreSQL: one query per
  * key range over the rde.* views (the operator-mappable read contract, docs/schema-mapping.md),
- * each row one object as (key, clean, xml). The XML is exactly what serialize.ts writes for the
- * same object — same elements, order, indentation and escaping — so the deposit stays
- * byte-identical; src/deposit/sql-render.test.ts compares the two on every edge case.
+ * each row one object as (key, clean, xml). For a clean object (below) the XML is exactly what
+ * serialize.ts writes — same elements, order, indentation and escaping — so the deposit stays
+ * byte-identical; src/deposit/sql-render.test.ts compares the two on every edge case. Values the
+ * clean predicate confines to markup-free patterns are not escaped, and TAB/CR not at all: the
+ * XML of an object that is not clean is not used.
  *
  * Node no longer decodes rows or builds objects for these kinds: it reads the binary COPY
  * output (`parseBinaryCopy`), counts, hashes and writes the bytes.
@@ -15,7 +17,7 @@
  * carry) and has no cross-object finding and no reference to a quarantined object. An object
  * that is not clean — rare: the edge cases — is read again by its key through the source's
  * object reader and goes through `stepObject` exactly as before, which reports its findings,
- * quarantines it or fails the run; if it passes, its SQL-rendered XML is written.
+ * quarantines it or fails the run; if it passes, the JS serializer's XML is written.
  */
 import { sqlLiteral } from '../db/adapter.js';
 import type { KeyRange, RangedKind } from '../sources/postgres-source.js';
@@ -59,13 +61,18 @@ const N3 = '\n        ';
 const N4 = '\n          ';
 const N5 = '\n            ';
 
-/** xml.ts `esc()`: & < > " and TAB, LF, CR as character references. */
+/**
+ * xml.ts `esc()` for a clean object: & < > " and LF as references. TAB and CR stay raw: the
+ * writer finds them as control characters (`needsCheckedPath`) and the object then takes the
+ * checked path, whose XML is the JS serializer's. Values the clean predicate confines to a
+ * pattern without markup characters are not escaped at all (`raw`).
+ */
 function esc(x: string): string {
-  return (
-    `replace(replace(replace(replace(replace(replace(replace(${x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), ` +
-    `E'\\t', '&#9;'), E'\\n', '&#10;'), E'\\r', '&#13;')`
-  );
+  return `replace(replace(replace(replace(replace(${x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), E'\\n', '&#10;')`;
 }
+
+/** A value written as it is: the object's clean predicate admits only characters that need no escaping. */
+const RAW = false;
 
 /** `<name>value</name>` on its line, or '' when the value is NULL. */
 function line(indent: string, name: string, x: string, escape = true): string {
@@ -86,14 +93,14 @@ function rr(indent: string, name: string, id: string, client: string): string {
   return `coalesce(${k(`${indent}<${name}`)} || coalesce(' client="' || ${esc(client)} || '"', '') || '>' || ${esc(id)} || ${k(`</${name}>`)}, '')`;
 }
 
-/** A phone with its optional extension. */
+/** A phone with its optional extension (the number is raw: `phoneClean`). */
 function phone(name: string, number: string, ext: string): string {
-  return `coalesce(${k(`${N2}<${name}`)} || coalesce(' x="' || ${esc(ext)} || '"', '') || '>' || ${esc(number)} || ${k(`</${name}>`)}, '')`;
+  return `coalesce(${k(`${N2}<${name}`)} || coalesce(' x="' || ${esc(ext)} || '"', '') || '>' || ${number} || ${k(`</${name}>`)}, '')`;
 }
 
-/** One status element of a status row (columns s, lang, msg). */
+/** One status element of a status row (columns s, lang, msg; s and lang raw: `statusChild` checks them). */
 function statusXml(name: string): string {
-  return `${k(`${N2}<${name} s="`)} || ${esc("coalesce(s, '')")} || '"' || coalesce(' lang="' || ${esc('lang')} || '"', '') || coalesce('>' || ${esc('msg')} || ${k(`</${name}>`)}, '/>')`;
+  return `${k(`${N2}<${name} s="`)} || coalesce(s, '') || '"' || coalesce(' lang="' || lang || '"', '') || coalesce('>' || ${esc('msg')} || ${k(`</${name}>`)}, '/>')`;
 }
 
 /** A text array rendered as one element per item (`<open>item</close>` each on its line). */
@@ -168,40 +175,42 @@ function roid(x: string, suffixes: string): string {
 
 /** A host name in LDH form with at least two labels. */
 function dnsName(x: string): string {
-  const label = '[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?';
-  return `(octet_length(${x}) <= 253 AND ${x} ~ '^${label}(\\.${label})+$' AND (octet_length(${x}) <= 63 OR ${x} !~ '[^.]{64}'))`;
+  const label = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+  return `(octet_length(${x}) <= 253 AND ${x} ~ '^${label}(?:\\.${label})+$' AND (octet_length(${x}) <= 63 OR ${x} !~ '[^.]{64}'))`;
 }
 
-const V4 = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const V4 = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const H = '[0-9a-f]{1,4}';
 const V6 = [
-  `(${H}:){7}${H}`,
-  `(${H}:){1,7}:`,
-  `(${H}:){1,6}:${H}`,
-  `(${H}:){1,5}(:${H}){1,2}`,
-  `(${H}:){1,4}(:${H}){1,3}`,
-  `(${H}:){1,3}(:${H}){1,4}`,
-  `(${H}:){1,2}(:${H}){1,5}`,
-  `${H}:(:${H}){1,6}`,
-  `:((:${H}){1,7}|:)`,
+  `(?:${H}:){7}${H}`,
+  `(?:${H}:){1,7}:`,
+  `(?:${H}:){1,6}:${H}`,
+  `(?:${H}:){1,5}(?::${H}){1,2}`,
+  `(?:${H}:){1,4}(?::${H}){1,3}`,
+  `(?:${H}:){1,3}(?::${H}){1,4}`,
+  `(?:${H}:){1,2}(?::${H}){1,5}`,
+  `${H}:(?::${H}){1,6}`,
+  `:(?:(?::${H}){1,7}|:)`,
 ].join('|');
 
 /** An address row (ip, addr) whose address is what `ip` says (node:net isIP agrees). */
 function address(ip: string, addr: string): string {
-  return `((${ip} = 'v4' AND ${addr} ~ '^${V4}(\\.${V4}){3}$') OR (${ip} = 'v6' AND ${addr} ~* '^(${V6})$'))`;
+  return `((${ip} = 'v4' AND ${addr} ~ '^${V4}(?:\\.${V4}){3}$') OR (${ip} = 'v6' AND ${addr} ~* '^(?:${V6})$'))`;
 }
 
-const LANGUAGE = `'^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$'`;
+const LANGUAGE = `'^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$'`;
 
 
 /** RFC 5322 addr-spec in its ASCII dot-atom form. */
 const ATEXT = "[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]";
-const EMAIL = `'^${ATEXT}+(\\.${ATEXT}+)*@([A-Za-z0-9-]+\\.)*[A-Za-z0-9-]+$'`;
+const EMAIL = `'^${ATEXT}+(?:\\.${ATEXT}+)*@(?:[A-Za-z0-9-]+\\.)*[A-Za-z0-9-]+$'`;
 
-const PHONE = `'^(\\+[0-9]{1,3}\\.[0-9]{1,14})?$'`;
+/** `+CC.NUMBER`; the digit counts (1..3, 1..14) from the dot's position, bounded repetitions being slow. */
+const PHONE = `'^\\+[0-9]+\\.[0-9]+$'`;
 
 function phoneClean(number: string, ext: string): string {
-  return `(${number} IS NULL OR (octet_length(${number}) <= 17 AND ${number} ~ ${PHONE} AND (${ext} IS NULL OR ${asciiToken(ext, 1000)})))`;
+  const dot = `strpos(${number}, '.')`;
+  return `(${number} IS NULL OR (octet_length(${number}) <= 17 AND ${number} ~ ${PHONE} AND ${dot} BETWEEN 3 AND 5 AND octet_length(${number}) - ${dot} <= 14 AND (${ext} IS NULL OR ${asciiToken(ext, 1000)})))`;
 }
 
 /** A text array whose items are all present, free of U+0001, at most `maxItems`, each within `maxBytes`. */
@@ -254,9 +263,9 @@ function anyOf(x: string, keys: readonly string[]): string {
  * rows reach the aggregates in (key, order) order from a sorted subquery, so `string_agg` needs
  * no ORDER BY of its own (an ordered aggregate sorts every group apart: several times slower).
  */
-function child(view: string, parent: string, range: RenderRange, alias: string, aggregates: string, order = 'ord'): string {
+function child(view: string, parent: string, range: RenderRange, alias: string, aggregates: string, order = 'ord', columns = '*'): string {
   return `LEFT JOIN (SELECT key, ${aggregates}
-      FROM (SELECT ${parent} AS key, * FROM ${view} WHERE ${rangeOf(parent, range)} ORDER BY ${parent} COLLATE "C", ${order}) c GROUP BY key) ${alias} ON ${alias}.key = o.key`;
+      FROM (SELECT ${parent} AS key, ${columns} FROM ${view} WHERE ${rangeOf(parent, range)} ORDER BY ${parent} COLLATE "C", ${order}) c GROUP BY key) ${alias} ON ${alias}.key = o.key`;
 }
 
 /**
@@ -266,13 +275,16 @@ function child(view: string, parent: string, range: RenderRange, alias: string, 
 function statusChild(view: string, parent: string, name: string, allowed: ReadonlySet<string>, range: RenderRange, alias: string, extra = ''): string {
   // As float8: a bigint sum() is computed in numeric, several times slower; sums of distinct
   // powers of two up to 2^17 are exact (an unknown value, 2^62, makes `ok` false anyway).
-  const bit = `(1::bigint << coalesce(array_position(${textList(allowed)}, s), 62))`;
+  // The value's position in the list is looked up once per row, in the sorted subquery.
+  const bit = '(1::bigint << coalesce(pos, 62))';
   return child(
     view,
     parent,
     range,
     alias,
-    `string_agg(${statusXml(name)}, '') AS xml, count(*) AS n, sum(${bit}::float8) = bit_or(${bit})::float8 AND bool_and(${ok(`array_position(${textList(allowed)}, s) IS NOT NULL AND (lang IS NULL OR lang ~ ${LANGUAGE})`)}) AS ok${extra}`,
+    `string_agg(${statusXml(name)}, '') AS xml, count(*) AS n, sum(${bit}::float8) = bit_or(${bit})::float8 AND bool_and(${ok(`pos IS NOT NULL AND (lang IS NULL OR lang ~ ${LANGUAGE})`)}) AS ok${extra}`,
+    'ord',
+    `*, array_position(${textList(allowed)}, s) AS pos`,
   );
 }
 
@@ -292,8 +304,8 @@ export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderE
   const wm = wmOf(ctx);
   const cc = textList(ISO3166_ALPHA2);
   const postal =
-    `${k(`${N2}<rdeContact:postalInfo type="`)} || ${esc("coalesce(type, '')")} || '">' || ${line(N3, 'contact:name', "coalesce(name, '')")} || ${line(N3, 'contact:org', 'org')} || ${k(`${N3}<contact:addr>`)}` +
-    ` || ${eachItem(N4, 'contact:street', 'street')} || ${line(N4, 'contact:city', "coalesce(city, '')")} || ${line(N4, 'contact:sp', 'sp')} || ${line(N4, 'contact:pc', 'pc')} || ${line(N4, 'contact:cc', "coalesce(cc, '')")}` +
+    `${k(`${N2}<rdeContact:postalInfo type="`)} || coalesce(type, '') || '">' || ${line(N3, 'contact:name', "coalesce(name, '')")} || ${line(N3, 'contact:org', 'org')} || ${k(`${N3}<contact:addr>`)}` +
+    ` || ${eachItem(N4, 'contact:street', 'street')} || ${line(N4, 'contact:city', "coalesce(city, '')")} || ${line(N4, 'contact:sp', 'sp')} || ${line(N4, 'contact:pc', 'pc')} || ${line(N4, 'contact:cc', "coalesce(cc, '')", RAW)}` +
     ` || ${k(`${N3}</contact:addr>${N2}</rdeContact:postalInfo>`)}`;
   const postalOk = all(
     "type IN ('int', 'loc')",
@@ -308,11 +320,11 @@ export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderE
   const disclose = (name: string, column: string) =>
     `CASE WHEN cardinality(${column}) > 0 THEN ${k(`${N3}<contact:${name} type="`)} || array_to_string(${column}, ${k(`"/>${N3}<contact:${name} type="`)}) || '"/>' ELSE '' END`;
   const xml =
-    `${k(`${N1}<rdeContact:contact>`)} || ${line(N2, 'rdeContact:id', 'o.key')} || ${line(N2, 'rdeContact:roid', "coalesce(o.roid, '')")} || coalesce(st.xml, '') || coalesce(pi.xml, '')` +
+    `${k(`${N1}<rdeContact:contact>`)} || ${line(N2, 'rdeContact:id', 'o.key')} || ${line(N2, 'rdeContact:roid', "coalesce(o.roid, '')", RAW)} || coalesce(st.xml, '') || coalesce(pi.xml, '')` +
     ` || ${phone('rdeContact:voice', 'o.voice', 'o.voice_x')} || ${phone('rdeContact:fax', 'o.fax', 'o.fax_x')} || ${line(N2, 'rdeContact:email', "coalesce(o.email, '')")} || ${line(N2, 'rdeContact:clID', "coalesce(o.cl_id, '')")}` +
     ` || ${rr(N2, 'rdeContact:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeContact:crDate', 'o.cr_date')} || ${rr(N2, 'rdeContact:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeContact:upDate', 'o.up_date')}` +
     ` || ${dateLine(N2, 'rdeContact:trDate', 'o.tr_date')}` +
-    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:trnData>`)} || ${line(N3, 'rdeContact:trStatus', 'o.tr_status')} || ${rr(N3, 'rdeContact:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
+    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:trnData>`)} || ${line(N3, 'rdeContact:trStatus', 'o.tr_status', RAW)} || ${rr(N3, 'rdeContact:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
     ` || ${line(N3, 'rdeContact:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeContact:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client')} || ${line(N3, 'rdeContact:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)} || ${k(`${N2}</rdeContact:trnData>`)} END` +
     ` || CASE WHEN o.disclose_flag IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:disclose flag="`)} || CASE WHEN o.disclose_flag THEN '1' ELSE '0' END || '">'` +
     ` || ${disclose('name', 'o.disclose_name')} || ${disclose('org', 'o.disclose_org')} || ${disclose('addr', 'o.disclose_addr')}` +
@@ -347,7 +359,7 @@ export function hostQuery(ctx: RenderContext, range: RenderRange, ex: RenderExcl
   const wm = wmOf(ctx);
   const subordinate = ctx.repositoryTlds.length === 0 ? 'false' : `lower(o.name) LIKE ANY(${textList(ctx.repositoryTlds.map((t) => `%.${t.toLowerCase()}`))})`;
   const xml =
-    `${k(`${N1}<rdeHost:host>`)} || ${line(N2, 'rdeHost:name', "coalesce(o.name, '')")} || ${line(N2, 'rdeHost:roid', 'o.key')} || coalesce(st.xml, '') || coalesce(ad.xml, '')` +
+    `${k(`${N1}<rdeHost:host>`)} || ${line(N2, 'rdeHost:name', "coalesce(o.name, '')", RAW)} || ${line(N2, 'rdeHost:roid', 'o.key', RAW)} || coalesce(st.xml, '') || coalesce(ad.xml, '')` +
     ` || ${line(N2, 'rdeHost:clID', "coalesce(o.cl_id, '')")} || ${rr(N2, 'rdeHost:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeHost:crDate', 'o.cr_date')}` +
     ` || ${rr(N2, 'rdeHost:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeHost:upDate', 'o.up_date')} || ${dateLine(N2, 'rdeHost:trDate', 'o.tr_date')} || ${k(`${N1}</rdeHost:host>`)}`;
   const clean = all(
@@ -363,7 +375,7 @@ export function hostQuery(ctx: RenderContext, range: RenderRange, ex: RenderExcl
     `SELECT o.key, ${clean} AS clean, ${xml} AS xml
      FROM (SELECT roid AS key, * FROM rde.host WHERE ${rangeOf('roid', range)}) o
      ${statusChild('rde.host_status', 'host_roid', 'rdeHost:status', HOST_STATUS, range, 'st')}
-     ${child('rde.host_addr', 'host_roid', range, 'ad', `string_agg(${k(`${N2}<rdeHost:addr ip="`)} || ${esc("coalesce(ip, '')")} || '">' || ${esc("coalesce(addr, '')")} || '</rdeHost:addr>', '') AS xml,
+     ${child('rde.host_addr', 'host_roid', range, 'ad', `string_agg(${k(`${N2}<rdeHost:addr ip="`)} || coalesce(ip, '') || '">' || coalesce(addr, '') || '</rdeHost:addr>', '') AS xml,
          count(*) AS n, bool_and(${ok(address('ip', 'addr'))}) AS ok`)}`,
     range,
   );
@@ -372,7 +384,7 @@ export function hostQuery(ctx: RenderContext, range: RenderRange, ex: RenderExcl
 function keyDataXml(indent: string, inner: string, flags: string, protocol: string, alg: string, pub: string): string {
   return (
     `${k(`${indent}<secDNS:keyData>${inner}<secDNS:flags>`)} || coalesce(${flags}, 0)::text || ${k(`</secDNS:flags>${inner}<secDNS:protocol>`)} || coalesce(${protocol}, 0)::text` +
-    ` || ${k(`</secDNS:protocol>${inner}<secDNS:alg>`)} || coalesce(${alg}, 0)::text || ${k(`</secDNS:alg>${inner}<secDNS:pubKey>`)} || ${esc(`coalesce(${pub}, '')`)} || ${k(`</secDNS:pubKey>${indent}</secDNS:keyData>`)}`
+    ` || ${k(`</secDNS:protocol>${inner}<secDNS:alg>`)} || coalesce(${alg}, 0)::text || ${k(`</secDNS:alg>${inner}<secDNS:pubKey>`)} || coalesce(${pub}, '') || ${k(`</secDNS:pubKey>${indent}</secDNS:keyData>`)}`
   );
 }
 
@@ -386,29 +398,29 @@ export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderEx
   const objects = tld.hostModel === 'objects';
   const joins: string[] = [
     statusChild('rde.domain_status', 'domain_roid', 'rdeDomain:status', DOMAIN_STATUS, range, 'st', ", bool_or(s = 'pendingDelete') AS pending_delete"),
-    child('rde.domain_rgp_status', 'domain_roid', range, 'rg', `string_agg(${statusXml('rdeDomain:rgpStatus')}, '') AS xml, bool_and(${ok(`s = ANY(${textList(RGP_STATUS)})`)}) AS ok`),
+    child('rde.domain_rgp_status', 'domain_roid', range, 'rg', `string_agg(${statusXml('rdeDomain:rgpStatus')}, '') AS xml, bool_and(${ok(`s = ANY(${textList(RGP_STATUS)}) AND (lang IS NULL OR lang ~ ${LANGUAGE})`)}) AS ok`),
   ];
   if (withContacts) {
-    joins.push(child('rde.domain_contact', 'domain_roid', range, 'dc', `string_agg(${k(`${N2}<rdeDomain:contact type="`)} || ${esc("coalesce(type, '')")} || '">' || ${esc("coalesce(contact_id, '')")} || '</rdeDomain:contact>', '') AS xml,
+    joins.push(child('rde.domain_contact', 'domain_roid', range, 'dc', `string_agg(${k(`${N2}<rdeDomain:contact type="`)} || coalesce(type, '') || '">' || ${esc("coalesce(contact_id, '')")} || '</rdeDomain:contact>', '') AS xml,
          bool_and(${ok(`type IN ('admin', 'billing', 'tech') AND ${clId('contact_id')}`)}) AS ok, bool_or(${anyOf('contact_id', ex.contacts)}) AS quarantined`));
   }
   if (objects) {
-    joins.push(child('rde.domain_ns', 'domain_roid', range, 'ns', `string_agg(${k(`${N3}<domain:hostObj>`)} || ${esc("coalesce(host_name, '')")} || '</domain:hostObj>', '') AS xml,
+    joins.push(child('rde.domain_ns', 'domain_roid', range, 'ns', `string_agg(${k(`${N3}<domain:hostObj>`)} || coalesce(host_name, '') || '</domain:hostObj>', '') AS xml,
          bool_and(${ok(dnsName('host_name'))}) AS ok, bool_or(${anyOf('host_name', ex.hosts)}) AS quarantined`));
   } else {
-    const addrs = `(SELECT domain_roid, ns_ord, string_agg(${k(`${N4}<domain:hostAddr ip="`)} || ${esc("coalesce(ip, '')")} || '">' || ${esc("coalesce(addr, '')")} || '</domain:hostAddr>', '') AS xml,
+    const addrs = `(SELECT domain_roid, ns_ord, string_agg(${k(`${N4}<domain:hostAddr ip="`)} || coalesce(ip, '') || '">' || coalesce(addr, '') || '</domain:hostAddr>', '') AS xml,
          bool_and(${ok(address('ip', 'addr'))}) AS ok
        FROM (SELECT * FROM rde.domain_ns_attr_addr WHERE ${rangeOf('domain_roid', range)} ORDER BY domain_roid COLLATE "C", ns_ord, ord) x GROUP BY domain_roid, ns_ord)`;
     joins.push(`LEFT JOIN (SELECT key,
-         string_agg(${k(`${N3}<domain:hostAttr>`)} || ${line(N4, 'domain:hostName', "coalesce(host_name, '')")} || coalesce(addr_xml, '') || ${k(`${N3}</domain:hostAttr>`)}, '') AS xml,
+         string_agg(${k(`${N3}<domain:hostAttr>`)} || ${line(N4, 'domain:hostName', "coalesce(host_name, '')", RAW)} || coalesce(addr_xml, '') || ${k(`${N3}</domain:hostAttr>`)}, '') AS xml,
          bool_and(${ok(`${dnsName('host_name')} AND coalesce(addr_ok, true)`)}) AS ok, false AS quarantined
        FROM (SELECT a.domain_roid AS key, a.host_name, x.xml AS addr_xml, x.ok AS addr_ok FROM rde.domain_ns_attr a LEFT JOIN ${addrs} x ON x.domain_roid = a.domain_roid AND x.ns_ord = a.ord
          WHERE ${rangeOf('a.domain_roid', range)} ORDER BY a.domain_roid COLLATE "C", a.ord) c GROUP BY key) ns ON ns.key = o.key`);
   }
   joins.push(child('rde.domain_ds', 'domain_roid', range, 'ds', `string_agg(${k(`${N3}<secDNS:dsData>${N4}<secDNS:keyTag>`)} || coalesce(key_tag, 0)::text || ${k(`</secDNS:keyTag>${N4}<secDNS:alg>`)} || coalesce(alg, 0)::text
-         || ${k(`</secDNS:alg>${N4}<secDNS:digestType>`)} || coalesce(digest_type, 0)::text || ${k(`</secDNS:digestType>${N4}<secDNS:digest>`)} || ${esc("coalesce(digest, '')")} || '</secDNS:digest>'
+         || ${k(`</secDNS:alg>${N4}<secDNS:digestType>`)} || coalesce(digest_type, 0)::text || ${k(`</secDNS:digestType>${N4}<secDNS:digest>`)} || coalesce(digest, '') || '</secDNS:digest>'
          || CASE WHEN key_flags IS NULL THEN '' ELSE ${keyDataXml(N4, N5, 'key_flags', 'key_protocol', 'key_alg', 'key_pub')} END || ${k(`${N3}</secDNS:dsData>`)}, '') AS xml,
-         bool_and(${ok(`${UNSIGNED('key_tag', 65535)} AND ${UNSIGNED('alg', 255)} AND ${UNSIGNED('digest_type', 255)} AND digest ~ '^([0-9A-Fa-f]{2})+$'
+         bool_and(${ok(`${UNSIGNED('key_tag', 65535)} AND ${UNSIGNED('alg', 255)} AND ${UNSIGNED('digest_type', 255)} AND digest ~ '^(?:[0-9A-Fa-f][0-9A-Fa-f])+$'
            AND (key_flags IS NULL OR (${UNSIGNED('key_flags', 65535)} AND ${UNSIGNED('key_protocol', 255)} AND ${UNSIGNED('key_alg', 255)} AND key_pub ~ '^[A-Za-z0-9+/]+=*$'))`)}) AS ok`));
   joins.push(child('rde.domain_key', 'domain_roid', range, 'kd', `string_agg(${keyDataXml(N3, N4, 'flags', 'protocol', 'alg', 'pub_key')}, '') AS xml,
          bool_and(${ok(`${UNSIGNED('flags', 65535)} AND ${UNSIGNED('protocol', 255)} AND ${UNSIGNED('alg', 255)} AND pub_key ~ '^[A-Za-z0-9+/]+=*$'`)}) AS ok`));
@@ -417,14 +429,14 @@ export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderEx
     `CASE WHEN o.max_sig_life IS NULL AND ds.key IS NULL AND kd.key IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:secDNS>`)} || ${line(N3, 'secDNS:maxSigLife', 'o.max_sig_life::text', false)}` +
     ` || CASE WHEN ds.key IS NOT NULL OR kd.key IS NULL THEN coalesce(ds.xml, '') ELSE kd.xml END || ${k(`${N2}</rdeDomain:secDNS>`)} END`;
   const xml =
-    `${k(`${N1}<rdeDomain:domain>`)} || ${line(N2, 'rdeDomain:name', "coalesce(o.name, '')")} || ${line(N2, 'rdeDomain:roid', 'o.key')}` +
+    `${k(`${N1}<rdeDomain:domain>`)} || ${line(N2, 'rdeDomain:name', "coalesce(o.name, '')", RAW)} || ${line(N2, 'rdeDomain:roid', 'o.key', RAW)}` +
     ` || ${line(N2, 'rdeDomain:uName', 'o.u_name')} || ${line(N2, 'rdeDomain:idnTableId', 'o.idn_table_id')} || ${line(N2, 'rdeDomain:originalName', 'o.original_name')}` +
     ` || coalesce(st.xml, '') || coalesce(rg.xml, '')` +
     (withContacts ? ` || ${line(N2, 'rdeDomain:registrant', 'o.registrant')} || coalesce(dc.xml, '')` : '') +
     ` || coalesce(${k(`${N2}<rdeDomain:ns>`)} || ns.xml || ${k(`${N2}</rdeDomain:ns>`)}, '')` +
     ` || ${line(N2, 'rdeDomain:clID', "coalesce(o.cl_id, '')")} || ${rr(N2, 'rdeDomain:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeDomain:crDate', 'o.cr_date')} || ${dateLine(N2, 'rdeDomain:exDate', 'o.ex_date')}` +
     ` || ${rr(N2, 'rdeDomain:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeDomain:upDate', 'o.up_date')} || ${secDns} || ${dateLine(N2, 'rdeDomain:trDate', 'o.tr_date')}` +
-    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:trnData>`)} || ${line(N3, 'rdeDomain:trStatus', 'o.tr_status')} || ${rr(N3, 'rdeDomain:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
+    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:trnData>`)} || ${line(N3, 'rdeDomain:trStatus', 'o.tr_status', RAW)} || ${rr(N3, 'rdeDomain:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
     ` || ${line(N3, 'rdeDomain:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeDomain:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client')} || ${line(N3, 'rdeDomain:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)}` +
     ` || ${dateLine(N3, 'rdeDomain:exDate', 'o.tr_ex_date')} || ${k(`${N2}</rdeDomain:trnData>`)} END || ${k(`${N1}</rdeDomain:domain>`)}`;
   const clean = all(
@@ -470,21 +482,46 @@ export function renderQuery(kind: RangedKind, ctx: RenderContext, range: RenderR
   }
 }
 
+/** U+FFFE and U+FFFF start with these bytes in UTF-8 (EF BF BE, EF BF BF). */
+const EF_BF = Buffer.from([0xef, 0xbf]);
+
+function isControl(byte: number): boolean {
+  return byte < 0x20 && byte !== 0x0a;
+}
+
 /**
  * Whether rendered XML needs the checked path for its characters: one XML 1.0 cannot carry
  * (xml.ts refuses them) — a C0 control other than LF (the line break between elements), or
  * U+FFFE/U+FFFF (EF BF BE/BF in UTF-8); PostgreSQL text holds no NUL and no surrogates — or a
- * TAB, LF or CR inside a value, which esc() writes as a character reference (`&#`): the clean
- * predicate does not look for those (xs:token and friends refuse them), this does. A regular
- * expression in the query costs the server several times what this loop costs.
+ * TAB or CR inside a value (`esc()` leaves them raw: they are controls here), or an LF inside a
+ * value, which `esc()` writes as a character reference (`&#`): the clean predicate does not look
+ * for those (xs:token and friends refuse them), this does. A regular expression in the query
+ * costs the server several times what this scan costs.
+ *
+ * Four bytes at a time: with y = word XOR 0x0a0a0a0a an LF byte becomes 0 and every other byte
+ * below 0x20 stays in 1..0x1f, which the classic "has a byte between 0 and n" test finds.
  */
 export function needsCheckedPath(xml: Buffer): boolean {
+  const n = xml.length;
+  const offset = xml.byteOffset;
+  let i = 0;
+  const head = Math.min(n, (4 - (offset & 3)) & 3);
+  for (; i < head; i++) if (isControl(xml[i]!)) return true;
+  const count = (n - i) >>> 2;
+  if (count > 0) {
+    const words = new Uint32Array(xml.buffer, offset + i, count);
+    for (let j = 0; j < count; j++) {
+      const y = words[j]! ^ 0x0a0a0a0a;
+      const low = y & 0x7f7f7f7f;
+      if (((0x9f9f9f9f - low) & ~y & (low + 0x7f7f7f7f) & 0x80808080) !== 0) return true;
+    }
+    i += count * 4;
+  }
+  for (; i < n; i++) if (isControl(xml[i]!)) return true;
   if (xml.indexOf('&#') !== -1) return true;
-  for (let i = 0; i < xml.length; i++) {
-    const b = xml[i]!;
-    if (b < 0x20) {
-      if (b !== 0x0a) return true;
-    } else if (b === 0xef && xml[i + 1] === 0xbf && (xml[i + 2] === 0xbe || xml[i + 2] === 0xbf)) return true;
+  for (let at = xml.indexOf(EF_BF); at !== -1; at = xml.indexOf(EF_BF, at + 1)) {
+    const third = xml[at + 2];
+    if (third === 0xbe || third === 0xbf) return true;
   }
   return false;
 }
@@ -502,32 +539,83 @@ export interface RenderedRow {
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /**
+ * Reads the COPY output where it lies: a field inside one chunk is a slice of it, and only what
+ * straddles two chunks is copied (no concatenation of the whole range: fewer big allocations).
+ */
+class ChunkReader {
+  private index = 0;
+  private at = 0;
+
+  constructor(private readonly chunks: readonly Buffer[]) {}
+
+  /** The next `n` bytes. */
+  take(n: number): Buffer {
+    let chunk = this.chunks[this.index];
+    while (chunk !== undefined && this.at === chunk.length) {
+      chunk = this.chunks[++this.index];
+      this.at = 0;
+    }
+    if (chunk !== undefined && this.at + n <= chunk.length) {
+      const slice = chunk.subarray(this.at, this.at + n);
+      this.at += n;
+      return slice;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      chunk = this.chunks[this.index];
+      if (chunk === undefined) throw new Error('COPY output ends inside a row');
+      const copied = chunk.copy(out, filled, this.at, Math.min(chunk.length, this.at + n - filled));
+      filled += copied;
+      this.at += copied;
+      if (this.at === chunk.length) {
+        this.index++;
+        this.at = 0;
+      }
+    }
+    return out;
+  }
+
+  /** A big-endian signed integer of 2 or 4 bytes. */
+  int(size: 2 | 4): number {
+    const chunk = this.chunks[this.index];
+    let from: Buffer;
+    let at = 0;
+    if (chunk !== undefined && this.at + size <= chunk.length) {
+      from = chunk;
+      at = this.at;
+      this.at += size;
+    } else from = this.take(size);
+    return size === 2 ? from.readInt16BE(at) : from.readInt32BE(at);
+  }
+
+  get empty(): boolean {
+    return this.chunks.every((chunk) => chunk.length === 0);
+  }
+}
+
+/**
  * Rows of a binary COPY of (key text, clean boolean, xml text), from chunks that may cut
- * anywhere. The XML bytes are slices of the input (no decoding, no copying).
+ * anywhere. The XML bytes are slices of the input wherever a row lies within one chunk.
  */
 export function parseBinaryCopy(chunks: readonly Buffer[]): RenderedRow[] {
-  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const rows: RenderedRow[] = [];
-  if (data.length === 0) return rows;
-  if (data.length < 19 || !data.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
-  let at = 15;
-  const extension = data.readUInt32BE(at);
-  at += 4 + extension;
+  const input = new ChunkReader(chunks);
+  if (input.empty) return rows;
+  if (!input.take(11).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
+  input.int(4);
+  input.take(input.int(4));
   for (;;) {
-    const fields = data.readInt16BE(at);
-    at += 2;
+    const fields = input.int(2);
     if (fields === -1) break;
     if (fields !== 3) throw new Error(`expected 3 fields per rendered row, got ${fields}`);
-    const keyLength = data.readInt32BE(at);
-    const key = data.toString('utf8', at + 4, at + 4 + keyLength);
-    at += 4 + keyLength;
-    const cleanLength = data.readInt32BE(at);
-    const clean = cleanLength === 1 && data[at + 4] === 1;
-    at += 4 + Math.max(cleanLength, 0);
-    const xmlLength = data.readInt32BE(at);
+    const key = input.take(input.int(4)).toString('utf8');
+    const cleanLength = input.int(4);
+    const cleanBytes = cleanLength > 0 ? input.take(cleanLength) : undefined;
+    const clean = cleanLength === 1 && cleanBytes![0] === 1;
+    const xmlLength = input.int(4);
     if (xmlLength < 0) throw new Error(`the rendering of ${key} is NULL`);
-    const xml = data.subarray(at + 4, at + 4 + xmlLength);
-    at += 4 + xmlLength;
+    const xml = input.take(xmlLength);
     rows.push({ key, clean: clean && !needsCheckedPath(xml), xml });
   }
   return rows;

@@ -63,6 +63,9 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** readDepositNodes(): an `<rde:contents>` object as its element tree, in place of an `object` event. */
+export type DepositNodeEvent = Exclude<DepositEvent, { type: 'object' }> | { type: 'node'; node: XmlNode; line: number; column: number };
+
 /** rde:depositIdType: token, pattern `\w{1,13}` (RFC 8909 §4.2 XSD). */
 const DEPOSIT_ID = /^[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]{1,13}$/u;
 /** rde:depositTypeType (RFC 8909 §4.2 XSD). */
@@ -137,7 +140,21 @@ function menu(node: XmlNode, file: string | undefined): { version: string; objUR
  * Throws StrongroomError (READER_INVALID_XML / READER_INVALID_DEPOSIT / READER_INVALID_OBJECT)
  * at the first problem; events before it have been delivered.
  */
-export async function* readDeposit(input: AsyncIterable<Buffer | string | Uint8Array>, options: ReadOptions = {}): AsyncGenerator<DepositEvent> {
+export function readDeposit(input: AsyncIterable<Buffer | string | Uint8Array>, options: ReadOptions = {}): AsyncGenerator<DepositEvent> {
+  return read(input, options, false) as AsyncGenerator<DepositEvent>;
+}
+
+/**
+ * readDeposit(), with each `<rde:contents>` object handed out as its element tree (a `node`
+ * event: `readObject(node, file)` gives the typed object) for a consumer with a faster
+ * converter. Envelope and delete entries are checked and typed as in readDeposit(); the `end`
+ * event's counts leave the objects out.
+ */
+export function readDepositNodes(input: AsyncIterable<Buffer | string | Uint8Array>, options: ReadOptions = {}): AsyncGenerator<DepositNodeEvent> {
+  return read(input, options, true) as AsyncGenerator<DepositNodeEvent>;
+}
+
+async function* read(input: AsyncIterable<Buffer | string | Uint8Array>, options: ReadOptions, nodes: boolean): AsyncGenerator<DepositEvent | DepositNodeEvent> {
   const file = options.file;
   let bytes = 0;
   const counting = (async function* () {
@@ -193,6 +210,10 @@ export async function* readDeposit(input: AsyncIterable<Buffer | string | Uint8A
       }
       case 'content': {
         needEnvelope(piece.node, '<rde:contents>');
+        if (nodes) {
+          yield { type: 'node', node: piece.node, line: piece.node.line, column: piece.node.column };
+          break;
+        }
         const object = readObject(piece.node, file);
         counts[object.kind] = (counts[object.kind] ?? 0) + 1;
         yield { type: 'object', object, line: piece.node.line, column: piece.node.column };
@@ -207,3 +228,4 @@ export async function* readDeposit(input: AsyncIterable<Buffer | string | Uint8A
 }
 
 export { readObject, readDeletes } from './objects.js';
+export type { XmlNode } from './xml-stream.js';

@@ -26,7 +26,10 @@ export interface XmlNode {
   qname: string;
   attrs: Record<string, string>;
   children: XmlNode[];
-  /** Concatenated character data directly inside this element (entities resolved). */
+  /**
+   * Concatenated character data directly inside this element (entities resolved). In an
+   * element with children, whitespace before the first text that is not whitespace is left out.
+   */
   text: string;
   line: number;
   column: number;
@@ -49,6 +52,8 @@ export type XmlPiece =
  */
 const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
+
+const WHITESPACE = /^[ \t\r\n]*$/;
 
 /** Elements per captured object: far above any real object (a domain has a few dozen). */
 export const MAX_NODES = 100_000;
@@ -80,6 +85,10 @@ export async function* xmlPieces(input: AsyncIterable<Buffer | string | Uint8Arr
   };
   const addText = (s: XmlScanner) => {
     const node = capture!.stack[capture!.stack.length - 1]!;
+    // Whitespace between child elements (indentation) is not kept: an element with children has
+    // no value, only text that is not whitespace matters there (an error). Text before the first
+    // child is dropped when that child opens if it is only whitespace.
+    if (node.children.length > 0 && node.text === '' && s.textIsWhitespace) return;
     const text = s.text();
     if (node.text.length + text.length > MAX_TEXT) return fail(`<${node.qname}> holds more than ${MAX_TEXT} characters of text`, node.line, node.column);
     node.text += text;
@@ -121,7 +130,10 @@ export async function* xmlPieces(input: AsyncIterable<Buffer | string | Uint8Arr
       if (capture) {
         if (++capture.nodes > MAX_NODES) return fail(`an object has more than ${MAX_NODES} elements`, node.line, node.column);
         const parent = capture.stack[capture.stack.length - 1]!;
-        if (parent.children === NO_CHILDREN) parent.children = [];
+        if (parent.children === NO_CHILDREN) {
+          parent.children = [];
+          if (parent.text !== '' && WHITESPACE.test(parent.text)) parent.text = '';
+        }
         parent.children.push(node);
         capture.stack.push(node);
         return;

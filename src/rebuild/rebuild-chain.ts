@@ -21,7 +21,7 @@ import { progressOrNoop } from '../common/progress.js';
 import { tldRow, type TableName } from '../generate/rows.js';
 import { applyStagedDelta, clearDeltaStaging, createDeltaStaging, deleteLine, deltaCopySql, type ApplyResult } from './apply.js';
 import type { ChainDeposit, ChainPlan } from './chain.js';
-import { ChunkedCopy, DELETES_STAGE, NS_STAGE, STAGED_TABLES, insertStaged, stagedName } from './load.js';
+import { ChunkedCopy, DELETES_STAGE, FullCopy, NS_STAGE, STAGED_TABLES, insertStaged, stagedName } from './load.js';
 import {
   checkCounts,
   COUNT_SQL,
@@ -117,7 +117,7 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
 
     // The FULL.
     const fullStarted = performance.now();
-    const copy = new ChunkedCopy(tx, chunkBytes);
+    const copy = new FullCopy(tx, chunkBytes);
     const fullState = newObjectState(full.file);
     const end = await streamDeposit(full.file, full.bytes, fullState, copy, {
       progress,
@@ -137,12 +137,14 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
         tlds: [tld, plan.tld],
       });
     }
-    await insertStaged(tx, tld);
+    await insertStaged(tx, tld, copy.domainTldDiffers(tld));
     await tx.exec(`TRUNCATE ${STAGED_TABLES.map((t) => `pg_temp.${stagedName(t)}`).join(', ')}`);
-    nameServers += await resolveNameServers(tx, full.file);
+    const fullNameServers = copy.nameServers + (await resolveNameServers(tx, full.file, copy.rows.get(NS_STAGE) ?? 0));
+    nameServers += fullNameServers;
     await tx.exec(`TRUNCATE pg_temp.${NS_STAGE}`);
     const fullRows: Partial<Record<TableName, number>> = {};
     for (const [table, n] of copy.rows) if (table !== NS_STAGE && table !== DELETES_STAGE) fullRows[table] = n;
+    if (fullNameServers > 0) fullRows.domain_ns = fullNameServers;
     applied.push(record(full, fullState, await checkCounts(tx, full.file, tld, fullState), { removed: 0, unmatchedDeletes: 0, unmatchedExamples: [], rows: fullRows }, 0, end.bytes, fullStarted));
 
     // The DIFFs / the INCR, in chain order.
@@ -169,7 +171,7 @@ export async function rebuildChain(db: Db, plan: ChainPlan, options: RebuildOpti
       if (!state.header) throw new StrongroomError('REBUILD_CHECK_FAILED', `${d.file} has no <rdeHeader:header>`, { location: d.file });
       if (state.header.tld !== tld) throw chainError(d, `${d.envelope.type} ${d.envelope.id} (${d.file}) is a deposit of .${state.header.tld}, the FULL of .${tld}: a chain holds one TLD`);
       const result = await applyStagedDelta(tx, tld);
-      nameServers += await resolveNameServers(tx, d.file);
+      nameServers += await resolveNameServers(tx, d.file, delta.rows.get(NS_STAGE) ?? 0);
       await clearDeltaStaging(tx);
       const counts = await checkCounts(tx, d.file, tld, state).catch((err: unknown) => {
         if (err instanceof StrongroomError && err.code === 'REBUILD_CHECK_FAILED') {

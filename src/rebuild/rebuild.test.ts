@@ -113,3 +113,55 @@ for (const { kind, options } of CASES) {
     await assert.rejects(rebuildFull(target.db, first.file), (err: unknown) => isStrongroomError(err, 'REBUILD_TARGET_NOT_EMPTY'), 'a second rebuild into the same database is refused');
   });
 }
+
+for (const kind of ['embedded', 'server'] as const) {
+  test(`rebuild on the ${kind} database: domains loaded straight with the TLD of their names whatever the header's place or TLD, name servers resolved whatever the hosts' place; an unresolvable name server fails the rebuild`, async (t) => {
+    const source = await open(t, kind, true);
+    if (!source) return;
+    const dir = await tempDir(t);
+    await generateRegistry(source.db, { tld: 'example', domains: 40, seed: 'direct-tld', hostModel: 'objects', asOf: AS_OF });
+    const first = await deposit(source.db, 'example', join(dir, 'source'));
+    const xml = await readFile(first.file, 'utf8');
+    const variant = async (name: string, text: string) => {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      return file;
+    };
+
+    // The header first, the hosts last (name servers then resolved in the database).
+    const headerAt = xml.indexOf('<rdeHeader:header>');
+    const headerEnd = xml.indexOf('</rdeHeader:header>') + '</rdeHeader:header>'.length;
+    const contents = xml.indexOf('<rde:contents>') + '<rde:contents>'.length;
+    const headerFirst = `${xml.slice(0, contents)}${xml.slice(headerAt, headerEnd)}${xml.slice(contents, headerAt)}${xml.slice(headerEnd)}`;
+    const hostsAt = headerFirst.indexOf('<rdeHost:host>');
+    const hostsEnd = headerFirst.lastIndexOf('</rdeHost:host>') + '</rdeHost:host>'.length;
+    assert.ok(hostsAt > 0 && !headerFirst.slice(hostsAt, hostsEnd).includes('<rdeDomain:domain>'), 'the hosts are one block');
+    const end = headerFirst.indexOf('</rde:contents>');
+    const reordered = `${headerFirst.slice(0, hostsAt)}${headerFirst.slice(hostsEnd, end)}${headerFirst.slice(hostsAt, hostsEnd)}${headerFirst.slice(end)}`;
+    const target = (await open(t, kind, false))!;
+    const summary0 = await rebuildFull(target.db, await variant('reordered.xml', reordered));
+    assert.ok(summary0.checks.nameServers > 0);
+    assert.deepEqual((await compareDatabases(source.db, target.db)).differences, [], 'header first, hosts last: equal to the source');
+
+    // A header whose TLD is not the last label of the names: every domain row gets the header's.
+    const otherTld = xml.replace('<rdeHeader:tld>example</rdeHeader:tld>', '<rdeHeader:tld>other</rdeHeader:tld>');
+    assert.notEqual(otherTld, xml);
+    const other = (await open(t, kind, false))!;
+    const summary = await rebuildFull(other.db, await variant('other-tld.xml', otherTld));
+    assert.equal(summary.tld.name, 'other');
+    assert.deepEqual(await other.db.query('SELECT tld, count(*)::int AS n FROM registry.domain GROUP BY tld'), [{ tld: 'other', n: 40 }]);
+
+    // A hostObj naming no host object of the deposit: named in the error, target untouched.
+    const ns = xml.lastIndexOf('<domain:hostObj>') + '<domain:hostObj>'.length;
+    assert.ok(ns > '<domain:hostObj>'.length, 'the deposit has hostObj name servers');
+    const ghost = `${xml.slice(0, ns)}ns.ghost.invalid${xml.slice(xml.indexOf('<', ns))}`;
+    const empty = (await open(t, kind, false))!;
+    const before = await fingerprint(empty.db);
+    await assert.rejects(rebuildFull(empty.db, await variant('ghost-ns.xml', ghost)), (err: unknown) => {
+      assert.ok(isStrongroomError(err, 'REBUILD_CHECK_FAILED'), String(err));
+      assert.match(err.message, /1 name server\(s\) in .* name no host object .*: domain \S+\.example → ns\.ghost\.invalid/);
+      return true;
+    });
+    assert.equal(await fingerprint(empty.db), before, 'an unresolvable name server leaves the target untouched');
+  });
+}

@@ -4,10 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputsFromFiles } from '../verify-stored.js';
 import { tempDir } from '../../ryde/testing/fixtures.js';
-import { serverTestDb } from '../../testing/databases.js';
+import { embeddedTestDb, serverTestDb } from '../../testing/databases.js';
 import { Catalog } from '../catalog.js';
 import { agentKeys, sampleXml, sealXml, sealedFiles } from '../testing/deposits.js';
 import type { DepositInput } from './stage.js';
+import { inMemory, KNOWN_MAX, throughCatalog, type RefKind, type RefRow } from './references.js';
 import { reportText, verifyDeposit, type VerifyOptions } from './verify.js';
 
 function inputOf(files: string[]): DepositInput {
@@ -102,4 +103,46 @@ test("a DIFF's references resolve against the kept chain (FULL + earlier DIFFs) 
   // No FULL in the chain: nothing to resolve against, NOT RUN (blocking).
   const noBase = await verifyDeposit(await seal('no-base', '2010-10-19', 'diff', diffXml('2010-10-19', '20101019001', '20101018001', '', '')), { ...options, chainBase: async () => [] });
   assert.deepEqual([noBase.stages.find((item) => item.id === 'references')!.status, noBase.status], ['NOT RUN', 'ERROR']);
+});
+
+test('references through the catalog: uses resolved on arrival (any bound on the known ids) find exactly what the in-memory check finds, on PGlite and the server', async (t) => {
+  // Forward references (a use before its definition), dangling ones, an NNDN conflict, duplicates, an escaped id.
+  const d = (kind: RefKind, id: string): RefRow => ({ role: 'd', kind, id, code: `DUP_${kind}`, obj: `${kind} ${id}`, field: 'id' });
+  const u = (kind: RefKind, id: string, obj: string, field: string): RefRow => ({ role: 'u', kind, id, code: `MISSING_${kind}`, obj, field });
+  const batches: RefRow[][] = [
+    [u('registrar', 'rr1', 'contact c1', 'clID'), u('registrar', 'rr9', 'contact c1', 'upRr')],
+    [d('registrar', 'rr1'), d('registrar', 'rr2'), d('registrar', 'rr2')],
+    [d('contact', 'c1'), d('contact', 'c\\2\t'), d('contact-roid', 'R1'), d('contact-roid', 'R1'), u('registrar', 'rr1', 'contact c\\2\t', 'clID')],
+    [d('host', 'ns1.test'), u('registrar', 'rr2', 'host ns1.test', 'clID'), u('registrar', 'rr3', 'host ns1.test', 'upRr')],
+    [d('domain', 'a.test'), u('contact', 'c1', 'domain a.test', 'registrant'), u('contact', 'c\\2\t', 'domain a.test', 'contact type=admin'), u('host', 'ns1.test', 'domain a.test', 'hostObj'), u('host', 'ns2.test', 'domain a.test', 'hostObj'), u('idn', 'latn', 'domain a.test', 'idnTableId')],
+    [d('domain', 'b.test'), d('domain', 'b.test'), u('contact', 'c3', 'domain b.test', 'registrant'), u('host', 'ns3.test', 'domain b.test', 'hostObj')],
+    [d('idn', 'latn'), d('nndn', 'a.test'), { role: 'c', kind: 'domain', id: 'a.test', code: 'CONFLICT', obj: 'NNDN a.test', field: 'aName' }],
+    [d('nndn', 'z.test'), { role: 'c', kind: 'domain', id: 'z.test', code: 'CONFLICT', obj: 'NNDN z.test', field: 'aName' }],
+  ];
+  const rows = async function* (): AsyncGenerator<RefRow[]> {
+    for (const batch of batches) yield batch;
+  };
+  const expected = await inMemory(rows());
+  assert.ok(!('notRun' in expected));
+  assert.deepEqual(
+    expected.broken.map((row) => [row.kind, row.id, row.obj, row.field]),
+    [
+      ['contact', 'c3', 'domain b.test', 'registrant'],
+      ['domain', 'a.test', 'NNDN a.test', 'aName'],
+      ['host', 'ns2.test', 'domain a.test', 'hostObj'],
+      ['host', 'ns3.test', 'domain b.test', 'hostObj'],
+      ['registrar', 'rr3', 'host ns1.test', 'upRr'],
+      ['registrar', 'rr9', 'contact c1', 'upRr'],
+    ],
+  );
+  assert.deepEqual(expected.duplicates.map((row) => [row.kind, row.id, row.n]), [['contact-roid', 'R1', 2], ['domain', 'b.test', 2], ['registrar', 'rr2', 2]]);
+  const server = await serverTestDb(t, { migrate: false });
+  const embedded = await embeddedTestDb(t, { migrate: false });
+  for (const [label, db] of [['server', server?.db], ['PGlite', embedded.db]] as const) {
+    if (!db) continue;
+    for (const knownMax of [0, 1, 3, KNOWN_MAX]) {
+      const outcome = await throughCatalog(new Catalog(db), rows(), undefined, knownMax);
+      assert.deepEqual(outcome, expected, `${label}, at most ${knownMax} known ids`);
+    }
+  }
 });

@@ -42,14 +42,14 @@ import { decodedXml, signatureStage, type ContainerState } from './container.js'
 import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
 
 /** What an identifier names: an object kind, or one of the identifiers that must be unique. */
-type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'contact-roid' | 'host-roid' | 'domain-roid';
+export type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'contact-roid' | 'host-roid' | 'domain-roid';
 
 /**
  * One row: `d` defines `id` of `kind` (code: the finding when defined twice); `u` uses it and
  * must find a definition (code: the finding when it does not); `c` must NOT find one (an NNDN
  * aName against the domain names).
  */
-interface RefRow {
+export interface RefRow {
   /** 'x': this DIFF deletes `id` of `kind` (host deletes by roid are kind 'host-roid'). */
   role: 'd' | 'u' | 'c' | 'x';
   kind: RefKind;
@@ -204,7 +204,7 @@ const byKey = (a: Listed, b: Listed): number => {
   return left < right ? -1 : left > right ? 1 : 0;
 };
 
-interface Outcome {
+export interface Outcome {
   /** Dangling uses and conflicts, at most MAX_LISTED. */
   broken: Listed[];
   brokenTotal: number;
@@ -334,16 +334,62 @@ async function loadChain(ctx: VerifyContext, tx: Tx, links: readonly DepositInpu
   }
 }
 
-/** The catalog path: rows COPY into a temporary table; anti-joins and a GROUP BY find the faults. */
-async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, rows: AsyncIterable<readonly RefRow[]>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
+/**
+ * Identifiers defined so far, of the kinds a reference names (registrar, contact, host, IDN
+ * table), held to resolve references on arrival: a use naming one of them resolves whatever
+ * comes later, so it need not go to the catalog (RFC 9022 deposits usually list registrars,
+ * contacts and hosts before the domains naming them). At most KNOWN_MAX identifiers (bounded
+ * memory); beyond, and for references coming before their definition, the rows go to the
+ * catalog as before and the anti-join decides.
+ */
+export const KNOWN_MAX = 1_000_000;
+
+class KnownIds {
+  private readonly sets = new Map<RefKind, Set<string>>();
+  private size = 0;
+  constructor(private readonly max: number) {}
+  add(kind: RefKind, id: string): void {
+    if (this.size >= this.max) return;
+    let set = this.sets.get(kind);
+    if (!set) this.sets.set(kind, (set = new Set()));
+    const before = set.size;
+    set.add(id);
+    this.size += set.size - before;
+  }
+  has(kind: RefKind, id: string): boolean {
+    return this.sets.get(kind)?.has(id) ?? false;
+  }
+}
+
+/** Kinds a `u` row can name (the others are only defined: domains, NNDNs, roids). */
+const REFERENCED: ReadonlySet<RefKind> = new Set<RefKind>(['registrar', 'contact', 'host', 'idn']);
+
+/**
+ * The catalog path: rows COPY into a temporary table; anti-joins and a GROUP BY find the
+ * faults. A definition row carries no object/field text (only uses and conflicts are ever
+ * listed); a use resolved on arrival (KnownIds) is not sent. The faults are found by hash
+ * joins over the definitions (no index to build), once, into agent_broken; listing and
+ * counting read that (normally empty) table.
+ */
+export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, rows: AsyncIterable<readonly RefRow[]>, chain?: (tx: Tx) => Promise<void>, knownMax = KNOWN_MAX): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
+    // Hash joins and aggregates over a deposit's definitions in memory rather than in batches on disk; no JIT for one-off queries.
+    await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
     await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL) ON COMMIT DROP`);
+    const known = new KnownIds(knownMax);
     await tx.copyFrom(
       'COPY agent_refs (role, kind, id, code, obj, field) FROM STDIN',
       (async function* () {
         let text = '';
         for await (const batch of rows) {
-          for (const row of batch) text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
+          for (const row of batch) {
+            if (row.role === 'd') {
+              if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
+              text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\n`;
+            } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
+              text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
+            }
+          }
           // One write per COPY_PIECE characters, not per row (a socket write each was a fifth of the CPU).
           if (text.length >= COPY_PIECE) {
             yield text;
@@ -353,19 +399,22 @@ async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, ro
         if (text !== '') yield text;
       })(),
     );
-    await tx.exec(`CREATE INDEX ON agent_refs (kind, id) WHERE role = 'd'; ANALYZE agent_refs`);
-    let defined = `EXISTS (SELECT 1 FROM agent_refs d WHERE d.role = 'd' AND d.kind = u.kind AND d.id = u.id)`;
+    await tx.exec(`ANALYZE agent_refs`);
+    let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;
     if (chain) {
       // The chain as this DIFF leaves it: its own deletes applied (its objects are in agent_refs).
       await chain(tx);
       await tx.exec(`DELETE FROM agent_chain c USING agent_refs x WHERE x.role = 'x' AND c.kind = x.kind AND c.id = x.id;
         DELETE FROM agent_chain c USING agent_refs x WHERE x.role = 'x' AND x.kind = 'host-roid' AND c.kind = 'host' AND c.roid = x.id;
         ANALYZE agent_chain`);
-      defined = `(${defined} OR EXISTS (SELECT 1 FROM agent_chain c WHERE c.kind = u.kind AND c.id = u.id))`;
+      defined += ` UNION ALL SELECT kind, id FROM agent_chain`;
     }
-    const broken = `FROM agent_refs u WHERE (u.role = 'u' AND NOT ${defined}) OR (u.role = 'c' AND ${defined})`;
-    const listed = await tx.query<Listed>(`SELECT u.role, u.kind, u.id, u.code, u.obj, u.field ${broken} ORDER BY u.kind, u.id, u.obj, u.field LIMIT ${MAX_LISTED}`);
-    const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n ${broken}`);
+    const match = `SELECT 1 FROM (${defined}) d WHERE d.kind = u.kind AND d.id = u.id`;
+    await tx.exec(`CREATE TEMP TABLE agent_broken ON COMMIT DROP AS
+      SELECT u.role, u.kind, u.id, u.code, u.obj, u.field FROM agent_refs u WHERE u.role = 'u' AND NOT EXISTS (${match})
+      UNION ALL SELECT u.role, u.kind, u.id, u.code, u.obj, u.field FROM agent_refs u WHERE u.role = 'c' AND EXISTS (${match})`);
+    const listed = await tx.query<Listed>(`SELECT role, kind, id, code, obj, field FROM agent_broken ORDER BY kind, id, obj, field LIMIT ${MAX_LISTED}`);
+    const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM agent_broken`);
     const duplicates = await tx.query<{ kind: RefKind; id: string; code: string; n: number }>(
       `SELECT kind, id, min(code) AS code, count(*)::int AS n FROM agent_refs WHERE role = 'd' GROUP BY kind, id HAVING count(*) > 1 ORDER BY kind, id LIMIT ${MAX_LISTED}`,
     );
@@ -374,7 +423,7 @@ async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, ro
 }
 
 /** Without a catalog: definitions in a Map, uses in a list, up to MAX_IN_MEMORY entries. */
-async function inMemory(rows: AsyncIterable<readonly RefRow[]>): Promise<Outcome | { notRun: string }> {
+export async function inMemory(rows: AsyncIterable<readonly RefRow[]>): Promise<Outcome | { notRun: string }> {
   const defined = new Map<string, { n: number; code: string }>();
   const uses: RefRow[] = [];
   for await (const batch of rows) for (const row of batch) {
