@@ -38,8 +38,8 @@ import { compareDateTime, tryCanonicalDateTime } from '../model/datetime.js';
 import { OBJECT_URI, PREFIXES, RDE_MENU_VERSION } from '../model/namespaces.js';
 import type { Header, HeaderCount } from '../model/objects.js';
 import { ServerDb } from '../db/server.js';
-import { withRegistrySnapshot, type PostgresRegistrySource, type RangedKind } from '../sources/postgres-source.js';
-import { baseDeposit, checkJournalCovers, DELETE_ORDER, deletedObjects, type BaseDeposit } from '../journal/journal.js';
+import { DEFAULT_PAGE_SIZE, withRegistrySnapshot, type PostgresRegistrySource, type RangedKind } from '../sources/postgres-source.js';
+import { baseDeposit, changedTotal, checkJournalCovers, DELETE_ORDER, deletedObjects, DERIVED_KINDS, type BaseDeposit } from '../journal/journal.js';
 import type { SourceKind, TldInfo } from '../sources/source.js';
 import { depositFileName, depositId, MAX_RESEND } from './naming.js';
 import { DepositFile, writeFileAtomically, type DepositSink } from './output.js';
@@ -50,7 +50,7 @@ import { DepositWorkers, defaultJobs } from './parallel.js';
 import { objectKey, ObjectChecker, referenceChecks, type CheckedKind, type ReferenceFindings } from './preflight.js';
 import { deleteXml, headerXml } from './serialize.js';
 import type { RenderExclusions } from './sql-render.js';
-import { openLanes, renderKind, RENDER_RANGE } from './sql-writer.js';
+import { joinRanges, openLanes, renderKind, RENDER_RANGE } from './sql-writer.js';
 import { esc } from './xml.js';
 
 export type OnInvalid = 'fail' | 'quarantine';
@@ -88,18 +88,18 @@ export interface FullDepositOptions {
    */
   seal?: DepositSealOptions;
   /**
-   * Parallelism for contacts, hosts and domains (server databases only): a FULL deposit renders
-   * them on this many connections reading the same snapshot (sql-writer.ts, at most 4); with
-   * `renderInDatabase: false` and for DIFFs, this many worker threads (parallel.ts). Default:
-   * one per CPU (at most 8), one connection more for rendering; 0 keeps everything on one
+   * Parallelism for contacts, hosts and domains (server databases only): FULL, DIFF and INCR
+   * deposits render them on this many connections reading the same snapshot (sql-writer.ts, at
+   * most 4); with `renderInDatabase: false`, this many worker threads (parallel.ts). Default:
+   * one per CPU (at most 8), one connection more for a FULL; 0 keeps everything on one
    * connection / in this thread. The output
    * is the same bytes either way.
    */
   jobs?: number;
   /**
-   * Render contacts, hosts and domains of a FULL deposit in PostgreSQL (sql-writer.ts; the
-   * default). False serialises them in Node (object-step.ts), as DIFF and THIN deposits do:
-   * the tests compare the two.
+   * Render contacts, hosts and domains of a FULL, DIFF or INCR deposit in PostgreSQL
+   * (sql-writer.ts; the default). False serialises them in Node (object-step.ts), as THIN
+   * deposits do: the tests compare the two.
    */
   renderInDatabase?: boolean;
 }
@@ -307,6 +307,26 @@ async function diffBase(source: PostgresRegistrySource, type: 'DIFF' | 'INCR', w
 }
 
 /**
+ * The header counts of a DIFF/INCR (RFC 9022 §5.9.1: the registry's objects at the watermark):
+ * domains, hosts and contacts from the base deposit's recorded totals and the journal's window
+ * (journal.ts `changedTotal`) — counting them would read the whole registry for a small
+ * change — and the small kinds counted. Without recorded totals (a base written before
+ * migration 004), or should a derived count come out negative, everything is counted.
+ */
+async function diffTotals(source: PostgresRegistrySource, base: BaseDeposit): Promise<Record<SourceKind, number>> {
+  const recorded = base.totals;
+  const derived = source.countedKinds().filter((kind): kind is (typeof DERIVED_KINDS)[number] => (DERIVED_KINDS as readonly SourceKind[]).includes(kind));
+  if (recorded === null || derived.some((kind) => typeof recorded[kind] !== 'number')) return source.counts();
+  const totals = await source.counts(derived);
+  for (const kind of derived) {
+    const total = recorded[kind]! + (await changedTotal(source.tx, kind, source.tld, source.journalWindow(kind)));
+    if (total < 0) return source.counts();
+    totals[kind] = total;
+  }
+  return totals;
+}
+
+/**
  * The one deposit writer. FULL reads everything; DIFF and INCR read the same kinds through the
  * source's change filter (only objects with journal entries since the base deposit's snapshot)
  * and write `<rde:deletes>` before the contents; THIN writes domains and registrars through the
@@ -331,11 +351,12 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
 
     // One writer per deposit identity: a transaction-scoped advisory lock (allowed in a read-only
     // transaction, released with it) keeps two runs from writing the same deposit at once.
-    const [bookkeeping] = await source.tx.query<{ ok: boolean; taken: boolean; locked: boolean }>(
+    const [bookkeeping] = await source.tx.query<{ ok: boolean; taken: boolean; locked: boolean; totals: boolean }>(
       `SELECT to_regclass('strongroom.deposit') IS NOT NULL AS ok,
               CASE WHEN to_regclass('strongroom.deposit') IS NULL THEN false
                    ELSE EXISTS (SELECT 1 FROM strongroom.deposit WHERE tld = $1 AND id = $2 AND resend = $3) END AS taken,
-              pg_try_advisory_xact_lock(hashtext('strongroom.deposit'), hashtext($1 || '/' || $2 || '/' || $3::text)) AS locked`,
+              pg_try_advisory_xact_lock(hashtext('strongroom.deposit'), hashtext($1 || '/' || $2 || '/' || $3::text)) AS locked,
+              EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('strongroom.deposit') AND attname = 'totals' AND NOT attisdropped) AS totals`,
       [tld.name, id, resend],
     );
     if (!bookkeeping?.ok) throw new StrongroomError('DB_SCHEMA_MISSING', 'the database has no strongroom.deposit table to record deposits in (docs/schema-mapping.md)');
@@ -347,7 +368,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
     }
 
     const base = changes ? await diffBase(source, type, watermark) : undefined;
-    const totals = await source.counts();
+    const totals = base ? await diffTotals(source, base) : await source.counts();
     const kinds = type === 'THIN' ? THIN_KINDS : kindsPresent(tld, totals);
     const present = new Set<SourceKind>(kinds);
     const total = changes ? undefined : kinds.reduce((sum, kind) => sum + totals[kind], 0);
@@ -362,16 +383,18 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
     try {
       const checker = new ObjectChecker({ tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes });
       const jobs = options.jobs ?? defaultJobs();
-      // A FULL deposit's big kinds are rendered by PostgreSQL (sql-writer.ts) on `jobs` lanes;
-      // THIN writes BRDA fields. A DIFF is small and uses the worker threads only when asked, and
-      // starts them only for MIN_PAGES_PER_WORKER pages a worker or more (a thread's start,
-      // ≈0.3 CPU s, is not repaid below).
-      const rendering = type === 'FULL' && !changes && options.renderInDatabase !== false;
-      const workersWanted = type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && (options.jobs ?? 0) > 0 && (await source.changedPages()) >= jobs * MIN_PAGES_PER_WORKER;
+      // The big kinds of FULL, DIFF and INCR deposits are rendered by PostgreSQL (sql-writer.ts)
+      // on `jobs` lanes, a DIFF's by its changed keys; THIN writes BRDA fields. Without
+      // rendering, a DIFF uses the worker threads only when asked, and starts them only for
+      // MIN_PAGES_PER_WORKER pages a worker or more (a thread's start, ≈0.3 CPU s, is not repaid below).
+      const rendering = (type === 'FULL' || changes) && options.renderInDatabase !== false;
+      const workersWanted =
+        type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && !rendering && (options.jobs ?? 0) > 0 && (await source.changedPages()) >= jobs * MIN_PAGES_PER_WORKER;
       const useWorkers = workersWanted && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
-      // By default one rendering lane more than the CPUs: Node's share (scanning, hashing and
-      // writing the bytes) otherwise leaves a core idle now and then (−6% wall time at 100k).
-      if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, options.jobs ?? jobs + 1);
+      // By default a FULL gets one rendering lane more than the CPUs: Node's share (scanning,
+      // hashing and writing the bytes) otherwise leaves a core idle now and then (−6% wall time
+      // at 100k).
+      if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, options.jobs ?? (type === 'FULL' ? jobs + 1 : jobs));
 
       // The cross-object checks run in SQL over the whole registry: FULL and THIN deposits (on
       // every lane at once). A DIFF holds changed objects whose references the registry's own
@@ -418,7 +441,8 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
         if (lanes && RANGED_KINDS.has(writer.kind)) {
           const kind = writer.kind as RangedKind;
           const render = { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes };
-          await renderKind(lanes.lanes, writer, ctx, render, exclusions(kind, refs, quarantine), await source.pageRanges(kind, RENDER_RANGE), async (range) => {
+          const ranges = changes ? joinRanges(await source.pageRanges(kind), options.pageSize ?? DEFAULT_PAGE_SIZE, lanes.lanes.length) : await source.pageRanges(kind, RENDER_RANGE);
+          await renderKind(lanes.lanes, writer, ctx, render, exclusions(kind, refs, quarantine), ranges, async (range) => {
             for (const finding of range.findings) findings.add(finding);
             for (const q of range.quarantine) quarantine.add(kind, q.key, q.object);
             if (range.failed) failed = true;
@@ -518,7 +542,21 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
         findingsFile = await writeFileAtomically(options.outDir, `${fileName}.findings.json`, `${JSON.stringify(report, null, 2)}\n`);
       }
       const sealResult = options.seal ? (file as SealedDeposit).result : undefined;
-      return { tld, snapshot, id, prevId: base?.id, deletes, fileName, file: file.finalPath, bytes, sha256, counts, findingsFile, sealed: sealResult };
+      return {
+        tld,
+        snapshot,
+        id,
+        prevId: base?.id,
+        deletes,
+        fileName,
+        file: file.finalPath,
+        bytes,
+        sha256,
+        counts,
+        totals: bookkeeping.totals ? Object.fromEntries(kinds.map((kind) => [kind, totals[kind]])) : undefined,
+        findingsFile,
+        sealed: sealResult,
+      };
     } catch (err) {
       await workers?.kill();
       await lanes?.close().catch(() => undefined);
@@ -541,6 +579,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
     bytes: written.bytes,
     sha256: written.sha256,
     counts: written.counts,
+    totals: written.totals,
     findings: findings.items.length + findings.omitted,
     quarantined: quarantine.objects.length,
   });
@@ -582,6 +621,8 @@ interface DepositRecord {
   bytes: number;
   sha256: string;
   counts: Partial<Record<SourceKind, number>>;
+  /** The registry's objects per kind at the snapshot (the header counts of a DIFF/INCR), when strongroom.deposit has the column (migration 004). */
+  totals: Partial<Record<SourceKind, number>> | undefined;
   findings: number;
   quarantined: number;
 }
@@ -590,10 +631,14 @@ interface DepositRecord {
 async function recordDeposit(db: Db, r: DepositRecord): Promise<void> {
   try {
     await db.transaction(async (tx) => {
+      const values = [r.tld, r.id, r.resend, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined, r.type, r.prevId ?? null];
       await tx.query(
-        `INSERT INTO strongroom.deposit (tld, id, resend, type, prev_id, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined)
-         VALUES ($1, $2, $3, $13, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [r.tld, r.id, r.resend, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined, r.type, r.prevId ?? null],
+        r.totals === undefined
+          ? `INSERT INTO strongroom.deposit (tld, id, resend, type, prev_id, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined)
+             VALUES ($1, $2, $3, $13, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+          : `INSERT INTO strongroom.deposit (tld, id, resend, type, prev_id, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined, totals)
+             VALUES ($1, $2, $3, $13, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15)`,
+        r.totals === undefined ? values : [...values, JSON.stringify(r.totals)],
       );
     });
   } catch (err) {

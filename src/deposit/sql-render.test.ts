@@ -8,7 +8,8 @@
  *   serializer's);
  * - `needsCheckedPath` (four bytes at a time) against a byte-by-byte reference;
  * - deposit by deposit: the same bytes, findings and quarantine as the Node writer, in both
- *   `--on-invalid` modes, on one connection and on several.
+ *   `--on-invalid` modes, on one connection and on several — FULL deposits, and DIFF and INCR
+ *   deposits (rendered by their changed keys) after a churn and the injected edge cases.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +24,8 @@ import type { GenerateOptions } from '../generate/plan.js';
 import { withRegistrySnapshot, type RangedKind } from '../sources/postgres-source.js';
 import { embeddedTestDb, serverTestDb } from '../testing/databases.js';
 import { assertSchemaValid } from '../testing/rde-schema.js';
-import { writeFullDeposit, type FullDepositOptions } from './full-deposit.js';
+import { churnRegistry, CHURN_MIX_STRESS } from '../generate/churn.js';
+import { writeDeposit, writeFullDeposit, type DepositResult, type FullDepositOptions } from './full-deposit.js';
 import { KIND_WRITERS } from './object-step.js';
 import { ObjectChecker } from './preflight.js';
 import { needsCheckedPath, NO_EXCLUSIONS, parseBinaryCopy, renderQuery } from './sql-render.js';
@@ -200,6 +202,40 @@ async function prepared(t: TestContext, db: Db, options: GenerateOptions): Promi
   void t;
 }
 
+/** A scratch directory, the embedded database and (when there is one) the server's. */
+async function databases(t: TestContext, prefix: string): Promise<{ dir: string; dbs: Array<{ name: string; db: Db }> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dbs: Array<{ name: string; db: Db }> = [];
+  const embedded = await embeddedTestDb(t);
+  dbs.push({ name: 'embedded', db: embedded.db });
+  const server = await serverTestDb(t);
+  if (server) dbs.push({ name: 'server', db: server.db });
+  return { dir, dbs };
+}
+
+/** A deposit rendered in PostgreSQL is the Node writer's (the oracle): bytes, counts, deletes, findings, quarantine. */
+function assertSameDeposit(what: string, rendered: DepositResult, oracle: DepositResult): void {
+  assert.equal(rendered.sha256, oracle.sha256, `${what}: same bytes`);
+  assert.deepEqual(rendered.counts, oracle.counts, what);
+  assert.equal(rendered.deletes, oracle.deletes, what);
+  assert.deepEqual(rendered.findings, oracle.findings, `${what}: same findings in the same order`);
+  assert.deepEqual(rendered.quarantined, oracle.quarantined, `${what}: same quarantine`);
+}
+
+/** Without quarantine, the Node writer and the rendering one fail with the same findings. */
+async function assertSameFailure(what: string, deposit: (extra: Partial<FullDepositOptions>) => Promise<DepositResult>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const renderInDatabase of [false, true]) {
+    await assert.rejects(deposit({ renderInDatabase, jobs: 2 }), (err: unknown) => {
+      assert.ok(isStrongroomError(err, 'DEPOSIT_PREFLIGHT_FAILED'));
+      failures.push(err.data?.findings);
+      return true;
+    });
+  }
+  assert.deepEqual(failures[1], failures[0], `${what}: a failed run reports the same findings`);
+}
+
 for (const hostModel of ['objects', 'attributes'] as const) {
   test(`SQL rendering equals the JS serializer object by object, host ${hostModel}, embedded and server`, async (t) => {
     const options: GenerateOptions = { tld: hostModel === 'objects' ? 'example' : 'xn--q9jyb4c', domains: 300, seed: `render-${hostModel}`, hostModel, asOf: AS_OF };
@@ -222,13 +258,7 @@ for (const hostModel of ['objects', 'attributes'] as const) {
 
 test('a FULL deposit rendered in PostgreSQL is the Node writer\'s: bytes, findings, quarantine, failure', async (t) => {
   const options: GenerateOptions = { tld: 'example', domains: 200, seed: 'render-deposit', hostModel: 'objects', asOf: AS_OF };
-  const dir = await mkdtemp(join(tmpdir(), 'sr-render-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const dbs: Array<{ name: string; db: Db }> = [];
-  const embedded = await embeddedTestDb(t);
-  dbs.push({ name: 'embedded', db: embedded.db });
-  const server = await serverTestDb(t);
-  if (server) dbs.push({ name: 'server', db: server.db });
+  const { dir, dbs } = await databases(t, 'sr-render-');
   let run = 0;
   const hashes = new Set<string>();
   for (const { name, db } of dbs) {
@@ -243,23 +273,45 @@ test('a FULL deposit rendered in PostgreSQL is the Node writer\'s: bytes, findin
     assert.ok(oracle.quarantined.length >= 5, `${name}: the broken objects are quarantined`);
     assertSchemaValid(t, oracle.file);
     hashes.add(oracle.sha256);
-    for (const jobs of [0, 2, 3]) {
-      const rendered = await deposit({ jobs, onInvalid: 'quarantine' });
-      const what = `${name}, ${jobs} jobs`;
-      assert.equal(rendered.sha256, oracle.sha256, `${what}: same bytes`);
-      assert.deepEqual(rendered.counts, oracle.counts, what);
-      assert.deepEqual(rendered.findings, oracle.findings, `${what}: same findings in the same order`);
-      assert.deepEqual(rendered.quarantined, oracle.quarantined, `${what}: same quarantine`);
-    }
-    const failures: unknown[] = [];
-    for (const renderInDatabase of [false, true]) {
-      await assert.rejects(deposit({ renderInDatabase, jobs: 2 }), (err: unknown) => {
-        assert.ok(isStrongroomError(err, 'DEPOSIT_PREFLIGHT_FAILED'));
-        failures.push(err.data?.findings);
-        return true;
-      });
-    }
-    assert.deepEqual(failures[1], failures[0], `${name}: a failed run reports the same findings`);
+    for (const jobs of [0, 2, 3]) assertSameDeposit(`${name}, ${jobs} jobs`, await deposit({ jobs, onInvalid: 'quarantine' }), oracle);
+    await assertSameFailure(name, deposit);
   }
   assert.equal(hashes.size, 1, 'embedded and server write the same bytes');
+});
+
+test('a DIFF or INCR rendered in PostgreSQL by its changed keys is the Node writer\'s: bytes, findings, quarantine, failure', async (t) => {
+  const options: GenerateOptions = { tld: 'example', domains: 200, seed: 'render-diff', hostModel: 'objects', asOf: AS_OF };
+  const { dir, dbs } = await databases(t, 'sr-render-diff-');
+  const watermark = '2025-01-06T00:00:00Z';
+  let run = 0;
+  const hashes = new Set<string>();
+  for (const { name, db } of dbs) {
+    await generateRegistry(db, options);
+    const fullDir = join(dir, `full-${name}`);
+    await mkdir(fullDir);
+    await writeFullDeposit(db, { tld: options.tld, outDir: fullDir, watermark: AS_OF, jobs: 0 });
+    // The changes since the FULL: a churn with every kind of change (renamed shared hosts bring
+    // their domains), then the edge cases, so that changed objects take the checked path too.
+    await churnRegistry(db, { tld: options.tld, changes: 40, seed: 'render-diff', at: '2025-01-05T06:00:00Z', mix: CHURN_MIX_STRESS });
+    await db.exec(injections(options.tld, true));
+    for (const type of ['DIFF', 'INCR'] as const) {
+      const deposit = async (extra: Partial<FullDepositOptions>) => {
+        await db.exec("DELETE FROM strongroom.deposit WHERE type <> 'FULL'");
+        const outDir = join(dir, String(run++));
+        await mkdir(outDir);
+        return writeDeposit(db, { tld: options.tld, outDir, watermark, ...extra }, type);
+      };
+      const oracle = await deposit({ renderInDatabase: false, jobs: 0, onInvalid: 'quarantine' });
+      assert.ok(oracle.quarantined.length >= 5, `${name} ${type}: the broken objects are quarantined`);
+      assert.ok((oracle.counts.domain ?? 0) > 20 && (oracle.counts.domain ?? 0) < 200, `${name} ${type}: a DIFF of some of the domains (${oracle.counts.domain})`);
+      assertSchemaValid(t, oracle.file);
+      hashes.add(`${type} ${oracle.sha256}`);
+      // Page size 7: ranges of 14 changed keys, several per kind and lane.
+      for (const extra of [{ jobs: 0 }, { jobs: 2, pageSize: 7 }, { jobs: 3 }] as const) {
+        assertSameDeposit(`${name} ${type}, ${JSON.stringify(extra)}`, await deposit({ ...extra, onInvalid: 'quarantine' }), oracle);
+      }
+      await assertSameFailure(`${name} ${type}`, deposit);
+    }
+  }
+  assert.equal(hashes.size, 2, 'embedded and server write the same bytes');
 });

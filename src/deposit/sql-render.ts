@@ -233,7 +233,22 @@ function transferClean(wm: string): string {
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-function rangeOf(column: string, range: KeyRange): string {
+/**
+ * The parents one rendering query covers: a key range (FULL), or — with `changes`, the change
+ * journal's window of the kind inside that range (PostgresRegistrySource.journalWindow) — only
+ * the keys of the range with a journal entry in the window (DIFF, INCR).
+ */
+export interface RenderRange extends KeyRange {
+  changes?: string;
+}
+
+/**
+ * The rows of `column` in the range. With `changes`, by the changed keys as one array (the
+ * `changed` CTE of `finish`): `= ANY` of an array the planner does not know yet makes it probe
+ * the key indexes, where a key range (or a long IN list) of scattered keys would scan tables.
+ */
+function rangeOf(column: string, range: RenderRange): string {
+  if (range.changes !== undefined) return `${column} = ANY((SELECT keys FROM changed)::text[])`;
   const conditions = [`${column} COLLATE "C" <= ${sqlLiteral(range.last)}`];
   if (range.after !== null) conditions.unshift(`${column} COLLATE "C" > ${sqlLiteral(range.after)}`);
   return conditions.join(' AND ');
@@ -248,7 +263,7 @@ function anyOf(x: string, keys: readonly string[]): string {
  * rows reach the aggregates in (key, order) order from a sorted subquery, so `string_agg` needs
  * no ORDER BY of its own (an ordered aggregate sorts every group apart: several times slower).
  */
-function child(view: string, parent: string, range: KeyRange, alias: string, aggregates: string, order = 'ord', columns = '*'): string {
+function child(view: string, parent: string, range: RenderRange, alias: string, aggregates: string, order = 'ord', columns = '*'): string {
   return `LEFT JOIN (SELECT key, ${aggregates}
       FROM (SELECT ${parent} AS key, ${columns} FROM ${view} WHERE ${rangeOf(parent, range)} ORDER BY ${parent} COLLATE "C", ${order}) c GROUP BY key) ${alias} ON ${alias}.key = o.key`;
 }
@@ -257,7 +272,7 @@ function child(view: string, parent: string, range: KeyRange, alias: string, agg
  * Status children: XML, count, and `ok` (every value allowed, none twice — the sum of the
  * values' bits equals their OR only without repeats — and every lang a language tag).
  */
-function statusChild(view: string, parent: string, name: string, allowed: ReadonlySet<string>, range: KeyRange, alias: string, extra = ''): string {
+function statusChild(view: string, parent: string, name: string, allowed: ReadonlySet<string>, range: RenderRange, alias: string, extra = ''): string {
   // As float8: a bigint sum() is computed in numeric, several times slower; sums of distinct
   // powers of two up to 2^17 are exact (an unknown value, 2^62, makes `ok` false anyway).
   // The value's position in the list is looked up once per row, in the sorted subquery.
@@ -274,8 +289,10 @@ function statusChild(view: string, parent: string, name: string, allowed: Readon
 }
 
 /** Wrap the rendering: one row per object in key order (characters XML cannot carry are looked for by the writer). */
-function finish(inner: string): string {
-  return `SELECT key, clean, xml FROM (${inner}) r ORDER BY key COLLATE "C"`;
+function finish(inner: string, range: RenderRange): string {
+  // The changed keys are read from the journal once per query (MATERIALIZED: not per use).
+  const changed = range.changes === undefined ? '' : `WITH changed AS MATERIALIZED (SELECT array_agg(DISTINCT j.key) AS keys FROM strongroom.journal j WHERE ${range.changes}) `;
+  return `${changed}SELECT key, clean, xml FROM (${inner}) r ORDER BY key COLLATE "C"`;
 }
 
 function wmOf(ctx: RenderContext): string {
@@ -283,7 +300,7 @@ function wmOf(ctx: RenderContext): string {
 }
 
 /** Contacts of one key range (rdeContact:contact, RFC 9022 §5.3). */
-export function contactQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   const wm = wmOf(ctx);
   const cc = textList(ISO3166_ALPHA2);
   const postal =
@@ -333,11 +350,12 @@ export function contactQuery(ctx: RenderContext, range: KeyRange, ex: RenderExcl
      FROM (SELECT id AS key, * FROM rde.contact WHERE ${rangeOf('id', range)}) o
      ${statusChild('rde.contact_status', 'contact_id', 'rdeContact:status', CONTACT_STATUS, range, 'st')}
      ${child('rde.contact_postal', 'contact_id', range, 'pi', `string_agg(${postal}, '') AS xml, count(*) AS n, count(*) FILTER (WHERE type = 'int') <= 1 AND count(*) FILTER (WHERE type = 'loc') <= 1 AND bool_and(${postalOk}) AS ok`)}`,
+    range,
   );
 }
 
 /** Hosts of one key range (rdeHost:host, RFC 9022 §5.2). */
-export function hostQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+export function hostQuery(ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   const wm = wmOf(ctx);
   const subordinate = ctx.repositoryTlds.length === 0 ? 'false' : `lower(o.name) LIKE ANY(${textList(ctx.repositoryTlds.map((t) => `%.${t.toLowerCase()}`))})`;
   const xml =
@@ -359,6 +377,7 @@ export function hostQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusi
      ${statusChild('rde.host_status', 'host_roid', 'rdeHost:status', HOST_STATUS, range, 'st')}
      ${child('rde.host_addr', 'host_roid', range, 'ad', `string_agg(${k(`${N2}<rdeHost:addr ip="`)} || coalesce(ip, '') || '">' || coalesce(addr, '') || '</rdeHost:addr>', '') AS xml,
          count(*) AS n, bool_and(${ok(address('ip', 'addr'))}) AS ok`)}`,
+    range,
   );
 }
 
@@ -372,7 +391,7 @@ function keyDataXml(indent: string, inner: string, flags: string, protocol: stri
 const UNSIGNED = (x: string, max: number) => `(${x} BETWEEN 0 AND ${max})`;
 
 /** Domains of the TLD in one key range (rdeDomain:domain, RFC 9022 §5.1). */
-export function domainQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   const wm = wmOf(ctx);
   const tld = ctx.tld;
   const withContacts = tld.dataModel !== 'minimum';
@@ -447,11 +466,12 @@ export function domainQuery(ctx: RenderContext, range: KeyRange, ex: RenderExclu
     `SELECT o.key, ${clean} AS clean, ${xml} AS xml
      FROM (SELECT roid AS key, * FROM rde.domain WHERE tld = ${sqlLiteral(tld.name)} AND ${rangeOf('roid', range)}) o
      ${joins.join('\n     ')}`,
+    range,
   );
 }
 
 /** The rendering query of a kind for one key range. */
-export function renderQuery(kind: RangedKind, ctx: RenderContext, range: KeyRange, ex: RenderExclusions): string {
+export function renderQuery(kind: RangedKind, ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   switch (kind) {
     case 'contact':
       return contactQuery(ctx, range, ex);

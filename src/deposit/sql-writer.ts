@@ -16,7 +16,7 @@ import { ServerDb } from '../db/server.js';
 import type { Db } from '../db/adapter.js';
 import { PostgresRegistrySource, type KeyRange, type RangedKind } from '../sources/postgres-source.js';
 import { stepObject, type KindWriter, type StepContext } from './object-step.js';
-import { parseBinaryCopy, renderQuery, type RenderContext, type RenderExclusions } from './sql-render.js';
+import { parseBinaryCopy, renderQuery, type RenderContext, type RenderExclusions, type RenderRange } from './sql-render.js';
 
 /** Parents per rendered range: large enough to amortise a query's planning, small enough to hold a few. */
 export const RENDER_RANGE = 5000;
@@ -36,10 +36,25 @@ export interface RangeOutcome {
   failed: boolean;
 }
 
+/**
+ * A DIFF's ranges of changed keys (`keysPerRange` each, `pageRanges`) joined into about two per
+ * lane — every lane busy, and few rendering queries, each of which reads the journal's window
+ * once — with at most RENDER_RANGE keys in any.
+ */
+export function joinRanges(ranges: readonly KeyRange[], keysPerRange: number, lanes: number): KeyRange[] {
+  const per = Math.max(1, Math.min(Math.floor(RENDER_RANGE / keysPerRange), Math.ceil(ranges.length / (2 * lanes))));
+  const joined: KeyRange[] = [];
+  for (let i = 0; i < ranges.length; i += per) joined.push({ after: ranges[i]!.after, last: ranges[Math.min(i + per, ranges.length) - 1]!.last });
+  return joined;
+}
+
 /** Render one range on one lane. */
 async function renderRange(lane: PostgresRegistrySource, writer: KindWriter, step: StepContext, ctx: RenderContext, ex: RenderExclusions, range: KeyRange): Promise<RangeOutcome> {
   const chunks: Buffer[] = [];
-  for await (const chunk of lane.tx.copyTo(renderQuery(writer.kind as RangedKind, ctx, range, ex), 'binary')) chunks.push(chunk);
+  const kind = writer.kind as RangedKind;
+  // With the change filter (DIFF, INCR), the range's changed keys only.
+  const scope: RenderRange = lane.changedSince === undefined ? range : { ...range, changes: lane.journalWindow(kind, range) };
+  for await (const chunk of lane.tx.copyTo(renderQuery(kind, ctx, scope, ex), 'binary')) chunks.push(chunk);
   const rows = parseBinaryCopy(chunks);
   const out: Buffer[] = [];
   const findings: Finding[] = [];

@@ -172,14 +172,24 @@ class Churn {
     return CHURN_OPERATIONS[rng.weighted(this.cumulative)]!;
   }
 
-  /** A random starting point of the name space: two letters. */
+  /** A random starting point of the registrar ids: two letters. */
   private prefix(rng: Rng): string {
     return LETTERS[rng.int(26)]! + LETTERS[rng.int(26)]!;
   }
 
+  /**
+   * A random starting point of the domain labels, drawn as the generator draws its labels (its
+   * vocabulary and label styles): the next name after it is close to uniform over a generated
+   * registry's names. (Random letters fall mostly into the gaps between the vocabulary's words
+   * and land on the few names after the gaps.)
+   */
+  private labelPoint(rng: Rng): string {
+    return this.labels.label(rng.int(LABEL_BASE)).label;
+  }
+
   /** A domain of the TLD picked from a random point of the name space (wrapping around). */
   async pickDomain(tx: Tx, rng: Rng, where = 'true'): Promise<DomainRow | null> {
-    const from = this.prefix(rng);
+    const from = this.labelPoint(rng);
     const sql = (cond: string) =>
       `SELECT roid, name, cl_id, registrant, cr_date FROM registry.domain d WHERE tld = $1 AND ${cond} AND ${where} ORDER BY name COLLATE "C" LIMIT 1`;
     const [row] = await tx.query<DomainRow>(sql('name COLLATE "C" >= $2'), [this.tld, from]);
@@ -337,7 +347,7 @@ class Churn {
         // (ns1.a.tld → r….a.tld), used by its parent and a few domains. Shared: a provider's
         // name server outside the TLD, used by a hundred domains or more. Picked from a random
         // point of the names (host names start with "ns<digit>."), through the name index.
-        const from = `ns${1 + rng.int(2)}.${this.prefix(rng)}`;
+        const from = `ns${1 + rng.int(2)}.${this.labelPoint(rng)}`;
         const suffix = `%.${this.tld}`;
         const where = op === 'renameHost' ? 'name LIKE $2' : 'name NOT LIKE $2';
         const sql = (cond: string) => `SELECT roid, name FROM registry.host WHERE ${cond} AND ${where} ORDER BY name COLLATE "C" LIMIT 1`;

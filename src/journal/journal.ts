@@ -14,7 +14,7 @@
 import { StrongroomError } from '../common/errors.js';
 import type { Db, Queryable, Tx } from '../db/adapter.js';
 import { sqlLiteral } from '../db/adapter.js';
-import type { TldInfo } from '../sources/source.js';
+import type { SourceKind, TldInfo } from '../sources/source.js';
 import { copyRows } from '../sources/copy-text.js';
 
 const lit = sqlLiteral;
@@ -27,6 +27,8 @@ export interface BaseDeposit {
   watermark: string;
   snapshot: string;
   snapshotTime: string;
+  /** The registry's objects per kind at its snapshot (its header counts), if recorded (migration 004). */
+  totals: Partial<Record<SourceKind, number>> | null;
 }
 
 /**
@@ -37,13 +39,16 @@ export interface BaseDeposit {
  */
 export async function baseDeposit(tx: Queryable, tld: string, type: 'DIFF' | 'INCR'): Promise<BaseDeposit | null> {
   const types = type === 'DIFF' ? ['FULL', 'DIFF'] : ['FULL'];
-  const rows = await tx.query<{ id: string; resend: number; type: BaseDeposit['type']; watermark: string; snapshot: string; snapshot_time: string }>(
-    `SELECT id, resend, type, watermark, snapshot, snapshot_time FROM strongroom.deposit
+  // `totals` through to_jsonb: NULL, not an error, in a database without migration 004.
+  const rows = await tx.query<{ id: string; resend: number; type: BaseDeposit['type']; watermark: string; snapshot: string; snapshot_time: string; totals: string | Record<string, number> | null }>(
+    `SELECT id, resend, type, watermark, snapshot, snapshot_time, to_jsonb(d) -> 'totals' AS totals FROM strongroom.deposit d
      WHERE tld = $1 AND type = ANY($2::text[]) ORDER BY snapshot_time DESC, resend DESC LIMIT 1`,
     [tld, types],
   );
   const row = rows[0];
-  return row ? { id: row.id, resend: row.resend, type: row.type, watermark: row.watermark, snapshot: row.snapshot, snapshotTime: row.snapshot_time } : null;
+  if (!row) return null;
+  const totals = typeof row.totals === 'string' ? (JSON.parse(row.totals) as Record<string, number> | null) : row.totals;
+  return { id: row.id, resend: row.resend, type: row.type, watermark: row.watermark, snapshot: row.snapshot, snapshotTime: row.snapshot_time, totals: totals ?? null };
 }
 
 /** Since when the journal is complete (its triggers' start, moved forward by pruning). */
@@ -126,6 +131,27 @@ export async function* deletedObjects(tx: Tx, kind: DeletableKind, tld: TldInfo,
   for await (const rows of copyRows(tx.copyTo(sql))) {
     for (const row of rows) yield { key: row[0] ?? '', name: row[1] ?? null };
   }
+}
+
+/** The kinds whose header count `changedTotals` derives (the big ones; the others are counted). */
+export const DERIVED_KINDS = ['domain', 'host', 'contact'] as const satisfies readonly DeletableKind[];
+
+/**
+ * How many objects of `kind` the window created less how many it deleted: this snapshot's count
+ * of the kind less the previous deposit's (RFC 9022 §5.9.1 header counts), from the journal
+ * alone, as exactly as `deletedObjects` decides what was deleted. An object's existence changes
+ * only through an own-row insert or delete, so only keys with own-row entries in the window
+ * count: the previous snapshot held the object if the window's first such entry is not an
+ * insert (see `deletedObjects`), this one holds it if its view shows it now.
+ */
+export async function changedTotal(tx: Queryable, kind: (typeof DERIVED_KINDS)[number], tld: TldInfo, window: string): Promise<number> {
+  const spec = DELETE_SPECS[kind];
+  const inTld = spec.perTld ? ` AND j.tld = ${lit(tld.name)}` : '';
+  const [row] = await tx.query<{ delta: number }>(
+    `SELECT coalesce(sum((EXISTS (SELECT 1 FROM ${spec.view} v WHERE v.${spec.key} = f.key${spec.perTld ? ` AND v.tld = ${lit(tld.name)}` : ''}))::int - (f.first <> 'insert')::int), 0)::int AS delta ` +
+      `FROM (SELECT j.key, (array_agg(j.op ORDER BY j.seq))[1] AS first FROM strongroom.journal j WHERE ${window} AND j.op <> 'child'${inTld} GROUP BY j.key) f`,
+  );
+  return row?.delta ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { isStrongroomError } from '../common/errors.js';
+import { writeDiffDeposit } from '../deposit/diff-deposit.js';
 import { writeFullDeposit } from '../deposit/full-deposit.js';
 import { OBJECT_URI } from '../model/namespaces.js';
 import { embeddedTestDb } from '../testing/databases.js';
@@ -54,6 +55,15 @@ test('a report of a deposit written and recorded by the deposit writer: same fac
 
   await assert.rejects(depositFactsFromDb(db, 'example', deposit.id, 7), (err) => isStrongroomError(err, 'REPORT_DEPOSIT_NOT_FOUND'));
   await assert.rejects(depositFactsFromDb(db, 'example', '20990101F0000'), (err) => isStrongroomError(err, 'REPORT_DEPOSIT_NOT_FOUND'));
+
+  // A DIFF: its header counts the registry (RFC 9022 §5.9.1), not the one object it holds.
+  const later = new Date(Date.parse(FIXTURE_WATERMARK) + 60_000).toISOString();
+  await db.exec(`UPDATE registry.domain SET up_date = '${later}' WHERE roid = (SELECT min(roid) FROM registry.domain)`);
+  const diff = await writeDiffDeposit(db, { tld: 'example', outDir: out, watermark: new Date(Date.parse(FIXTURE_WATERMARK) + 3_600_000).toISOString().replace('.000Z', 'Z') });
+  assert.equal(diff.objects, 1);
+  const diffFacts = await depositFactsFromDb(db, 'example', diff.id);
+  assert.deepEqual(diffFacts, await depositFactsFromFile(diff.file));
+  assert.deepEqual(diffFacts.header, fromDb.header, 'the registry as the FULL had it: same counts');
 });
 
 test('reports of the official sample deposits (FULL and DIFF, other prefixes, counts on their own lines) are valid', async (t) => {

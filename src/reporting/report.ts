@@ -150,7 +150,11 @@ export async function depositFactsFromDb(db: Db, tld: string, id: string, resend
   let rows: DepositRow[];
   try {
     rows = await db.query<DepositRow>(
-      `SELECT tld, id, resend, type, watermark, counts FROM strongroom.deposit
+      // A DIFF's or INCR's header counts the registry, not the file: its recorded totals
+      // (migration 004; to_jsonb: NULL, not an error, without the column), else the counts.
+      `SELECT tld, id, resend, type, watermark,
+              coalesce(CASE WHEN type IN ('DIFF', 'INCR') THEN nullif(to_jsonb(d) -> 'totals', 'null'::jsonb) END, counts) AS counts
+         FROM strongroom.deposit d
         WHERE tld = $1 AND id = $2 AND ($3::integer IS NULL OR resend = $3::integer)
         ORDER BY resend DESC LIMIT 1`,
       [tld, id, resend ?? null],

@@ -60,7 +60,7 @@ import {
   timestampOrUndefined,
   type CopyRow,
 } from './copy-text.js';
-import type { DataModel, HostModel, RegistrySource, SnapshotInfo, SourceKind, TldInfo } from './source.js';
+import { SOURCE_KINDS, type DataModel, type HostModel, type RegistrySource, type SnapshotInfo, type SourceKind, type TldInfo } from './source.js';
 
 /** Parents per page: bounds memory (a page and its children) and the number of statements. */
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -447,9 +447,10 @@ export class PostgresRegistrySource implements RegistrySource {
 
   /** The most recent object change (create, update, transfer) after `time`, with how many there are. */
   async latestChangeAfter(time: string): Promise<{ kind: string; object: string; at: string; count: number } | null> {
-    // With the change filter, only the changed objects (by key from the journal's window; the
-    // planner then probes the key indexes instead of scanning the registry).
-    const changed = (kind: SourceKind, key: string) => (this.changedSince === undefined ? '' : ` AND ${key} IN (SELECT j.key FROM strongroom.journal j WHERE ${this.journalWindow(kind)})`);
+    // With the change filter, only the changed objects (by key from the journal's window, as one
+    // array: the planner then probes the key index with the keys in order, instead of scanning
+    // the registry or probing in hash order, twice as slow at 1M domains).
+    const changed = (kind: SourceKind, key: string) => (this.changedSince === undefined ? '' : ` AND ${key} = ANY(ARRAY(SELECT j.key FROM strongroom.journal j WHERE ${this.journalWindow(kind)}))`);
     const parts = [
       `SELECT 'domain' AS kind, name AS object, greatest(cr_date, up_date, tr_date, re_date) AS at FROM rde.domain WHERE tld = $1${changed('domain', 'roid')}`,
       `SELECT 'registrar', id, greatest(cr_date, up_date) FROM rde.registrar WHERE true${changed('registrar', 'id')}`,
@@ -465,16 +466,21 @@ export class PostgresRegistrySource implements RegistrySource {
     return rows[0] ?? null;
   }
 
-  async counts(): Promise<Record<SourceKind, number>> {
+  /** The kinds `counts()` counts by reading their view (the others are 0 by the TLD's models). */
+  countedKinds(): SourceKind[] {
+    return SOURCE_KINDS.filter((kind) => (kind !== 'contact' || this.tld.dataModel !== 'minimum') && (kind !== 'host' || this.tld.hostModel === 'objects'));
+  }
+
+  /** Objects per kind in the snapshot; the kinds in `skip` are not counted (0: the caller knows them otherwise). */
+  async counts(skip: readonly SourceKind[] = []): Promise<Record<SourceKind, number>> {
     const t = lit(this.tld.name);
-    const contacts = this.tld.dataModel === 'minimum' ? '0' : '(SELECT count(*) FROM rde.contact)';
-    const hosts = this.tld.hostModel === 'objects' ? '(SELECT count(*) FROM rde.host)' : '0';
+    const count = (kind: SourceKind, query: string) => (skip.includes(kind) || !this.countedKinds().includes(kind) ? '0' : `(${query})`);
     const [row] = await this.tx.query<Record<SourceKind, number>>(
       `SELECT (SELECT count(*) FROM rde.registrar)::int AS "registrar",
               (SELECT count(*) FROM rde.idn_table WHERE tld = ${t})::int AS "idnTable",
-              ${contacts}::int AS "contact",
-              ${hosts}::int AS "host",
-              (SELECT count(*) FROM rde.domain WHERE tld = ${t})::int AS "domain",
+              ${count('contact', 'SELECT count(*) FROM rde.contact')}::int AS "contact",
+              ${count('host', 'SELECT count(*) FROM rde.host')}::int AS "host",
+              ${count('domain', `SELECT count(*) FROM rde.domain WHERE tld = ${t}`)}::int AS "domain",
               (SELECT count(*) FROM rde.nndn WHERE tld = ${t})::int AS "nndn",
               (SELECT count(*) FROM rde.epp_params WHERE tld = ${t})::int AS "eppParams",
               (SELECT count(*) FROM rde.policy WHERE tld = ${t})::int AS "policy"`,

@@ -172,8 +172,10 @@ export async function mutateRegistry(db: Queryable, tld: string, day: number, at
   }
   if (t.objects) {
     // A host renamed (its domains' name servers change with it) and an unlinked host deleted.
+    // Not one whose new name would break RFC 1035's limits (the generator's longest names).
     await db.query(
-      `UPDATE registry.host SET name = 'r' || $2::text || '-' || name, up_date = $3 WHERE roid = (SELECT roid FROM registry.host WHERE name NOT LIKE 'r%-%' ORDER BY roid OFFSET $1 LIMIT 1)`,
+      `UPDATE registry.host SET name = 'r' || $2::text || '-' || name, up_date = $3 WHERE roid = (SELECT roid FROM registry.host WHERE name NOT LIKE 'r%-%'
+         AND octet_length(name) + 2 + length($2::text) <= 253 AND strpos(name, '.') + 1 + length($2::text) <= 64 ORDER BY roid OFFSET $1 LIMIT 1)`,
       [day, String(day), at],
     );
     await db.query(`DELETE FROM registry.host WHERE roid = (SELECT roid FROM registry.host h WHERE NOT EXISTS (SELECT 1 FROM registry.domain_ns n WHERE n.host_roid = h.roid) ORDER BY roid LIMIT 1)`);
