@@ -142,7 +142,7 @@ export function register(program: Command): void {
         .option('--resend <n>', 'resend number (RFC 8909 resend, Spec 2 R{n})', nonNegativeInt('--resend'), 0)
         .option('--on-invalid <mode>', 'a broken object fails the run (fail) or is left out and reported (quarantine)', 'fail')
         .option('--max-quarantined <n>', 'with quarantine: fail when more objects than this would be left out', nonNegativeInt('--max-quarantined'), DEFAULT_MAX_QUARANTINED)
-        .option('--jobs <n>', 'parallelism for contacts, hosts and domains: connections rendering them in PostgreSQL (FULL, at most 4), worker threads checking and serialising them (DIFF, INCR) (PostgreSQL server only; default: one per CPU; 0: one); same bytes either way', nonNegativeInt('--jobs'))
+        .option('--jobs <n>', 'parallelism for contacts, hosts and domains: connections rendering them in PostgreSQL (FULL, at most 4), worker threads checking and serialising them (DIFF, INCR) (PostgreSQL server only; default: one per CPU, one more for FULL; 0: one); same bytes either way', nonNegativeInt('--jobs'))
         .option('--seal', 'seal the deposit for the escrow agent (Spec 2 §4) as it is written: {tld}_{date}_{full|diff|thin}_S{n}_R{rev}.ryde + .sig, no plaintext XML on disk; the options below say how'),
     ),
     [

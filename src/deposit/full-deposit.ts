@@ -91,7 +91,8 @@ export interface FullDepositOptions {
    * Parallelism for contacts, hosts and domains (server databases only): FULL, DIFF and INCR
    * deposits render them on this many connections reading the same snapshot (sql-writer.ts, at
    * most 4); with `renderInDatabase: false`, this many worker threads (parallel.ts). Default:
-   * one per CPU (at most 8); 0 keeps everything on one connection / in this thread. The output
+   * one per CPU (at most 8), one connection more for a FULL; 0 keeps everything on one
+   * connection / in this thread. The output
    * is the same bytes either way.
    */
   jobs?: number;
@@ -390,7 +391,10 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
       const workersWanted =
         type === 'FULL' ? !rendering && jobs > 0 : type !== 'THIN' && !rendering && (options.jobs ?? 0) > 0 && (await source.changedPages()) >= jobs * MIN_PAGES_PER_WORKER;
       const useWorkers = workersWanted && db instanceof ServerDb && kinds.some((kind) => RANGED_KINDS.has(kind));
-      if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, jobs);
+      // By default a FULL gets one rendering lane more than the CPUs: Node's share (scanning,
+      // hashing and writing the bytes) otherwise leaves a core idle now and then (−6% wall time
+      // at 100k).
+      if (rendering && kinds.some((kind) => RANGED_KINDS.has(kind))) lanes = await openLanes(db, source, options.jobs ?? (type === 'FULL' ? jobs + 1 : jobs));
 
       // The cross-object checks run in SQL over the whole registry: FULL and THIN deposits (on
       // every lane at once). A DIFF holds changed objects whose references the registry's own
