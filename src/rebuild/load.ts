@@ -214,7 +214,15 @@ export function fullCopySql(target: Target): string {
 }
 
 type Utf8Writer = (this: Buffer, text: string, offset: number) => number;
-const utf8Write = (Buffer.prototype as unknown as { utf8Write: Utf8Writer }).utf8Write;
+/**
+ * Buffer's own UTF-8 encoder, which `write()` calls after its argument handling. It is not a
+ * documented API (present in Node 20 and 22): without it, `write()` gives the same bytes.
+ */
+const utf8Write: Utf8Writer =
+  (Buffer.prototype as unknown as { utf8Write?: Utf8Writer }).utf8Write ??
+  function (this: Buffer, text: string, offset: number): number {
+    return this.write(text, offset, 'utf8');
+  };
 
 /** Bytes per piece handed to COPY (whole lines; about the adapter's own piece size). */
 const PIECE_BYTES = 256 * 1024;
