@@ -83,6 +83,9 @@ test('kill trials on the Spec 2 calendar (FULL Sunday, DIFFs after it): the daem
   // A file under a final name is complete when its signature verifies and it decrypts to the
   // end (a .ryde alone, between the publication of parts and signatures in staging: decrypts).
   const checked = new Map<string, string>();
+  // One directory per unseal: a path checked again (its .sig arrived) keeps its map entry, so
+  // `checked.size` can repeat and a later copy of the same deposit would collide with it.
+  let unseals = 0;
   let lone = 0;
   const checkFinalNames = async (): Promise<number> => {
     const files = await finalNames(rig.dir);
@@ -96,7 +99,7 @@ test('kill trials on the Spec 2 calendar (FULL Sunday, DIFFs after it): the daem
         const id = `${info.ino}:${info.size}:${list.includes(sig) ? 'pair' : 'lone'}`;
         if (checked.get(ryde) === id) continue;
         if (list.includes(sig)) {
-          await unsealFiles([ryde, sig], { outDir: join(rig.dir, 'unsealed-check', String(checked.size)), decryptionKeys: keys.decryptionKeys, verificationKeys: keys.verificationKeys });
+          await unsealFiles([ryde, sig], { outDir: join(rig.dir, 'unsealed-check', String(unseals++)), decryptionKeys: keys.decryptionKeys, verificationKeys: keys.verificationKeys });
         } else {
           // Between a part and its signature (staging publishes parts first, delivery sends them
           // first): the part alone must still be whole.
