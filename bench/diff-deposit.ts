@@ -13,8 +13,9 @@
  *   4. the DIFF deposit, measured;
  *   5. what the DIFF holds, per kind: objects written and deleted, domains changed directly and
  *      domains pulled in by host renames (in-bailiwick and shared), from the journal.
- * Both deposits are written with the same `--jobs` (default: one per CPU, the writer's default:
- * connections rendering in PostgreSQL), each in a child process of its own (bench/diff-deposit-worker.ts).
+ * Both deposits are written with the same `--jobs` (connections rendering in PostgreSQL; default:
+ * one per CPU, where the FULL writer's own default is one more), each in a child process of its
+ * own (bench/diff-deposit-worker.ts).
  * Each heavy phase runs under `flock /tmp/strongroom-heavy.lock`. The copy is dropped at the end.
  *
  *   npm run bench -- diff-deposit                 (1,000,000 domains)
