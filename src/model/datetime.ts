@@ -16,20 +16,49 @@ const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{0,5}[
 /** Days in each month of a common year; February of a leap year has 29. */
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Two decimal digits at `i`, or -1. */
+function twoDigits(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48;
+  const b = v.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Whether year/month/day/hour/minute/second are in range (the day within its month). */
+function inRange(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0);
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, the form of nearly every value (every one a Strongroom deposit holds
+ * without a fraction), checked by character codes: the value, null when out of range, or
+ * undefined when it is not of that form (the regular expressions decide).
+ */
+function plainCanonical(v: string): string | null | undefined {
+  if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) {
+    return undefined;
+  }
+  const century = twoDigits(v, 0);
+  const yy = twoDigits(v, 2);
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  const hour = twoDigits(v, 11);
+  const minute = twoDigits(v, 14);
+  const second = twoDigits(v, 17);
+  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  return inRange(century * 100 + yy, month, day, hour, minute, second) ? v : null;
+}
+
 /** Returns the canonical form, or null when `value` is not an RFC 3339 date-time. */
 export function tryCanonicalDateTime(value: string): string | null {
-  // Fast path: most values (every one a Strongroom deposit holds) are canonical already; only
-  // the fields' ranges need checking, without building Dates and strings.
+  const plain = plainCanonical(value);
+  if (plain !== undefined) return plain;
+  // Most other values are canonical already too (with a fraction): only the fields' ranges
+  // need checking, without building Dates and strings.
   const c = CANONICAL.exec(value);
   if (c) {
-    const year = Number(c[1]);
-    const month = Number(c[2]);
-    const day = Number(c[3]);
-    if (year >= 1 && month >= 1 && month <= 12 && day >= 1 && Number(c[4]) <= 23 && Number(c[5]) <= 59 && Number(c[6]) <= 59) {
-      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-      if (day <= MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0)) return value;
-    }
-    return null;
+    return inRange(Number(c[1]), Number(c[2]), Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6])) ? value : null;
   }
   const m = RFC3339.exec(value.trim());
   if (!m) return null;

@@ -72,7 +72,7 @@ import type {
   SecDns,
   Status,
 } from '../model/objects.js';
-import type { XmlNode } from './xml-stream.js';
+import { trimWs, type XmlNode } from './xml-stream.js';
 
 /** What an error names: the object, the field, where. */
 export interface ReaderErrorData {
@@ -100,18 +100,6 @@ class Ctx {
   fail(node: XmlNode, field: string, message: string): never {
     throw readerError(this.file, this.object, field, node, message);
   }
-}
-
-const WS = /^[ \t\r\n]+|[ \t\r\n]+$/g;
-
-/** XML whitespace (S: space, tab, CR, LF) at either end dropped; the common case (none) without a regex. */
-function trimWs(value: string): string {
-  const n = value.length;
-  if (n === 0) return value;
-  const first = value.charCodeAt(0);
-  const last = value.charCodeAt(n - 1);
-  if (first > 32 && last > 32) return value;
-  return value.replace(WS, '');
 }
 
 /**
@@ -295,7 +283,7 @@ class El {
 
   attr(name: string): string | undefined {
     const value = this.node.attrs[name];
-    return value === undefined ? undefined : value.replace(WS, '');
+    return value === undefined ? undefined : trimWs(value);
   }
 
   reqAttr(name: string): string {

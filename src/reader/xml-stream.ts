@@ -18,6 +18,27 @@ import { XmlScanner } from '../common/xml-scan.js';
 import { StrongroomError } from '../common/errors.js';
 import { NS_RDE } from '../model/namespaces.js';
 
+/** XML whitespace (S: space, tab, CR, LF), by UTF-16 code unit. */
+export const isXmlWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+
+/** XML whitespace at either end dropped; the common case (none) tested on the two ends alone. */
+export function trimWs(value: string): string {
+  const n = value.length;
+  if (n === 0) return value;
+  if (value.charCodeAt(0) > 32 && value.charCodeAt(n - 1) > 32) return value;
+  let s = 0;
+  let e = n;
+  while (s < e && isXmlWs(value.charCodeAt(s))) s++;
+  while (e > s && isXmlWs(value.charCodeAt(e - 1))) e--;
+  return value.slice(s, e);
+}
+
+/** Only XML whitespace (or nothing). */
+export function isBlank(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (!isXmlWs(value.charCodeAt(i))) return false;
+  return true;
+}
+
 /** One element of a captured subtree. Attributes without a namespace only, by local name. */
 export interface XmlNode {
   ns: string;
@@ -52,8 +73,6 @@ export type XmlPiece =
  */
 const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
-
-const WHITESPACE = /^[ \t\r\n]*$/;
 
 /** Elements per captured object: far above any real object (a domain has a few dozen). */
 export const MAX_NODES = 100_000;
@@ -132,7 +151,7 @@ export async function* xmlPieces(input: AsyncIterable<Buffer | string | Uint8Arr
         const parent = capture.stack[capture.stack.length - 1]!;
         if (parent.children === NO_CHILDREN) {
           parent.children = [];
-          if (parent.text !== '' && WHITESPACE.test(parent.text)) parent.text = '';
+          if (parent.text !== '' && isBlank(parent.text)) parent.text = '';
         }
         parent.children.push(node);
         capture.stack.push(node);

@@ -19,7 +19,7 @@ import { tryCanonicalDateTime } from '../model/datetime.js';
 import { NS_CONTACT, NS_DOMAIN, NS_EPP_CONTACT, NS_EPP_DOMAIN, NS_HOST, NS_SECDNS } from '../model/namespaces.js';
 import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, RGP_STATUS } from '../deposit/preflight.js';
 import { arrayLiteral } from '../generate/rows.js';
-import type { XmlNode } from '../reader/xml-stream.js';
+import { isBlank, trimWs, type XmlNode } from '../reader/xml-stream.js';
 import { copyField } from '../sources/copy-text.js';
 import { NS_STAGE, type Target } from './load.js';
 
@@ -50,57 +50,6 @@ function giveUp(): never {
   throw GIVE_UP;
 }
 
-const isWsCode = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
-
-/** XML whitespace at either end dropped (the typed reader's trimWs / attr()). */
-function trimWs(value: string): string {
-  const n = value.length;
-  if (n === 0) return value;
-  if (value.charCodeAt(0) > 32 && value.charCodeAt(n - 1) > 32) return value;
-  let s = 0;
-  let e = n;
-  while (s < e && isWsCode(value.charCodeAt(s))) s++;
-  while (e > s && isWsCode(value.charCodeAt(e - 1))) e--;
-  return value.slice(s, e);
-}
-
-/** Two decimal digits at `i`, or -1. */
-function two(v: string, i: number): number {
-  const a = v.charCodeAt(i) - 48;
-  const b = v.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * tryCanonicalDateTime (src/model/datetime.ts) with its commonest case, `YYYY-MM-DDTHH:MM:SSZ`,
- * checked by character codes instead of a regular expression: the same ranges, the same result.
- */
-function dateTime(v: string): string | null {
-  if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) {
-    return tryCanonicalDateTime(v);
-  }
-  const century = two(v, 0);
-  const yy = two(v, 2);
-  const month = two(v, 5);
-  const day = two(v, 8);
-  const hour = two(v, 11);
-  const minute = two(v, 14);
-  const second = two(v, 17);
-  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return tryCanonicalDateTime(v);
-  const year = century * 100 + yy;
-  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0) ? v : null;
-}
-
-/** Only XML whitespace (or nothing). */
-function blank(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (!isWsCode(value.charCodeAt(i))) return false;
-  return true;
-}
-
 const f = copyField;
 
 /** `undefined` → `\N`, else the escaped text. */
@@ -125,7 +74,7 @@ class Walk {
   constructor(node: XmlNode) {
     this.kids = node.children;
     // Text between child elements is refused by the typed reader (El.done).
-    if (this.kids.length > 0 && !blank(node.text)) giveUp();
+    if (this.kids.length > 0 && !isBlank(node.text)) giveUp();
   }
 
   at(ns: string, local: string): boolean {
@@ -174,7 +123,7 @@ class Walk {
   }
 
   date(ns: string, local: string): string {
-    const v = dateTime(trimWs(this.leaf(ns, local).text));
+    const v = tryCanonicalDateTime(trimWs(this.leaf(ns, local).text));
     if (v === null) giveUp();
     return v;
   }
@@ -213,7 +162,7 @@ class Walk {
 /** A flag element (`<contact:voice/>`): present, empty. */
 function emptyFlag(w: Walk, ns: string, local: string): boolean {
   if (!w.at(ns, local)) return false;
-  if (!blank(w.leaf(ns, local).text)) giveUp();
+  if (!isBlank(w.leaf(ns, local).text)) giveUp();
   return true;
 }
 
@@ -431,7 +380,7 @@ function contact(node: XmlNode, out: Lines): void {
       const list: string[] = [];
       while (dw.at(c, local)) {
         const x = dw.leaf(c, local);
-        if (!blank(x.text)) giveUp();
+        if (!isBlank(x.text)) giveUp();
         list.push(postalType(x));
       }
       return f(arrayLiteral(list));
