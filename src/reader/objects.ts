@@ -341,7 +341,7 @@ function phone(el: El | undefined): Phone | undefined {
   return p;
 }
 
-const IP_VERSIONS: readonly IpVersion[] = ['v4', 'v6'];
+export const IP_VERSIONS: readonly IpVersion[] = ['v4', 'v6'];
 
 function hostAddr(el: El): HostAddr {
   // host:addrType: `ip` defaults to v4 (RFC 5732 §4); the model always materialises it.
@@ -349,7 +349,7 @@ function hostAddr(el: El): HostAddr {
   return { ip, addr: el.tokNonEmpty() };
 }
 
-const POSTAL_TYPES: readonly PostalType[] = ['int', 'loc'];
+export const POSTAL_TYPES: readonly PostalType[] = ['int', 'loc'];
 
 function address(el: El, ns: string): Address {
   const addr: Address = { street: el.many(ns, 'street').map((s) => s.str()), city: el.req(ns, 'city').str(), cc: '' };
@@ -371,7 +371,9 @@ function transfer(el: El, ns: string): ContactTransferData {
   return t;
 }
 
-const TR_STATUS = ['clientApproved', 'clientCancelled', 'clientRejected', 'pending', 'serverApproved', 'serverCancelled'] as const;
+export const TR_STATUS = ['clientApproved', 'clientCancelled', 'clientRejected', 'pending', 'serverApproved', 'serverCancelled'] as const;
+
+export const DOMAIN_CONTACT_TYPES: readonly DomainContactType[] = ['admin', 'billing', 'tech'];
 
 // ---------------------------------------------------------------------------------------------
 // Objects
@@ -388,7 +390,7 @@ function domain(o: El): Domain {
   d.rgpStatus = statuses(o, ns, 'rgpStatus');
   opt(d, 'registrant', o.opt(ns, 'registrant')?.tokNonEmpty());
   d.contact = o.many(ns, 'contact').map((c): DomainContact => ({
-    type: oneOf<DomainContactType>(c, c.reqAttr('type'), ['admin', 'billing', 'tech'], `${c.path}/@type`),
+    type: oneOf(c, c.reqAttr('type'), DOMAIN_CONTACT_TYPES, `${c.path}/@type`),
     id: c.tokNonEmpty(),
   }));
   const nsEl = o.opt(ns, 'ns');

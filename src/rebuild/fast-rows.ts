@@ -19,9 +19,10 @@ import { tryCanonicalDateTime } from '../model/datetime.js';
 import { NS_CONTACT, NS_DOMAIN, NS_EPP_CONTACT, NS_EPP_DOMAIN, NS_HOST, NS_SECDNS } from '../model/namespaces.js';
 import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, RGP_STATUS } from '../deposit/preflight.js';
 import { arrayLiteral } from '../generate/rows.js';
+import { DOMAIN_CONTACT_TYPES, IP_VERSIONS, POSTAL_TYPES, TR_STATUS } from '../reader/objects.js';
 import { isBlank, trimWs, type XmlNode } from '../reader/xml-stream.js';
 import { copyField } from '../sources/copy-text.js';
-import { NS_STAGE, type Target } from './load.js';
+import { DOMAIN_TLD_LATER, NS_STAGE, type Target } from './load.js';
 
 /** What the fast path records about the deposit (the fields of rebuild.ts `ObjectState` it touches). */
 export interface FastState {
@@ -34,8 +35,6 @@ export interface FastState {
 export interface FastHooks {
   /** A domain's roid (the repository id is the commonest suffix). */
   tallyRoid(roid: string): void;
-  /** The TLD column of a domain's row, by its name (called once the domain has been read). */
-  domainTld(name: string): string;
 }
 
 /** Where lines go (ChunkedCopy). */
@@ -50,12 +49,12 @@ function giveUp(): never {
   throw GIVE_UP;
 }
 
+/** Whether `value` is one of `list` (the typed reader's value lists, src/reader/objects.ts). */
+const among = (list: readonly string[], value: string | undefined): value is string => value !== undefined && list.includes(value);
+
+/** One COPY field (`undefined` → `\N`). */
 const f = copyField;
 
-/** `undefined` → `\N`, else the escaped text. */
-function opt(value: string | undefined): string {
-  return value === undefined ? '\\N' : copyField(value);
-}
 
 /** An attribute, trimmed (the typed reader's `El.attr`). */
 function attr(node: XmlNode, name: string): string | undefined {
@@ -146,7 +145,7 @@ class Walk {
     const node = this.leaf(ns, local);
     const id = trimWs(node.text);
     if (id === '') giveUp();
-    return `${f(id)}\t${opt(attr(node, 'client'))}`;
+    return `${f(id)}\t${f(attr(node, 'client'))}`;
   }
 
   optRr(ns: string, local: string): string {
@@ -194,21 +193,17 @@ function statuses(w: Walk, ns: string, local: string, allowed: ReadonlySet<strin
     const node = w.leaf(ns, local);
     const s = attr(node, 's');
     if (s === undefined || !allowed.has(s)) giveUp();
-    out.add(table, `${key}\t${ord++}\t${f(s)}\t${opt(attr(node, 'lang'))}\t${node.selfClosing ? '\\N' : f(node.text)}\n`);
+    out.add(table, `${key}\t${ord++}\t${f(s)}\t${f(attr(node, 'lang'))}\t${node.selfClosing ? '\\N' : f(node.text)}\n`);
   }
   if (required && ord === 0) giveUp();
 }
 
-const TR_STATUS = new Set(['clientApproved', 'clientCancelled', 'clientRejected', 'pending', 'serverApproved', 'serverCancelled']);
-
 /** trnData's common part: trStatus, reRr, reDate, acRr, acDate (COPY fields, tab-joined). */
 function transfer(w: Walk, ns: string): string {
   const trStatus = w.tok1(ns, 'trStatus');
-  if (!TR_STATUS.has(trStatus)) giveUp();
+  if (!among(TR_STATUS, trStatus)) giveUp();
   return `${f(trStatus)}\t${w.rr(ns, 'reRr')}\t${w.date(ns, 'reDate')}\t${w.rr(ns, 'acRr')}\t${w.date(ns, 'acDate')}`;
 }
-
-const DOMAIN_CONTACT_TYPES = new Set(['admin', 'billing', 'tech']);
 
 function keyDataFields(k: XmlNode): string {
   const w = new Walk(k);
@@ -237,7 +232,7 @@ function domain(node: XmlNode, state: FastState, out: Lines, hooks: FastHooks): 
     const c = w.leaf(ns, 'contact');
     const type = attr(c, 'type');
     const id = trimWs(c.text);
-    if (type === undefined || !DOMAIN_CONTACT_TYPES.has(type) || id === '') giveUp();
+    if (!among(DOMAIN_CONTACT_TYPES, type) || id === '') giveUp();
     out.add('domain_contact', `${key}\t${ord}\t${type}\t${f(id)}\n`);
   }
   let hostObjects = false;
@@ -278,14 +273,14 @@ function domain(node: XmlNode, state: FastState, out: Lines, hooks: FastHooks): 
   let trn = '\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N';
   if (w.at(ns, 'trnData')) {
     const t = new Walk(w.take(ns, 'trnData'));
-    trn = `${transfer(t, ns)}\t${opt(t.optDate(ns, 'exDate'))}`;
+    trn = `${transfer(t, ns)}\t${f(t.optDate(ns, 'exDate'))}`;
     t.end();
   }
   w.end();
   out.add(
     'domain',
-    `${key}\t${f(name)}\t${f(hooks.domainTld(name))}\t${opt(uName)}\t${opt(idnTableId)}\t${opt(originalName)}\t${opt(registrant)}\t${f(clID)}\t${crRr}\t${opt(crDate)}\t${opt(exDate)}\t` +
-      `${upRr}\t${opt(upDate)}\t${maxSigLife}\t${opt(trDate)}\t${trn}\n`,
+    `${key}\t${f(name)}\t${DOMAIN_TLD_LATER}\t${f(uName)}\t${f(idnTableId)}\t${f(originalName)}\t${f(registrant)}\t${f(clID)}\t${crRr}\t${f(crDate)}\t${f(exDate)}\t` +
+      `${upRr}\t${f(upDate)}\t${maxSigLife}\t${f(trDate)}\t${trn}\n`,
   );
   if (hostObjects) state.hostObjects = true;
   return roid;
@@ -299,7 +294,7 @@ function sponsorship(w: Walk, ns: string): string {
   const upRr = w.optRr(ns, 'upRr');
   const upDate = w.optDate(ns, 'upDate');
   const trDate = w.optDate(ns, 'trDate');
-  return `${f(clID)}\t${crRr}\t${opt(crDate)}\t${upRr}\t${opt(upDate)}\t${opt(trDate)}`;
+  return `${f(clID)}\t${crRr}\t${f(crDate)}\t${upRr}\t${f(upDate)}\t${f(trDate)}`;
 }
 
 function host(node: XmlNode, out: Lines): void {
@@ -313,7 +308,7 @@ function host(node: XmlNode, out: Lines): void {
     const a = w.leaf(ns, 'addr');
     const ip = attr(a, 'ip') ?? 'v4'; // host:addrType: `ip` defaults to v4 (RFC 5732 §4)
     const addr = trimWs(a.text);
-    if ((ip !== 'v4' && ip !== 'v6') || addr === '') giveUp();
+    if (!among(IP_VERSIONS, ip) || addr === '') giveUp();
     out.add('host_addr', `${key}\t${ord}\t${ip}\t${f(addr)}\n`);
   }
   const sponsor = sponsorship(w, ns);
@@ -325,13 +320,13 @@ function host(node: XmlNode, out: Lines): void {
 function phone(w: Walk, ns: string, local: string): string {
   if (!w.at(ns, local)) return '\\N\t\\N';
   const node = w.leaf(ns, local);
-  return `${f(trimWs(node.text))}\t${opt(attr(node, 'x'))}`;
+  return `${f(trimWs(node.text))}\t${f(attr(node, 'x'))}`;
 }
 
 /** `int` / `loc`, from a `type` attribute. */
 function postalType(node: XmlNode): string {
   const type = attr(node, 'type');
-  if (type !== 'int' && type !== 'loc') giveUp();
+  if (!among(POSTAL_TYPES, type)) giveUp();
   return type;
 }
 
@@ -358,7 +353,7 @@ function contact(node: XmlNode, out: Lines): void {
     const pc = a.optTok(c, 'pc');
     const cc = a.tok(c, 'cc');
     a.end();
-    out.add('contact_postal', `${key}\t${ord}\t${type}\t${f(name)}\t${opt(org)}\t${f(arrayLiteral(street))}\t${f(city)}\t${opt(sp)}\t${opt(pc)}\t${f(cc)}\n`);
+    out.add('contact_postal', `${key}\t${ord}\t${type}\t${f(name)}\t${f(org)}\t${f(arrayLiteral(street))}\t${f(city)}\t${f(sp)}\t${f(pc)}\t${f(cc)}\n`);
   }
   const voice = phone(w, ns, 'voice');
   const fax = phone(w, ns, 'fax');

@@ -373,6 +373,13 @@ async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
+/**
+ * The TLD column of a domain line as both row writers (./rebuild.ts addObject, ./fast-rows.ts)
+ * leave it: empty, since the header, which Strongroom writes last, is not known yet; `FullCopy`
+ * puts the TLD in.
+ */
+export const DOMAIN_TLD_LATER = '';
+
 /** Host names remembered by `FullCopy` (about 200 bytes each): beyond, name servers are staged. */
 const MAX_HOST_NAMES = 1 << 18;
 

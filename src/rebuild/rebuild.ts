@@ -38,7 +38,7 @@ import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject,
 import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
 import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
-import { ChunkedCopy, createStaging, FullCopy, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
+import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -366,14 +366,9 @@ export function inferTld(states: readonly ObjectState[], tld: string): { hostMod
   return { hostModel: hostObjects ? 'objects' : 'attributes', dataModel: escrowsContacts ? 'per-registrar' : 'minimum', roidSuffix: repositoryId(merged, tld) };
 }
 
-/** The TLD column of a domain's row during the load: empty, the staged rows get the header's TLD. */
-export function domainRowTld(_state: ObjectState, _name: string): string {
-  return '';
-}
-
 /** What the fast path (./fast-rows.ts) needs to decide as addObject does. */
 export function fastHooks(state: ObjectState): FastHooks {
-  return { tallyRoid: (roid) => tallySuffix(state, roid), domainTld: (name) => domainRowTld(state, name) };
+  return { tallyRoid: (roid) => tallySuffix(state, roid) };
 }
 
 /**
@@ -407,11 +402,11 @@ export function addObject(state: ObjectState, copy: LineSink, object: RdeObject,
         state.hostObjects = true;
         // The schema links name servers to host objects by roid: staged by name, resolved later.
         const { ns, ...rest } = d;
-        domainRows(copy, rest as Domain, domainRowTld(state, d.name));
+        domainRows(copy, rest as Domain, DOMAIN_TLD_LATER);
         ns.hostObj.forEach((name, ord) => copy.row(NS_STAGE, `${copyField(d.roid)}\t${ord}\t${copyField(name)}\n`));
       } else {
         if (d.ns) state.hostAttributes = true;
-        domainRows(copy, d, domainRowTld(state, d.name));
+        domainRows(copy, d, DOMAIN_TLD_LATER);
       }
       return;
     }
