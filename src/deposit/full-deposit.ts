@@ -631,15 +631,14 @@ interface DepositRecord {
 async function recordDeposit(db: Db, r: DepositRecord): Promise<void> {
   try {
     await db.transaction(async (tx) => {
-      const values = [r.tld, r.id, r.resend, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined, r.type, r.prevId ?? null];
-      await tx.query(
-        r.totals === undefined
-          ? `INSERT INTO strongroom.deposit (tld, id, resend, type, prev_id, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined)
-             VALUES ($1, $2, $3, $13, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
-          : `INSERT INTO strongroom.deposit (tld, id, resend, type, prev_id, watermark, snapshot, snapshot_time, file_name, bytes, sha256, counts, findings, quarantined, totals)
-             VALUES ($1, $2, $3, $13, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15)`,
-        r.totals === undefined ? values : [...values, JSON.stringify(r.totals)],
-      );
+      const columns = ['tld', 'id', 'resend', 'type', 'prev_id', 'watermark', 'snapshot', 'snapshot_time', 'file_name', 'bytes', 'sha256', 'counts', 'findings', 'quarantined'];
+      const values: unknown[] = [r.tld, r.id, r.resend, r.type, r.prevId ?? null, r.watermark, r.snapshot, r.snapshotTime, r.fileName, r.bytes, r.sha256, JSON.stringify(r.counts), r.findings, r.quarantined];
+      // `totals` (migration 004) only when known: a database without the column still records.
+      if (r.totals !== undefined) {
+        columns.push('totals');
+        values.push(JSON.stringify(r.totals));
+      }
+      await tx.query(`INSERT INTO strongroom.deposit (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, values);
     });
   } catch (err) {
     throw new StrongroomError('DB_QUERY_FAILED', `the deposit ${r.fileName} was published, but recording it in strongroom.deposit failed: ${messageOf(err)}`, { cause: err });

@@ -95,8 +95,8 @@ const REGISTRAR_STATUS = new Set(['ok', 'readonly', 'terminated']);
 const DCP_ACCESS = new Set(['all', 'none', 'null', 'other', 'personal', 'personalAndOther']);
 const DCP_PURPOSE = new Set(['admin', 'contact', 'other', 'prov']);
 const DCP_RETENTION = new Set(['business', 'indefinite', 'legal', 'none', 'stated']);
-/** xs:language (RFC 3066 form of the XSD pattern). */
-const LANGUAGE = /^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$/;
+/** xs:language (RFC 3066 form of the XSD pattern); also the rendering query's (sql-render.ts). */
+export const LANGUAGE = /^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$/;
 /** xs:duration. */
 const DURATION = /^-?P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?!$)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
 const HEX = /^(?:[0-9A-Fa-f]{2})*$/;

@@ -23,7 +23,7 @@ import { sqlLiteral } from '../db/adapter.js';
 import type { KeyRange, RangedKind } from '../sources/postgres-source.js';
 import type { TldInfo } from '../sources/source.js';
 import { ISO3166_ALPHA2 } from './iso3166.js';
-import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, RGP_STATUS } from './preflight.js';
+import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, LANGUAGE as PREFLIGHT_LANGUAGE, RGP_STATUS } from './preflight.js';
 
 /** What the clean predicate needs to know besides the rows. */
 export interface RenderContext {
@@ -198,7 +198,8 @@ function address(ip: string, addr: string): string {
   return `((${ip} = 'v4' AND ${addr} ~ '^${V4}(?:\\.${V4}){3}$') OR (${ip} = 'v6' AND ${addr} ~* '^(?:${V6})$'))`;
 }
 
-const LANGUAGE = `'^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$'`;
+/** The checker's xs:language pattern (preflight.ts), as an SQL literal for `~`. */
+const LANGUAGE = sqlLiteral(PREFLIGHT_LANGUAGE.source);
 
 
 /** RFC 5322 addr-spec in its ASCII dot-atom form. */
