@@ -53,7 +53,6 @@ export function printResult(options: CommonOptions, data: unknown, text: () => s
   else process.stdout.write(`${text()}\n`);
 }
 
-/** Report an error the way every command does and return the exit status. */
 /**
  * Runs a commander program and maps how it ended to the process exit status (both entry points:
  * main.ts and the light pg-main.ts): --help and --version exit 0, any other commander error is
@@ -71,6 +70,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
   }
 }
 
+/** Report an error the way every command does and return the exit status. */
 export function reportError(err: unknown, json: boolean): number {
   const known = isStrongroomError(err);
   const status = known ? err.exitStatus : EXIT_STATUS.internal;

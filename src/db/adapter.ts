@@ -118,13 +118,24 @@ export function quoteIdent(name: string): string {
 const COPY_PIECE_BYTES = 256 * 1024;
 
 /** COPY text lines joined into writes of about COPY_PIECE_BYTES, for `copyFrom`. */
-export async function* copyPieces(lines: readonly string[]): AsyncGenerator<string> {
+export async function* copyPieces(lines: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
   let piece = '';
-  for (const line of lines) {
-    piece += line;
-    if (piece.length >= COPY_PIECE_BYTES) {
-      yield piece;
-      piece = '';
+  if (Symbol.asyncIterator in lines) {
+    for await (const line of lines) {
+      piece += line;
+      if (piece.length >= COPY_PIECE_BYTES) {
+        yield piece;
+        piece = '';
+      }
+    }
+  } else {
+    // An array's lines without an await each (the generator loads millions of them).
+    for (const line of lines) {
+      piece += line;
+      if (piece.length >= COPY_PIECE_BYTES) {
+        yield piece;
+        piece = '';
+      }
     }
   }
   if (piece !== '') yield piece;

@@ -21,7 +21,7 @@
  * object-rules — in any object
  * order (a reference may come before the object it names). Memory stays bounded whatever the
  * size: with a catalog the definitions and references stream (COPY) into a temporary table of
- * the catalog database (in pieces of COPY_PIECE characters) and anti-joins find the dangling ones; without one they are held in
+ * the catalog database (in pieces of COPY text, db/adapter.ts copyPieces) and anti-joins find the dangling ones; without one they are held in
  * memory up to MAX_IN_MEMORY entries, beyond which the stage is NOT RUN (blocking).
  *
  * A DIFF's references resolve across the chain (RFC 9022 §5: a DIFF holds only what changed):
@@ -36,7 +36,7 @@
 import { isStrongroomError, messageOf } from '../../common/errors.js';
 import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
 import { readDeposit, type DepositEvent } from '../../reader/index.js';
-import type { Tx } from '../../db/adapter.js';
+import { copyPieces, type Tx } from '../../db/adapter.js';
 import { copyField } from '../../sources/copy-text.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
 import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
@@ -182,22 +182,6 @@ function findingOf(row: Listed, where: string): StageFinding {
   return { code: row.code, severity: 'error', object: objectOf(row), message };
 }
 
-/** Characters of COPY text per write to the database. */
-const COPY_PIECE = 256 * 1024;
-
-/** COPY text joined into pieces of about COPY_PIECE characters. */
-async function* batched(lines: AsyncIterable<string>): AsyncGenerator<string> {
-  let text = '';
-  for await (const line of lines) {
-    text += line;
-    if (text.length >= COPY_PIECE) {
-      yield text;
-      text = '';
-    }
-  }
-  if (text !== '') yield text;
-}
-
 const byKey = (a: Listed, b: Listed): number => {
   const left = `${a.kind}\0${a.id}\0${a.obj}\0${a.field}`;
   const right = `${b.kind}\0${b.id}\0${b.obj}\0${b.field}`;
@@ -313,7 +297,7 @@ async function loadChain(ctx: VerifyContext, tx: Tx, links: readonly DepositInpu
           }
         }
       };
-      await tx.copyFrom(position === 0 ? `COPY ${table} (kind, id, roid) FROM STDIN` : `COPY ${table} (op, kind, id, roid) FROM STDIN`, batched(lines()));
+      await tx.copyFrom(position === 0 ? `COPY ${table} (kind, id, roid) FROM STDIN` : `COPY ${table} (op, kind, id, roid) FROM STDIN`, copyPieces(lines()));
     } catch (err) {
       if (err instanceof ChainUnreadable) throw err;
       if (isStrongroomError(err)) throw new ChainUnreadable(`${link.key}, a link of the chain this DIFF builds on, could not be read: ${messageOf(err)}`);
@@ -379,25 +363,23 @@ export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog
     const known = new KnownIds(knownMax);
     await tx.copyFrom(
       'COPY agent_refs (role, kind, id, code, obj, field) FROM STDIN',
-      (async function* () {
-        let text = '';
-        for await (const batch of rows) {
-          for (const row of batch) {
-            if (row.role === 'd') {
-              if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
-              text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\n`;
-            } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
-              text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
+      // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
+      copyPieces(
+        (async function* () {
+          for await (const batch of rows) {
+            let text = '';
+            for (const row of batch) {
+              if (row.role === 'd') {
+                if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
+                text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\n`;
+              } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
+                text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
+              }
             }
-          }
-          // One write per COPY_PIECE characters, not per row (a socket write each was a fifth of the CPU).
-          if (text.length >= COPY_PIECE) {
             yield text;
-            text = '';
           }
-        }
-        if (text !== '') yield text;
-      })(),
+        })(),
+      ),
     );
     await tx.exec(`ANALYZE agent_refs`);
     let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;

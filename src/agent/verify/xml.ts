@@ -111,10 +111,6 @@ export class WellFormedScan {
     });
   }
 
-  get failed(): boolean {
-    return this.finding !== undefined;
-  }
-
   write(chunk: Uint8Array): void {
     if (!this.finding) this.scanner.write(chunk);
   }
