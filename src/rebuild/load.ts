@@ -65,6 +65,9 @@ interface KeyDef {
 type IndexDef = {
   name: string;
   def: string;
+  table: string;
+  /** Its key columns in order (empty when one is an expression). */
+  columns: string[];
 };
 
 /** The keys and indexes of the registry schema, taken off for the load and put back after. */
@@ -85,7 +88,11 @@ export class Keys {
        ORDER BY c.contype, c.conrelid::regclass::text, c.conname`,
     );
     const indexes = await tx.query<IndexDef>(
-      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def,
+              CASE WHEN 0 <> ALL ((i.indkey::int2[])[0:i.indnkeyatts - 1]) THEN
+                array(SELECT a.attname::text FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)
+              ELSE '{}' END AS columns,
+              t.oid::regclass::text AS table
        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
        WHERE n.nspname = 'registry' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
        ORDER BY 1`,
@@ -122,10 +129,20 @@ export class Keys {
       }
     }
     for (const i of this.indexes) await tx.exec(i.def);
+    const [{ hashjoin } = { hashjoin: 'on' }] = await tx.query<{ hashjoin: string }>("SELECT current_setting('enable_hashjoin') AS hashjoin");
     for (const k of this.keys.filter((k) => k.type === 'f')) {
+      // PostgreSQL validates a new foreign key with one anti join of the referencing table to
+      // the referenced one, planned like any query. Left alone the planner hashes the whole
+      // referenced key (1M domain roids, once per child table); when an index leads with the
+      // referencing columns, a merge join of two ordered index-only scans is 2–5× cheaper (the
+      // visibility map is set: the rows came by COPY FREEZE). Only the plan changes, not what
+      // is checked.
+      const merge = this.indexed(k.table, k.columns);
       try {
         // A savepoint, so that after a failure the transaction can still name the rows.
-        await tx.exec(`SAVEPOINT sr_rebuild_fk; ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}; RELEASE SAVEPOINT sr_rebuild_fk`);
+        await tx.exec(
+          `SAVEPOINT sr_rebuild_fk;${merge ? ' SET LOCAL enable_hashjoin = off;' : ''} ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}; RELEASE SAVEPOINT sr_rebuild_fk${merge ? `; SET LOCAL enable_hashjoin = ${hashjoin === 'off' ? 'off' : 'on'}` : ''}`,
+        );
       } catch (err) {
         const examples = await tx
           .exec('ROLLBACK TO SAVEPOINT sr_rebuild_fk')
@@ -138,6 +155,12 @@ export class Keys {
         );
       }
     }
+  }
+
+  /** Whether a unique key or an index of `table` leads with `columns`, in that order. */
+  private indexed(table: string, columns: readonly string[]): boolean {
+    const leads = (key: readonly string[]) => columns.length > 0 && columns.every((c, n) => key[n] === c);
+    return this.keys.some((k) => k.type !== 'f' && k.table === table && leads(k.columns)) || this.indexes.some((i) => i.table === table && leads(i.columns));
   }
 
   /** Up to 5 rows of `k.table` whose reference does not resolve, named by their primary key. */
@@ -206,11 +229,16 @@ export type Target = TableName | typeof NS_STAGE | typeof DELETES_STAGE;
 
 const TARGET_ORDER: readonly Target[] = [...TABLE_ORDER, NS_STAGE, DELETES_STAGE];
 
-/** The FULL load's COPY statements: registry tables, staged tables for rows carrying the TLD. */
+/**
+ * The FULL load's COPY statements: registry tables, staged tables for rows carrying the TLD.
+ * FREEZE (as a restore into new tables can): the rows are written frozen and their pages
+ * marked all-visible, so the key checks after the load read indexes alone. It needs every
+ * table created or truncated in the loading transaction (./rebuild.ts prepareTarget).
+ */
 export function fullCopySql(target: Target): string {
-  if (target === NS_STAGE) return `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN`;
+  if (target === NS_STAGE) return `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN (FREEZE)`;
   if (target === DELETES_STAGE) throw new StrongroomError('INTERNAL', 'a FULL load stages no deletes');
-  return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN`;
+  return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN (FREEZE)`;
 }
 
 type Utf8Writer = (this: Buffer, text: string, offset: number) => number;

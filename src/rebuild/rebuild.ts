@@ -263,6 +263,10 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
   await keys.drop(tx);
   const triggers = await Triggers.read(tx);
   await triggers.disable(tx);
+  // The tables are empty: truncated in this transaction, they can take COPY FREEZE (./load.ts
+  // fullCopySql); on rollback they are as they were. After the triggers are off (the journal's
+  // TRUNCATE trigger would move its horizon; Triggers.restore does that once, at the end).
+  await tx.exec(`TRUNCATE ${TABLE_ORDER.map((t) => `registry.${t}`).join(', ')}`);
   await createStaging(tx);
   return { migrated, keys, triggers };
 }
