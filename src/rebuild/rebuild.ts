@@ -38,7 +38,8 @@ import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject,
 import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
 import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
-import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
+import { Keys, restoreDuringLoad } from './keys.js';
+import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -80,6 +81,8 @@ export interface RebuildSummary extends RebuildRun {
     counts: CountCheck[];
     /** Foreign keys validated over all rows when they were put back. */
     foreignKeys: number;
+    /** Keys, indexes and foreign keys put back during the load, on tables it had finished with (./keys.ts). */
+    keysDuringLoad: number;
     /** Name servers (hostObj) resolved to host objects by name. */
     nameServers: number;
   };
@@ -106,6 +109,13 @@ export const COUNT_SQL: Record<RebuildKind, string> = {
   eppParams: 'SELECT count(*)::int AS n FROM registry.epp_params WHERE tld = $1',
   policy: 'SELECT count(*)::int AS n FROM registry.policy WHERE tld = $1',
 };
+
+/**
+ * The tables rebuildFull writes after the load (staged rows with the header's TLD, the domains'
+ * TLD when the header differs, name servers resolved in the database, the TLD row): their keys
+ * go back only after that (restoreDuringLoad).
+ */
+const WRITTEN_AFTER_LOAD: ReadonlySet<string> = new Set(['domain', 'domain_ns', 'tld', ...STAGED_TABLES].map((t) => `registry.${t}`));
 
 /** Distinct roid suffixes tallied (the repository id is the commonest; a cap bounds memory). */
 const MAX_SUFFIXES = 64;
@@ -190,6 +200,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const prepare = lap();
     const copy = new FullCopy(tx, chunkBytes);
+    restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD);
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
       progress,
@@ -246,7 +257,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
       objectsPerSecond: seconds > 0 ? totalObjects / seconds : totalObjects,
       bytesPerSecond: seconds > 0 ? end.bytes / seconds : end.bytes,
       migrated,
-      checks: { counts, foreignKeys: keys.foreignKeys, nameServers },
+      checks: { counts, foreignKeys: keys.foreignKeys, keysDuringLoad: keys.early, nameServers },
       phases: { prepare, load, staged, keys: keysSeconds, counts: countSeconds },
     };
   });
