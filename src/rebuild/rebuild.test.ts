@@ -114,19 +114,26 @@ for (const { kind, options } of CASES) {
   });
 }
 
+/** A generated registry of .example (host objects), its FULL deposit's text, and a writer of variants of it. */
+async function sourceDeposit(t: Parameters<typeof embeddedTestDb>[0], kind: Kind, domains: number, seed: string) {
+  const source = await open(t, kind, true);
+  if (!source) return null;
+  const dir = await tempDir(t);
+  await generateRegistry(source.db, { tld: 'example', domains, seed, hostModel: 'objects', asOf: AS_OF });
+  const first = await deposit(source.db, 'example', join(dir, 'source'));
+  const variant = async (name: string, text: string) => {
+    const file = join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+  return { source, first, xml: await readFile(first.file, 'utf8'), variant };
+}
+
 for (const kind of ['embedded', 'server'] as const) {
   test(`rebuild on the ${kind} database: domains loaded straight with the TLD of their names whatever the header's place or TLD, name servers resolved whatever the hosts' place; an unresolvable name server fails the rebuild`, async (t) => {
-    const source = await open(t, kind, true);
-    if (!source) return;
-    const dir = await tempDir(t);
-    await generateRegistry(source.db, { tld: 'example', domains: 40, seed: 'direct-tld', hostModel: 'objects', asOf: AS_OF });
-    const first = await deposit(source.db, 'example', join(dir, 'source'));
-    const xml = await readFile(first.file, 'utf8');
-    const variant = async (name: string, text: string) => {
-      const file = join(dir, name);
-      await writeFile(file, text);
-      return file;
-    };
+    const given = await sourceDeposit(t, kind, 40, 'direct-tld');
+    if (!given) return;
+    const { source, xml, variant } = given;
 
     // The header first, the hosts last (name servers then resolved in the database).
     const headerAt = xml.indexOf('<rdeHeader:header>');
@@ -194,18 +201,10 @@ function moveObject(xml: string, tag: string, pick: (element: string) => boolean
 
 for (const kind of ['embedded', 'server'] as const) {
   test(`rebuild on the ${kind} database in small chunks: keys of the tables the load has finished with go back during it, in any object order; a duplicate found then, or an error after, leaves the target untouched`, async (t) => {
-    const source = await open(t, kind, true);
-    if (!source) return;
-    const dir = await tempDir(t);
-    await generateRegistry(source.db, { tld: 'example', domains: 60, seed: 'keys-during-load', hostModel: 'objects', asOf: AS_OF });
-    const first = await deposit(source.db, 'example', join(dir, 'source'));
-    const xml = await readFile(first.file, 'utf8');
+    const given = await sourceDeposit(t, kind, 60, 'keys-during-load');
+    if (!given) return;
+    const { source, first, xml, variant } = given;
     const chunkBytes = 4096;
-    const variant = async (name: string, text: string) => {
-      const file = join(dir, name);
-      await writeFile(file, text);
-      return file;
-    };
     const sourceKeys = await keysOf(source.db);
 
     // The deposit's own order: registrars, contacts and hosts are complete before the domains.
