@@ -8,7 +8,8 @@
  *
  *   1. lock (one rebuild per database at a time), create the schema if absent, refuse a
  *      target that holds any registry row;
- *   2. take the registry tables' keys and indexes off (./load.ts `Keys`), create staging;
+ *   2. take the registry tables' keys and indexes off (./keys.ts), truncate the (empty) tables
+ *      so that COPY can write frozen rows, create staging;
  *   3. stream the deposit (src/reader): each object → reference-schema COPY lines
  *      (src/generate/rows.ts, the same rows the generator writes) → chunked COPY; domains,
  *      contacts and hosts of the plain shape go straight from their element tree to the same
@@ -16,7 +17,8 @@
  *   4. move staged rows in with the header's TLD, resolve name servers by host name,
  *      write the registry.tld row;
  *   5. put keys and indexes back (duplicate keys and dangling references fail here, naming
- *      the rows), and check in the database that the object counts equal the header's.
+ *      the rows) — those of tables the load had finished with went back during it (./keys.ts
+ *      restoreDuringLoad) — and check in the database that the object counts equal the header's.
  *
  * What a deposit does not say is inferred (docs/commands/rebuild.md): the TLD's host model
  * (host objects iff the deposit escrows hosts or a domain names a hostObj), its data model
