@@ -75,7 +75,7 @@ export async function checkStructureInWorker(input: AsyncIterable<Buffer>, opts:
  * One scanner feeding both the structure checker and the well-formedness scan (the same bytes,
  * one tokenizer): the scan's handler sees every event and error the scanner reports.
  */
-function both(checker: StructureChecker, other: XmlScanHandler): XmlScanHandler {
+export function both(checker: StructureChecker, other: XmlScanHandler): XmlScanHandler {
   return {
     xmlDecl(version, encoding, standalone, s) {
       checker.xmlDecl(version, encoding, standalone, s);
