@@ -38,7 +38,7 @@ import { PREFIXES } from '../../model/namespaces.js';
 import { ContentAutomaton, namespaceMatches, qkey, type DfaState } from './automaton.js';
 import { XmlScanner, type XmlScanError, type XmlScanHandler } from '../../common/xml-scan.js';
 import { SimpleValidator } from './datatypes.js';
-import type { AttributeUse, ComplexTypeDef, ElementDef, SchemaModel, TypeDef } from './model-types.js';
+import type { AttributeUse, ComplexTypeDef, SchemaModel } from './model-types.js';
 import { XSI_NS } from './model-types.js';
 import { RDE_MODEL } from './rde-model.js';
 
@@ -123,6 +123,8 @@ interface Frame {
   content: Content;
   /** The simple type the text is checked against at the end tag, or -1. */
   simple: number;
+  /** A padded value gets the xmllint interop warning. */
+  interop: boolean;
 }
 
 /** Character data in an element, by its type. */
@@ -142,6 +144,20 @@ interface TypeInfo {
   automaton: ContentAutomaton | null;
   content: Content;
   simple: number;
+  /** An abstract complex type (an element may not have it). */
+  abstract: boolean;
+  complex: ComplexTypeDef | null;
+  /** The attribute uses (none for a simple type). */
+  uses: readonly AttributeUse[];
+  /** Simple content whose padded values xmllint rejects (interopType). */
+  interop: boolean;
+}
+
+/** Per element declaration: its type and flags. */
+interface ElementInfo {
+  type: number;
+  abstract: boolean;
+  nillable: boolean;
 }
 
 const NO_USES: readonly AttributeUse[] = [];
@@ -166,6 +182,7 @@ export class StructureChecker implements XmlScanHandler {
   private readonly frames: Frame[] = [];
   private top = 0;
   private readonly infos: Array<TypeInfo | undefined> = [];
+  private readonly elInfos: Array<ElementInfo | undefined> = [];
   private readonly findings: StructureFinding[] = [];
   private readonly max: number;
   private readonly rootKey: string;
@@ -396,11 +413,12 @@ export class StructureChecker implements XmlScanHandler {
     }
 
     let typeIndex = -1;
-    let decl: ElementDef | undefined;
+    let nillable = false;
     if (mode !== 'skip') {
       if (el !== undefined) {
-        decl = this.model.elements[el]!;
+        const decl = this.elementInfo(el);
         typeIndex = decl.type;
+        nillable = decl.nillable;
         if (decl.abstract) this.schemaError(`element ${display(xname.key)} is abstract`, undefined, tag.qname);
       } else typeIndex = this.model.anyType;
     }
@@ -422,19 +440,19 @@ export class StructureChecker implements XmlScanHandler {
         else if (!this.derivesFrom(t, typeIndex)) this.schemaError(`xsi:type ${display(this.model.types[t]!.name ?? value)} is not derived from ${this.typeName(typeIndex)}`, undefined, tag.qname);
         else typeIndex = t;
       } else if (aLocal === 'nil') {
-        if (!decl?.nillable) this.schemaError(`xsi:nil is not allowed: ${display(xname.key)} is not nillable`, undefined, tag.qname);
+        if (!nillable) this.schemaError(`xsi:nil is not allowed: ${display(xname.key)} is not nillable`, undefined, tag.qname);
         else nil = aValue.trim() === 'true' || aValue.trim() === '1';
       } else if (aLocal !== 'schemaLocation' && aLocal !== 'noNamespaceSchemaLocation') {
         this.schemaError(`attribute xsi:${aLocal} is not defined`, undefined, tag.qname);
       }
     }
-    const type: TypeDef | undefined = typeIndex >= 0 ? this.model.types[typeIndex] : undefined;
-    if (type?.kind === 'complex' && type.abstract) this.schemaError(`type ${this.typeName(typeIndex)} is abstract`, undefined, tag.qname);
+    const info = typeIndex >= 0 ? this.typeInfo(typeIndex) : undefined;
+    if (info?.abstract) this.schemaError(`type ${this.typeName(typeIndex)} is abstract`, undefined, tag.qname);
 
     // Frames are reused per depth (no object per element).
     let frame = this.frames[depth];
     if (frame === undefined) {
-      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1 };
+      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1, interop: false };
       this.frames[depth] = frame;
     }
     frame.name = tag.qname;
@@ -453,13 +471,14 @@ export class StructureChecker implements XmlScanHandler {
     frame.object = false;
     frame.content = Content.Ignore;
     frame.simple = -1;
-    if (type && mode !== 'skip') {
-      if (attrCount > 0 || (type.kind === 'complex' && type.attributes.length > 0)) this.checkAttributes(tag, type, mode);
-      const info = this.typeInfo(typeIndex);
+    frame.interop = false;
+    if (info && mode !== 'skip') {
+      if (attrCount > 0 || info.uses.length > 0) this.checkAttributes(tag, info, mode);
       frame.automaton = info.automaton;
       frame.state = info.automaton?.start ?? null;
       frame.content = info.content;
       frame.simple = info.simple;
+      frame.interop = info.interop;
     }
     if (parent && depth === 1 && parent.type >= 0 && xname.ns === NS_RDE && (xname.local === 'contents' || xname.local === 'deletes')) frame.childCounts = new Map();
     if (parent?.childCounts && depth === 2) {
@@ -487,15 +506,35 @@ export class StructureChecker implements XmlScanHandler {
       } else if (type.mixed) content = Content.Ignore;
       else if (type.content.k === 'empty') content = Content.Empty;
       else content = Content.Elements;
-      info = { automaton: this.automaton(typeIndex), content, simple };
+      const complex = type.kind === 'complex' ? type : null;
+      info = {
+        automaton: this.automaton(typeIndex),
+        content,
+        simple,
+        abstract: complex?.abstract === true,
+        complex,
+        uses: complex?.attributes ?? NO_USES,
+        interop: complex !== null && simple >= 0 && this.interopType(complex, simple),
+      };
       this.infos[typeIndex] = info;
     }
     return info;
   }
 
-  private checkAttributes(tag: XmlScanner, type: TypeDef, mode: Mode): void {
-    const complex = type.kind === 'complex' ? type : null;
-    const uses = complex?.attributes ?? NO_USES;
+  /** An element declaration's facts in one object shape (declarations differ in their optional fields). */
+  private elementInfo(el: number): ElementInfo {
+    let info = this.elInfos[el];
+    if (info === undefined) {
+      const decl = this.model.elements[el]!;
+      info = { type: decl.type, abstract: decl.abstract === true, nillable: decl.nillable === true };
+      this.elInfos[el] = info;
+    }
+    return info;
+  }
+
+  private checkAttributes(tag: XmlScanner, info: TypeInfo, mode: Mode): void {
+    const complex = info.complex;
+    const uses = info.uses;
     let seen = 0; // bit i: uses[i] present (the RDE types have at most a handful of attributes)
     for (let i = 0; i < tag.attrCount; i++) {
       const uri = tag.attrNs[i]!;
@@ -584,18 +623,15 @@ export class StructureChecker implements XmlScanHandler {
       if (simpleType >= 0 && !frame.textOverflow && !frame.nil) {
         const error = this.values.check(simpleType, frame.text, this.resolver);
         if (error) this.schemaError(`${frame.name}: ${error}`, frame);
-        else {
-          const type = this.model.types[frame.type]!;
-          if (type.kind === 'complex' && this.interopWhitespace(type, simpleType, frame.text)) {
-            this.add(
-              STRUCTURE_CODES.interop,
-              'warning',
-              `${frame.name}: whitespace around ${JSON.stringify(frame.text.trim())} is valid, but libxml2-based validators (xmllint) reject it`,
-              frame.line,
-              frame.column,
-              this.path(),
-            );
-          }
+        else if (frame.interop && frame.text !== frame.text.trim()) {
+          this.add(
+            STRUCTURE_CODES.interop,
+            'warning',
+            `${frame.name}: whitespace around ${JSON.stringify(frame.text.trim())} is valid, but libxml2-based validators (xmllint) reject it`,
+            frame.line,
+            frame.column,
+            this.path(),
+          );
         }
       }
     }
@@ -611,12 +647,11 @@ export class StructureChecker implements XmlScanHandler {
     this.top--;
   }
 
-  /** libxml2 2.9 does not collapse whitespace of simpleContent extending a non-string built-in (e.g. rdeHeader:count). */
-  private interopWhitespace(type: ComplexTypeDef, simpleType: number, text: string): boolean {
+  /** libxml2 2.9 does not collapse whitespace of simpleContent extending a non-string built-in (e.g. rdeHeader:count): such values are warned about when padded. */
+  private interopType(type: ComplexTypeDef, simpleType: number): boolean {
     if (type.base?.type !== simpleType) return false;
     const st = this.model.types[simpleType]!;
-    if (st.kind !== 'simple' || st.primitive === 'string' || !st.name?.startsWith(`{${NS_XSD}}`)) return false;
-    return text !== text.trim();
+    return st.kind === 'simple' && st.primitive !== 'string' && st.name?.startsWith(`{${NS_XSD}}`) === true;
   }
 
   private flushObject(): void {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dateTimeZ, normalizeWhitespace, SimpleValidator } from './datatypes.js';
+import { compareDecimal, dateTimeZ, normalizeWhitespace, SimpleValidator } from './datatypes.js';
 import { RDE_MODEL } from './rde-model.js';
 
 /** The whiteSpace facet as XSD 1.0 Part 2 §4.3.6 words it (the regular-expression form the fast scan replaced). */
@@ -66,4 +66,25 @@ test('dateTime: the fast YYYY-MM-DDTHH:MM:SSZ check agrees with the general one,
   assert.equal(validator.check(dateTimeType, ' 2026-01-04T00:00:00Z '), null);
   assert.notEqual(validator.check(dateTimeType, '2026-02-30T00:00:00Z'), null);
   assert.notEqual(validator.check(dateTimeType, '20a6-01-04T00:00:00Z'), null);
+});
+
+test('compareDecimal: unsigned integers compared as numbers give the order of the decimal values, leading zeros and 15 digits included', () => {
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const digits = (n: number) => Array.from({ length: n }, () => String(next() % 10)).join('');
+  const values = ['0', '00', '1', '01', '255', '256', '65535', '999999999999999', '1000000000000000', '0999999999999999', '-1', '+1', '1.0', '1.5', '.5'];
+  for (let i = 0; i < 300; i++) values.push(digits(1 + (next() % 16)));
+  const exact = (v: string): bigint => {
+    // value × 10^20 as a BigInt, for a sign, digits and an optional fraction.
+    const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(v)!;
+    const scaled = BigInt(`${m[2] || '0'}${(m[3] ?? '').padEnd(20, '0')}`);
+    return m[1] === '-' ? -scaled : scaled;
+  };
+  for (const a of values) {
+    for (const b of values) {
+      const x = exact(a);
+      const y = exact(b);
+      assert.equal(compareDecimal(a, b), x < y ? -1 : x > y ? 1 : 0, `${a} vs ${b}`);
+    }
+  }
 });

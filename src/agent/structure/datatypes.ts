@@ -175,8 +175,26 @@ function lexical(primitive: SimpleTypeDef['primitive'], v: string, resolvePrefix
   }
 }
 
+/** 1 to 15 ASCII digits, nothing else. */
+function smallDigits(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** Compare two decimal literals numerically (both valid per DECIMAL). */
 export function compareDecimal(a: string, b: string): number {
+  // Unsigned integers of up to 15 digits (nearly every value of a deposit: counts, ports, key
+  // flags) are exact as numbers.
+  if (smallDigits(a) && smallDigits(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   const parse = (s: string): { neg: boolean; int: string; frac: string } => {
     let neg = false;
     let t = s;
@@ -213,16 +231,21 @@ function valueLength(primitive: SimpleTypeDef['primitive'], v: string): number {
 }
 
 function compileCheck(def: SimpleTypeDef): (v: string, resolvePrefix?: (p: string) => string | undefined) => string | null {
+  // Facets are read into the closure once: Facets objects differ in shape from type to type,
+  // and the check below runs for every simple value of a deposit.
   const f: Facets = def.facets;
+  const primitive = def.primitive;
   const patterns = (f.patterns ?? []).map((group) => group.map((source) => new RegExp(source, 'u')));
   const enumeration = f.enumeration;
-  const numeric = def.primitive === 'decimal';
+  const numeric = primitive === 'decimal';
   const enumSet = enumeration && !numeric ? new Set(enumeration) : null;
-  const hasLength = f.length !== undefined || f.minLength !== undefined || f.maxLength !== undefined;
-  const hasRange = f.minInclusive !== undefined || f.maxInclusive !== undefined || f.minExclusive !== undefined || f.maxExclusive !== undefined;
+  const { length, minLength, maxLength, minInclusive, maxInclusive, minExclusive, maxExclusive, fractionDigits } = f;
+  const hasLength = (length !== undefined || minLength !== undefined || maxLength !== undefined) && primitive !== 'QName';
+  const hasRange = numeric && (minInclusive !== undefined || maxInclusive !== undefined || minExclusive !== undefined || maxExclusive !== undefined);
+  const hasFraction = numeric && fractionDigits !== undefined;
   const quote = (v: string): string => JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
   return (v, resolvePrefix) => {
-    const lexicalError = lexical(def.primitive, v, resolvePrefix);
+    const lexicalError = lexical(primitive, v, resolvePrefix);
     if (lexicalError) return `${quote(v)} is ${lexicalError}`;
     for (let g = 0; g < patterns.length; g++) {
       const group = patterns[g]!;
@@ -230,21 +253,21 @@ function compileCheck(def: SimpleTypeDef): (v: string, resolvePrefix?: (p: strin
       for (let r = 0; r < group.length && !matched; r++) matched = group[r]!.test(v);
       if (!matched) return `${quote(v)} does not match the pattern of ${typeLabel(def)}`;
     }
-    if (hasLength && def.primitive !== 'QName') {
-      const n = valueLength(def.primitive, v);
-      if (f.length !== undefined && n !== f.length) return `${quote(v)} has length ${n}, not ${f.length}`;
-      if (f.minLength !== undefined && n < f.minLength) return `${quote(v)} is shorter than ${f.minLength}`;
-      if (f.maxLength !== undefined && n > f.maxLength) return `${quote(v)} is longer than ${f.maxLength}`;
+    if (hasLength) {
+      const n = valueLength(primitive, v);
+      if (length !== undefined && n !== length) return `${quote(v)} has length ${n}, not ${length}`;
+      if (minLength !== undefined && n < minLength) return `${quote(v)} is shorter than ${minLength}`;
+      if (maxLength !== undefined && n > maxLength) return `${quote(v)} is longer than ${maxLength}`;
     }
-    if (numeric && hasRange) {
-      if (f.minInclusive !== undefined && compareDecimal(v, f.minInclusive) < 0) return `${quote(v)} is below ${f.minInclusive}`;
-      if (f.maxInclusive !== undefined && compareDecimal(v, f.maxInclusive) > 0) return `${quote(v)} is above ${f.maxInclusive}`;
-      if (f.minExclusive !== undefined && compareDecimal(v, f.minExclusive) <= 0) return `${quote(v)} is not above ${f.minExclusive}`;
-      if (f.maxExclusive !== undefined && compareDecimal(v, f.maxExclusive) >= 0) return `${quote(v)} is not below ${f.maxExclusive}`;
+    if (hasRange) {
+      if (minInclusive !== undefined && compareDecimal(v, minInclusive) < 0) return `${quote(v)} is below ${minInclusive}`;
+      if (maxInclusive !== undefined && compareDecimal(v, maxInclusive) > 0) return `${quote(v)} is above ${maxInclusive}`;
+      if (minExclusive !== undefined && compareDecimal(v, minExclusive) <= 0) return `${quote(v)} is not above ${minExclusive}`;
+      if (maxExclusive !== undefined && compareDecimal(v, maxExclusive) >= 0) return `${quote(v)} is not below ${maxExclusive}`;
     }
-    if (numeric && f.fractionDigits !== undefined) {
+    if (hasFraction) {
       const dot = v.indexOf('.');
-      if (dot >= 0 && v.slice(dot + 1).replace(/0+$/, '').length > f.fractionDigits) return `${quote(v)} has too many fraction digits`;
+      if (dot >= 0 && v.slice(dot + 1).replace(/0+$/, '').length > fractionDigits!) return `${quote(v)} has too many fraction digits`;
     }
     if (enumeration) {
       const ok = enumSet ? enumSet.has(v) : enumeration.some((e) => compareDecimal(e, v) === 0);
