@@ -90,10 +90,7 @@ for (const hostModel of ['objects', 'attributes'] as const) {
     // The findings of the object rules are the same whichever path typed the objects.
     const rules = async (lean: boolean) => {
       const batches = readDepositBatches(chunks(xml, 1 << 16), { file: 'test.xml', lean });
-      const events = (async function* () {
-        for await (const batch of batches) yield* batch;
-      })();
-      return checkDepositObjects(() => chunks(xml, 1 << 16), { tld: options.tld, file: 'test.xml', events, dataModel: 'maximum', roidSuffix: 'EXAMPLE' });
+      return checkDepositObjects(() => chunks(xml, 1 << 16), { tld: options.tld, file: 'test.xml', batches, dataModel: 'maximum', roidSuffix: 'EXAMPLE' });
     };
     assert.deepStrictEqual(await rules(true), await rules(false));
   });

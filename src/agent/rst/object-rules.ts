@@ -29,7 +29,7 @@ import { isStrongroomError, messageOf } from '../../common/errors.js';
 import { ObjectChecker } from '../../deposit/preflight.js';
 import { NS_HOST } from '../../model/namespaces.js';
 import type { Contact, DepositEnvelope, Domain, Host } from '../../model/objects.js';
-import { readDeposit, type DepositEvent } from '../../reader/index.js';
+import { readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import type { DataModel, HostModel } from '../../sources/source.js';
 
 export interface ObjectRuleOptions {
@@ -60,8 +60,8 @@ export interface ObjectRuleOptions {
   greeting?: { objURI: string[]; extURI: string[] };
   /** Findings kept (default 10,000); the rest are counted. */
   maxFindings?: number;
-  /** The reader's events, when a pass shared with other checks supplies them (else `open` is read). */
-  events?: AsyncIterable<DepositEvent>;
+  /** The reader's events, a chunk's at a time, when a pass shared with other checks supplies them (else `open` is read). */
+  batches?: AsyncIterable<readonly DepositEvent[]>;
   /**
    * A BRDA thin deposit (Spec 4 §3.1.1, `_thin_` file name): domains and registrars with their
    * BRDA fields only, so the host-model, EPP-parameters and data-model rules of a FULL do not apply.
@@ -70,7 +70,7 @@ export interface ObjectRuleOptions {
 }
 
 /** The registry configuration the rules can use (the CLI's and the catalog's names for it). */
-export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'events' | 'thin'>;
+export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'batches' | 'thin'>;
 
 export interface ObjectRuleResult {
   findings: Finding[];
@@ -178,7 +178,7 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   };
 
   try {
-    for await (const event of options.events ?? readDeposit(open(), options.file ? { file: options.file } : {})) {
+    for await (const batch of options.batches ?? readDepositBatches(open(), { ...(options.file ? { file: options.file } : {}), lean: true })) for (const event of batch) {
       if (event.type === 'deposit') {
         envelope = event.envelope;
         hostModel = options.hostModel ?? (envelope.objURI.includes(NS_HOST) ? 'objects' : 'attributes');

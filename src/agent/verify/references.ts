@@ -35,7 +35,7 @@
  */
 import { isStrongroomError, messageOf } from '../../common/errors.js';
 import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
-import { readDeposit, type DepositEvent } from '../../reader/index.js';
+import { readDeposit, readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import { copyPieces, type Tx } from '../../db/adapter.js';
 import { copyField } from '../../sources/copy-text.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
@@ -205,16 +205,17 @@ export function referencesStage(): CheckStage {
     async run(ctx, emit) {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const thin = ctx.input.name.type === 'thin';
-      const events = (ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file }))[Symbol.asyncIterator]();
+      const batches = (ctx.objects ? ctx.objects() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
       // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
-      let first: IteratorResult<DepositEvent>;
+      let first: IteratorResult<readonly DepositEvent[]>;
       try {
-        first = await events.next();
+        first = await batches.next();
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         throw err;
       }
-      const envelope = !first.done && first.value.type === 'deposit' ? first.value.envelope : undefined;
+      const head = first.done ? undefined : first.value[0];
+      const envelope = head?.type === 'deposit' ? head.envelope : undefined;
       const type = ctx.summary?.type ?? envelope?.type;
       const watermark = ctx.summary?.watermark ?? envelope?.watermark;
       const diff = type === 'DIFF';
@@ -226,14 +227,15 @@ export function referencesStage(): CheckStage {
         base = await ctx.chainBase!(ctx.input.name.tld, watermark!, ctx.input.key);
         if (base.length === 0) return { notRun: `no verified FULL of .${ctx.input.name.tld} precedes this DIFF in the catalog: its references have nothing to resolve against` };
       }
-      /** The rows of each object (one array, reused: consumed before the next is read). */
+      /** The rows of each batch of objects (one array, reused: consumed before the next is read). */
       async function* rows(): AsyncGenerator<RefRow[]> {
         const out: RefRow[] = [];
-        for (let next = first; !next.done; next = await events.next()) {
-          const event = next.value;
+        for (let next = first; !next.done; next = await batches.next()) {
           out.length = 0;
-          if (event.type === 'object') rowsOf(event.object, out, thin);
-          else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
+          for (const event of next.value) {
+            if (event.type === 'object') rowsOf(event.object, out, thin);
+            else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
+          }
           if (out.length > 0) yield out;
         }
       }
