@@ -217,7 +217,7 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
   };
   const runGroup = async (group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void> => {
     // Batches of events (an input chunk's at a time), domains, hosts and contacts typed by the lean converter.
-    const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key), lean: true }), group.length);
+    const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key), lean: true }), group.length, OBJECT_BATCH_WINDOW);
     await Promise.all(
       group.map(({ stage: member, result: memberResult }, position) =>
         runStage(member, memberResult, { ...groupCtx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => sink(position, finding))).finally(async () => {
@@ -326,6 +326,9 @@ interface PassRunner {
   deferred: Array<Promise<void>>;
   window: number;
 }
+
+/** Batches of the typed reader's events (an input chunk's each) one object stage may read ahead of another (a few hundred objects; every one held survives young-generation collections). */
+const OBJECT_BATCH_WINDOW = 8;
 
 /** Decoded chunks a branch of the single pass may run ahead of the slowest (bounded memory). */
 const PASS_WINDOW = 64;
