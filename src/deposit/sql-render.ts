@@ -19,7 +19,7 @@
  * object reader and goes through `stepObject` exactly as before, which reports its findings,
  * quarantines it or fails the run; if it passes, the JS serializer's XML is written.
  */
-import { sqlLiteral } from '../db/adapter.js';
+import { sqlLiteral, type Queryable } from '../db/adapter.js';
 import type { KeyRange, RangedKind } from '../sources/postgres-source.js';
 import type { TldInfo } from '../sources/source.js';
 import { ISO3166_ALPHA2 } from './iso3166.js';
@@ -42,9 +42,32 @@ export interface RenderExclusions {
   contacts: readonly string[];
   hosts: readonly string[];
   idnTables: readonly string[];
+  /** References the cross-object checks vouch for (`vouchedReferences`). */
+  vouched: VouchedReferences;
 }
 
-export const NO_EXCLUSIONS: RenderExclusions = { crossed: [], registrars: [], contacts: [], hosts: [], idnTables: [] };
+/**
+ * Referenced kinds whose references need no per-object check in the query. True for a kind when
+ * (1) the deposit's cross-object checks (preflight.ts `referenceChecks`) ran completely, so every
+ * object with a reference that resolves to no object of the kind is among `crossed` and never
+ * clean, and (2) every key of the kind is "plain" (`vouchedReferences`). A reference of a clean
+ * object then equals, byte for byte, a plain key: it passes the checker's rule for it (clIDType
+ * for registrar and contact ids, a host name for name servers — the rule the referenced object's
+ * own key is held to, and a plain key passes it) and needs no escaping. Saves the server a
+ * check and five `replace()` per reference (~3.5 µs of ~17 per domain).
+ */
+export interface VouchedReferences {
+  /** clID, crRr, upRr, reRr, acRr of contacts, hosts and domains (not their client attributes). */
+  registrars: boolean;
+  /** A domain's registrant and contacts. */
+  contacts: boolean;
+  /** A domain's name servers (host objects). */
+  hosts: boolean;
+}
+
+export const NOT_VOUCHED: VouchedReferences = { registrars: false, contacts: false, hosts: false };
+
+export const NO_EXCLUSIONS: RenderExclusions = { crossed: [], registrars: [], contacts: [], hosts: [], idnTables: [], vouched: NOT_VOUCHED };
 
 // ---------------------------------------------------------------------------------------------
 // SQL building blocks (expressions over columns; markup as constant literals)
@@ -88,9 +111,9 @@ function dateLine(indent: string, name: string, x: string): string {
   return line(indent, name, ts(x), false);
 }
 
-/** A registrar reference with its optional client attribute. */
-function rr(indent: string, name: string, id: string, client: string): string {
-  return `coalesce(${k(`${indent}<${name}`)} || coalesce(' client="' || ${esc(client)} || '"', '') || '>' || ${esc(id)} || ${k(`</${name}>`)}, '')`;
+/** A registrar reference with its optional client attribute; the id raw when vouched for (`VouchedReferences`). */
+function rr(indent: string, name: string, id: string, client: string, vouched = false): string {
+  return `coalesce(${k(`${indent}<${name}`)} || coalesce(' client="' || ${esc(client)} || '"', '') || '>' || ${vouched ? id : esc(id)} || ${k(`</${name}>`)}, '')`;
 }
 
 /** A phone with its optional extension (the number is raw: `phoneClean`). */
@@ -135,13 +158,23 @@ function clId(x: string): string {
   return `(char_length(${x}) BETWEEN 3 AND 16 AND octet_length(${x}) = char_length(${x}) AND strpos(${x}, ' ') = 0)`;
 }
 
-/** An optional registrar reference (id and client attribute). */
-function optionalRr(id: string, client: string): string {
-  return `(${id} IS NULL OR (${clId(id)} AND (${client} IS NULL OR ${clId(client)})))`;
+/** A reference's id: a clIDType, or only present when the cross-object checks vouch for it (`VouchedReferences`). */
+function refId(x: string, vouched: boolean): string {
+  return vouched ? `${x} IS NOT NULL` : clId(x);
 }
 
-function requiredRr(id: string, client: string): string {
-  return `(${id} IS NOT NULL AND ${clId(id)} AND (${client} IS NULL OR ${clId(client)}))`;
+/** An optional registrar reference (id and client attribute). */
+function optionalRr(id: string, client: string, vouched: boolean): string {
+  return `(${id} IS NULL OR (${refId(id, vouched)} AND (${client} IS NULL OR ${clId(client)})))`;
+}
+
+function requiredRr(id: string, client: string, vouched: boolean): string {
+  return `(${id} IS NOT NULL AND ${refId(id, vouched)} AND (${client} IS NULL OR ${clId(client)}))`;
+}
+
+/** A plain key: 3..16 printable ASCII characters without space or `" & < >` (a clIDType that needs no escaping). */
+function plainId(x: string): string {
+  return `(octet_length(${x}) BETWEEN 3 AND 16 AND ${x} !~ '[^!#-%''-;=?-~]')`;
 }
 
 /** White space as JavaScript's \s knows it (xs:token's rules are checked with it), controls left to `needsCheckedPath`. */
@@ -220,15 +253,32 @@ function arrayClean(array: string, maxItems: number, maxBytes: number): string {
 }
 
 /** Sponsoring, creating and updating registrar, and the dates every object kind has. */
-function sponsorClean(wm: string): string[] {
-  return [clId('o.cl_id'), optionalRr('o.cr_rr', 'o.cr_rr_client'), optionalRr('o.up_rr', 'o.up_rr_client'), notAfter('o.cr_date', wm), notAfter('o.up_date', wm), notAfter('o.tr_date', wm)];
+function sponsorClean(wm: string, v: VouchedReferences): string[] {
+  const r = v.registrars;
+  return [refId('o.cl_id', r), optionalRr('o.cr_rr', 'o.cr_rr_client', r), optionalRr('o.up_rr', 'o.up_rr_client', r), notAfter('o.cr_date', wm), notAfter('o.up_date', wm), notAfter('o.tr_date', wm)];
 }
 
 /** Transfer data of contacts and domains. */
-function transferClean(wm: string): string {
+function transferClean(wm: string, v: VouchedReferences): string {
   return `o.tr_status IN ('clientApproved', 'clientCancelled', 'clientRejected', 'pending', 'serverApproved', 'serverCancelled')
-      AND ${requiredRr('o.re_rr', 'o.re_rr_client')} AND ${requiredRr('o.ac_rr', 'o.ac_rr_client')}
+      AND ${requiredRr('o.re_rr', 'o.re_rr_client', v.registrars)} AND ${requiredRr('o.ac_rr', 'o.ac_rr_client', v.registrars)}
       AND o.re_date IS NOT NULL AND ${notAfter('o.re_date', wm)} AND o.ac_date IS NOT NULL AND ${validDate('o.ac_date')}`;
+}
+
+/**
+ * The second condition of `VouchedReferences` per referenced kind: every registrar and contact
+ * id is `plainId`, every host name `dnsName` (one scan of each view; a kind the TLD's models do
+ * not reference is not vouched for). The caller supplies the first (the cross-object checks ran
+ * completely).
+ */
+export async function plainKeys(tx: Queryable, tld: TldInfo): Promise<VouchedReferences> {
+  const none = (view: string, condition: string) => `NOT EXISTS (SELECT 1 FROM ${view} WHERE NOT ${ok(condition)})`;
+  const [row] = await tx.query<{ registrars: boolean; contacts: boolean; hosts: boolean }>(
+    `SELECT ${none('rde.registrar', plainId('id'))} AS registrars,
+            ${tld.dataModel === 'minimum' ? 'false' : none('rde.contact', plainId('id'))} AS contacts,
+            ${tld.hostModel === 'objects' ? none('rde.host', dnsName('name')) : 'false'} AS hosts`,
+  );
+  return { registrars: row?.registrars === true, contacts: row?.contacts === true, hosts: row?.hosts === true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,6 +353,7 @@ function wmOf(ctx: RenderContext): string {
 /** Contacts of one key range (rdeContact:contact, RFC 9022 §5.3). */
 export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   const wm = wmOf(ctx);
+  const v = ex.vouched;
   const cc = textList(ISO3166_ALPHA2);
   const postal =
     `${k(`${N2}<rdeContact:postalInfo type="`)} || coalesce(type, '') || '">' || ${line(N3, 'contact:name', "coalesce(name, '')")} || ${line(N3, 'contact:org', 'org')} || ${k(`${N3}<contact:addr>`)}` +
@@ -322,11 +373,11 @@ export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderE
     `CASE WHEN cardinality(${column}) > 0 THEN ${k(`${N3}<contact:${name} type="`)} || array_to_string(${column}, ${k(`"/>${N3}<contact:${name} type="`)}) || '"/>' ELSE '' END`;
   const xml =
     `${k(`${N1}<rdeContact:contact>`)} || ${line(N2, 'rdeContact:id', 'o.key')} || ${line(N2, 'rdeContact:roid', "coalesce(o.roid, '')", RAW)} || coalesce(st.xml, '') || coalesce(pi.xml, '')` +
-    ` || ${phone('rdeContact:voice', 'o.voice', 'o.voice_x')} || ${phone('rdeContact:fax', 'o.fax', 'o.fax_x')} || ${line(N2, 'rdeContact:email', "coalesce(o.email, '')")} || ${line(N2, 'rdeContact:clID', "coalesce(o.cl_id, '')")}` +
-    ` || ${rr(N2, 'rdeContact:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeContact:crDate', 'o.cr_date')} || ${rr(N2, 'rdeContact:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeContact:upDate', 'o.up_date')}` +
+    ` || ${phone('rdeContact:voice', 'o.voice', 'o.voice_x')} || ${phone('rdeContact:fax', 'o.fax', 'o.fax_x')} || ${line(N2, 'rdeContact:email', "coalesce(o.email, '')")} || ${line(N2, 'rdeContact:clID', "coalesce(o.cl_id, '')", !v.registrars)}` +
+    ` || ${rr(N2, 'rdeContact:crRr', 'o.cr_rr', 'o.cr_rr_client', v.registrars)} || ${dateLine(N2, 'rdeContact:crDate', 'o.cr_date')} || ${rr(N2, 'rdeContact:upRr', 'o.up_rr', 'o.up_rr_client', v.registrars)} || ${dateLine(N2, 'rdeContact:upDate', 'o.up_date')}` +
     ` || ${dateLine(N2, 'rdeContact:trDate', 'o.tr_date')}` +
-    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:trnData>`)} || ${line(N3, 'rdeContact:trStatus', 'o.tr_status', RAW)} || ${rr(N3, 'rdeContact:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
-    ` || ${line(N3, 'rdeContact:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeContact:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client')} || ${line(N3, 'rdeContact:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)} || ${k(`${N2}</rdeContact:trnData>`)} END` +
+    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:trnData>`)} || ${line(N3, 'rdeContact:trStatus', 'o.tr_status', RAW)} || ${rr(N3, 'rdeContact:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client', v.registrars)}` +
+    ` || ${line(N3, 'rdeContact:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeContact:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client', v.registrars)} || ${line(N3, 'rdeContact:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)} || ${k(`${N2}</rdeContact:trnData>`)} END` +
     ` || CASE WHEN o.disclose_flag IS NULL THEN '' ELSE ${k(`${N2}<rdeContact:disclose flag="`)} || CASE WHEN o.disclose_flag THEN '1' ELSE '0' END || '">'` +
     ` || ${disclose('name', 'o.disclose_name')} || ${disclose('org', 'o.disclose_org')} || ${disclose('addr', 'o.disclose_addr')}` +
     ` || CASE WHEN o.disclose_voice THEN ${k(`${N3}<contact:voice/>`)} ELSE '' END || CASE WHEN o.disclose_fax THEN ${k(`${N3}<contact:fax/>`)} ELSE '' END || CASE WHEN o.disclose_email THEN ${k(`${N3}<contact:email/>`)} ELSE '' END` +
@@ -339,8 +390,8 @@ export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderE
     phoneClean('o.voice', 'o.voice_x'),
     phoneClean('o.fax', 'o.fax_x'),
     `o.email ~ ${EMAIL}`,
-    ...sponsorClean(wm),
-    `o.tr_status IS NULL OR (${transferClean(wm)})`,
+    ...sponsorClean(wm, v),
+    `o.tr_status IS NULL OR (${transferClean(wm, v)})`,
     `o.disclose_flag IS NULL OR (o.disclose_name <@ '{int,loc}'::text[] AND o.disclose_org <@ '{int,loc}'::text[] AND o.disclose_addr <@ '{int,loc}'::text[]
       AND coalesce(array_length(o.disclose_name, 1), 0) <= 2 AND coalesce(array_length(o.disclose_org, 1), 0) <= 2 AND coalesce(array_length(o.disclose_addr, 1), 0) <= 2)`,
     `NOT ${anyOf('o.key', ex.crossed)}`,
@@ -358,17 +409,18 @@ export function contactQuery(ctx: RenderContext, range: RenderRange, ex: RenderE
 /** Hosts of one key range (rdeHost:host, RFC 9022 §5.2). */
 export function hostQuery(ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   const wm = wmOf(ctx);
+  const v = ex.vouched;
   const subordinate = ctx.repositoryTlds.length === 0 ? 'false' : `lower(o.name) LIKE ANY(${textList(ctx.repositoryTlds.map((t) => `%.${t.toLowerCase()}`))})`;
   const xml =
     `${k(`${N1}<rdeHost:host>`)} || ${line(N2, 'rdeHost:name', "coalesce(o.name, '')", RAW)} || ${line(N2, 'rdeHost:roid', 'o.key', RAW)} || coalesce(st.xml, '') || coalesce(ad.xml, '')` +
-    ` || ${line(N2, 'rdeHost:clID', "coalesce(o.cl_id, '')")} || ${rr(N2, 'rdeHost:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeHost:crDate', 'o.cr_date')}` +
-    ` || ${rr(N2, 'rdeHost:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeHost:upDate', 'o.up_date')} || ${dateLine(N2, 'rdeHost:trDate', 'o.tr_date')} || ${k(`${N1}</rdeHost:host>`)}`;
+    ` || ${line(N2, 'rdeHost:clID', "coalesce(o.cl_id, '')", !v.registrars)} || ${rr(N2, 'rdeHost:crRr', 'o.cr_rr', 'o.cr_rr_client', v.registrars)} || ${dateLine(N2, 'rdeHost:crDate', 'o.cr_date')}` +
+    ` || ${rr(N2, 'rdeHost:upRr', 'o.up_rr', 'o.up_rr_client', v.registrars)} || ${dateLine(N2, 'rdeHost:upDate', 'o.up_date')} || ${dateLine(N2, 'rdeHost:trDate', 'o.tr_date')} || ${k(`${N1}</rdeHost:host>`)}`;
   const clean = all(
     dnsName('o.name'),
     roid('o.key', textList(ctx.roidSuffixes)),
     'st.n BETWEEN 1 AND 7 AND st.ok',
     `coalesce(ad.ok, true) AND (ad.n > 0 OR NOT (${subordinate}))`,
-    ...sponsorClean(wm),
+    ...sponsorClean(wm, v),
     `NOT ${anyOf('o.key', ex.crossed)}`,
     `NOT (${anyOf('o.cl_id', ex.registrars)} OR ${anyOf('o.cr_rr', ex.registrars)} OR ${anyOf('o.up_rr', ex.registrars)})`,
   );
@@ -394,6 +446,7 @@ const UNSIGNED = (x: string, max: number) => `(${x} BETWEEN 0 AND ${max})`;
 /** Domains of the TLD in one key range (rdeDomain:domain, RFC 9022 §5.1). */
 export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderExclusions): string {
   const wm = wmOf(ctx);
+  const v = ex.vouched;
   const tld = ctx.tld;
   const withContacts = tld.dataModel !== 'minimum';
   const objects = tld.hostModel === 'objects';
@@ -402,12 +455,12 @@ export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderEx
     child('rde.domain_rgp_status', 'domain_roid', range, 'rg', `string_agg(${statusXml('rdeDomain:rgpStatus')}, '') AS xml, bool_and(${ok(`s = ANY(${textList(RGP_STATUS)}) AND (lang IS NULL OR lang ~ ${LANGUAGE})`)}) AS ok`),
   ];
   if (withContacts) {
-    joins.push(child('rde.domain_contact', 'domain_roid', range, 'dc', `string_agg(${k(`${N2}<rdeDomain:contact type="`)} || coalesce(type, '') || '">' || ${esc("coalesce(contact_id, '')")} || '</rdeDomain:contact>', '') AS xml,
-         bool_and(${ok(`type IN ('admin', 'billing', 'tech') AND ${clId('contact_id')}`)}) AS ok, bool_or(${anyOf('contact_id', ex.contacts)}) AS quarantined`));
+    joins.push(child('rde.domain_contact', 'domain_roid', range, 'dc', `string_agg(${k(`${N2}<rdeDomain:contact type="`)} || coalesce(type, '') || '">' || ${v.contacts ? "coalesce(contact_id, '')" : esc("coalesce(contact_id, '')")} || '</rdeDomain:contact>', '') AS xml,
+         bool_and(${ok(`type IN ('admin', 'billing', 'tech') AND ${refId('contact_id', v.contacts)}`)}) AS ok, bool_or(${anyOf('contact_id', ex.contacts)}) AS quarantined`));
   }
   if (objects) {
     joins.push(child('rde.domain_ns', 'domain_roid', range, 'ns', `string_agg(${k(`${N3}<domain:hostObj>`)} || coalesce(host_name, '') || '</domain:hostObj>', '') AS xml,
-         bool_and(${ok(dnsName('host_name'))}) AS ok, bool_or(${anyOf('host_name', ex.hosts)}) AS quarantined`));
+         bool_and(${ok(v.hosts ? 'host_name IS NOT NULL' : dnsName('host_name'))}) AS ok, bool_or(${anyOf('host_name', ex.hosts)}) AS quarantined`));
   } else {
     const addrs = `(SELECT domain_roid, ns_ord, string_agg(${k(`${N4}<domain:hostAddr ip="`)} || coalesce(ip, '') || '">' || coalesce(addr, '') || '</domain:hostAddr>', '') AS xml,
          bool_and(${ok(address('ip', 'addr'))}) AS ok
@@ -433,12 +486,12 @@ export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderEx
     `${k(`${N1}<rdeDomain:domain>`)} || ${line(N2, 'rdeDomain:name', "coalesce(o.name, '')", RAW)} || ${line(N2, 'rdeDomain:roid', 'o.key', RAW)}` +
     ` || ${line(N2, 'rdeDomain:uName', 'o.u_name')} || ${line(N2, 'rdeDomain:idnTableId', 'o.idn_table_id')} || ${line(N2, 'rdeDomain:originalName', 'o.original_name')}` +
     ` || coalesce(st.xml, '') || coalesce(rg.xml, '')` +
-    (withContacts ? ` || ${line(N2, 'rdeDomain:registrant', 'o.registrant')} || coalesce(dc.xml, '')` : '') +
+    (withContacts ? ` || ${line(N2, 'rdeDomain:registrant', 'o.registrant', !v.contacts)} || coalesce(dc.xml, '')` : '') +
     ` || coalesce(${k(`${N2}<rdeDomain:ns>`)} || ns.xml || ${k(`${N2}</rdeDomain:ns>`)}, '')` +
-    ` || ${line(N2, 'rdeDomain:clID', "coalesce(o.cl_id, '')")} || ${rr(N2, 'rdeDomain:crRr', 'o.cr_rr', 'o.cr_rr_client')} || ${dateLine(N2, 'rdeDomain:crDate', 'o.cr_date')} || ${dateLine(N2, 'rdeDomain:exDate', 'o.ex_date')}` +
-    ` || ${rr(N2, 'rdeDomain:upRr', 'o.up_rr', 'o.up_rr_client')} || ${dateLine(N2, 'rdeDomain:upDate', 'o.up_date')} || ${secDns} || ${dateLine(N2, 'rdeDomain:trDate', 'o.tr_date')}` +
-    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:trnData>`)} || ${line(N3, 'rdeDomain:trStatus', 'o.tr_status', RAW)} || ${rr(N3, 'rdeDomain:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client')}` +
-    ` || ${line(N3, 'rdeDomain:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeDomain:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client')} || ${line(N3, 'rdeDomain:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)}` +
+    ` || ${line(N2, 'rdeDomain:clID', "coalesce(o.cl_id, '')", !v.registrars)} || ${rr(N2, 'rdeDomain:crRr', 'o.cr_rr', 'o.cr_rr_client', v.registrars)} || ${dateLine(N2, 'rdeDomain:crDate', 'o.cr_date')} || ${dateLine(N2, 'rdeDomain:exDate', 'o.ex_date')}` +
+    ` || ${rr(N2, 'rdeDomain:upRr', 'o.up_rr', 'o.up_rr_client', v.registrars)} || ${dateLine(N2, 'rdeDomain:upDate', 'o.up_date')} || ${secDns} || ${dateLine(N2, 'rdeDomain:trDate', 'o.tr_date')}` +
+    ` || CASE WHEN o.tr_status IS NULL THEN '' ELSE ${k(`${N2}<rdeDomain:trnData>`)} || ${line(N3, 'rdeDomain:trStatus', 'o.tr_status', RAW)} || ${rr(N3, 'rdeDomain:reRr', "coalesce(o.re_rr, '')", 'o.re_rr_client', v.registrars)}` +
+    ` || ${line(N3, 'rdeDomain:reDate', `coalesce(${ts('o.re_date')}, '')`, false)} || ${rr(N3, 'rdeDomain:acRr', "coalesce(o.ac_rr, '')", 'o.ac_rr_client', v.registrars)} || ${line(N3, 'rdeDomain:acDate', `coalesce(${ts('o.ac_date')}, '')`, false)}` +
     ` || ${dateLine(N3, 'rdeDomain:exDate', 'o.tr_ex_date')} || ${k(`${N2}</rdeDomain:trnData>`)} END || ${k(`${N1}</rdeDomain:domain>`)}`;
   const clean = all(
     `${dnsName('o.name')} AND lower(o.name) LIKE ${sqlLiteral(`%.${tld.name}`)}`,
@@ -448,16 +501,16 @@ export function domainQuery(ctx: RenderContext, range: RenderRange, ex: RenderEx
     `o.idn_table_id IS NULL OR ${token('o.idn_table_id', 64)}`,
     'st.n BETWEEN 1 AND 11 AND st.ok',
     'coalesce(rg.ok, true)',
-    withContacts ? `(o.registrant IS NULL ${tld.dataModel === 'maximum' ? 'AND false' : ''}) OR ${clId('o.registrant')}` : 'true',
+    withContacts ? `(o.registrant IS NULL ${tld.dataModel === 'maximum' ? 'AND false' : ''}) OR ${refId('o.registrant', v.contacts)}` : 'true',
     withContacts ? 'coalesce(dc.ok, true) AND NOT coalesce(dc.quarantined, false)' : 'true',
     'coalesce(ns.ok, true) AND NOT coalesce(ns.quarantined, false)',
-    ...sponsorClean(wm),
+    ...sponsorClean(wm, v),
     `o.cr_date IS NOT NULL AND o.cr_date < ${wm}`,
     `o.ex_date IS NOT NULL AND ${validDate('o.ex_date')} AND (o.ex_date > ${wm} OR coalesce(st.pending_delete, false))`,
     'o.max_sig_life IS NULL OR o.max_sig_life >= 1',
     'o.max_sig_life IS NULL OR ds.key IS NOT NULL OR kd.key IS NOT NULL',
     'coalesce(ds.ok, true) AND coalesce(kd.ok, true)',
-    `o.tr_status IS NULL OR (${transferClean(wm)} AND (o.tr_ex_date IS NULL OR ${validDate('o.tr_ex_date')}))`,
+    `o.tr_status IS NULL OR (${transferClean(wm, v)} AND (o.tr_ex_date IS NULL OR ${validDate('o.tr_ex_date')}))`,
     `NOT ${anyOf('o.key', ex.crossed)}`,
     `NOT (${anyOf('o.cl_id', ex.registrars)} OR ${anyOf('o.cr_rr', ex.registrars)} OR ${anyOf('o.up_rr', ex.registrars)} OR ${anyOf('o.re_rr', ex.registrars)} OR ${anyOf('o.ac_rr', ex.registrars)})`,
     withContacts ? `NOT ${anyOf('o.registrant', ex.contacts)}` : 'true',
