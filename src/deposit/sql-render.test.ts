@@ -28,7 +28,7 @@ import { churnRegistry, CHURN_MIX_STRESS } from '../generate/churn.js';
 import { writeDeposit, writeFullDeposit, type DepositResult, type FullDepositOptions } from './full-deposit.js';
 import { KIND_WRITERS } from './object-step.js';
 import { ObjectChecker, objectKey, referenceChecks } from './preflight.js';
-import { needsCheckedPath, NO_EXCLUSIONS, parseBinaryCopy, plainKeys, renderQuery, type VouchedReferences } from './sql-render.js';
+import { identityCheck, needsCheckedPath, NO_EXCLUSIONS, parseBinaryCopy, plainKeys, renderQuery, type VouchedReferences } from './sql-render.js';
 import { XmlCharacterError } from './xml.js';
 
 const AS_OF = '2025-01-05T00:00:00Z';
@@ -112,7 +112,7 @@ test('needsCheckedPath finds what the byte-by-byte definition finds, at every al
 });
 
 /** A binary COPY of (key, clean, xml) rows as PostgreSQL writes it. */
-function binaryCopy(rows: ReadonlyArray<{ key: string; clean: boolean | null; xml: string }>): Buffer {
+function binaryCopy(rows: ReadonlyArray<{ key: string; clean: boolean | null; xml: string; ident?: string | null }>): Buffer {
   const parts: Buffer[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 2, 0xab, 0xcd])];
   const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
   const int32 = (n: number) => {
@@ -123,9 +123,10 @@ function binaryCopy(rows: ReadonlyArray<{ key: string; clean: boolean | null; xm
   for (const row of rows) {
     const key = Buffer.from(row.key);
     const xml = Buffer.from(row.xml);
-    parts.push(int16(3), int32(key.length), key);
+    parts.push(int16(row.ident === undefined ? 3 : 4), int32(key.length), key);
     parts.push(...(row.clean === null ? [int32(-1)] : [int32(1), Buffer.from([row.clean ? 1 : 0])]));
     parts.push(int32(xml.length), xml);
+    if (row.ident !== undefined) parts.push(...(row.ident === null ? [int32(-1)] : [int32(Buffer.byteLength(row.ident)), Buffer.from(row.ident)]));
   }
   parts.push(int16(-1));
   return Buffer.concat(parts);
@@ -149,6 +150,22 @@ test('parseBinaryCopy reads rows whatever the chunks it is given are cut into', 
     assert.deepEqual(parsed, expected, `chunks of ${size} bytes`);
   }
   assert.deepEqual(parseBinaryCopy([]), []);
+  // With the identity column: clean only if the query's part and the identity check agree.
+  const domains = binaryCopy([
+    { key: 'D1-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'one.example' },
+    { key: 'D2-EXAMPLE', clean: false, xml: '\n    <a/>', ident: 'two.example' },
+    { key: 'D3-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'th<ree>.example' },
+    { key: 'D4-OTHER', clean: true, xml: '\n    <a/>', ident: 'four.example' },
+    { key: 'D5-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'five.test' },
+    { key: 'D6-EXAMPLE', clean: true, xml: '\n    <a/>', ident: null },
+    { key: 'D\u00e97-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'seven.EXAMPLE' },
+    { key: 'D8-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'Eight.EXAMPLE' },
+  ]);
+  const tld = { name: 'example', roidSuffix: 'EXAMPLE', hostModel: 'objects', dataModel: 'maximum' } as const;
+  const check = identityCheck('domain', { tld, watermark: AS_OF, repositoryTlds: ['example'], roidSuffixes: ['EXAMPLE'] });
+  assert.deepEqual(parseBinaryCopy([domains], check).map((r) => r.clean), [true, false, false, false, false, false, false, true]);
+  assert.throws(() => parseBinaryCopy([domains]), /expected 3 fields/);
+  assert.throws(() => parseBinaryCopy([data], check), /expected 4 fields/);
   assert.throws(() => parseBinaryCopy([data.subarray(0, data.length - 9)]), /ends inside a row/);
 });
 
@@ -179,7 +196,7 @@ async function compareObjects(db: Db, tld: string, vouch?: VouchedReferences): P
       const ex = { ...NO_EXCLUSIONS, crossed, vouched };
       const chunks: Buffer[] = [];
       for await (const chunk of source.tx.copyTo(renderQuery(kind, ctx, { after: null, last: ranges[0]!.last }, ex), 'binary')) chunks.push(chunk);
-      const rows = parseBinaryCopy(chunks);
+      const rows = parseBinaryCopy(chunks, identityCheck(kind, ctx));
       const objects: unknown[] = [];
       for await (const value of writer.read(source)) objects.push(value);
       assert.equal(rows.length, objects.length, `${kind}: one rendered row per object`);
