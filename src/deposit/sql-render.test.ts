@@ -160,10 +160,12 @@ test('parseBinaryCopy reads rows whatever the chunks it is given are cut into', 
     { key: 'D6-EXAMPLE', clean: true, xml: '\n    <a/>', ident: null },
     { key: 'D\u00e97-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'seven.EXAMPLE' },
     { key: 'D8-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'Eight.EXAMPLE' },
+    { key: 'D9-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'nine.notexample' },
+    { key: 'D10-EXAMPLE', clean: true, xml: '\n    <a/>', ident: 'example' },
   ]);
   const tld = { name: 'example', roidSuffix: 'EXAMPLE', hostModel: 'objects', dataModel: 'maximum' } as const;
   const check = identityCheck('domain', { tld, watermark: AS_OF, repositoryTlds: ['example'], roidSuffixes: ['EXAMPLE'] });
-  assert.deepEqual(parseBinaryCopy([domains], check).map((r) => r.clean), [true, false, false, false, false, false, false, true]);
+  assert.deepEqual(parseBinaryCopy([domains], check).map((r) => r.clean), [true, false, false, false, false, false, false, true, false, false]);
   assert.throws(() => parseBinaryCopy([domains]), /expected 3 fields/);
   assert.throws(() => parseBinaryCopy([data], check), /expected 4 fields/);
   assert.throws(() => parseBinaryCopy([data.subarray(0, data.length - 9)]), /ends inside a row/);

@@ -548,9 +548,16 @@ export function identityCheck(kind: RangedKind, ctx: RenderContext): IdentityChe
     case 'host':
       return (roid, name) => name !== null && isDnsName(name, 2) && roidOk(roid, ctx.roidSuffixes);
     case 'domain': {
-      const suffix = `.${ctx.tld.name}`;
+      // The checker's `name.toLowerCase().endsWith('.' + tld)`, without a lower-cased copy (an LDH name is ASCII).
+      const suffix = `.${ctx.tld.name}`.toLowerCase();
+      const endsWithTld = (name: string) => {
+        const at = name.length - suffix.length;
+        if (at < 0) return false;
+        for (let i = 0; i < suffix.length; i++) if ((name.charCodeAt(at + i) | 0x20) !== (suffix.charCodeAt(i) | 0x20)) return false;
+        return true;
+      };
       const roidSuffix = [ctx.tld.roidSuffix];
-      return (roid, name) => name !== null && isDnsName(name, 2) && name.toLowerCase().endsWith(suffix) && roidOk(roid, roidSuffix);
+      return (roid, name) => name !== null && isDnsName(name, 2) && endsWithTld(name) && roidOk(roid, roidSuffix);
     }
   }
 }
