@@ -27,8 +27,8 @@ import { assertSchemaValid } from '../testing/rde-schema.js';
 import { churnRegistry, CHURN_MIX_STRESS } from '../generate/churn.js';
 import { writeDeposit, writeFullDeposit, type DepositResult, type FullDepositOptions } from './full-deposit.js';
 import { KIND_WRITERS } from './object-step.js';
-import { ObjectChecker, objectKey, referenceChecks } from './preflight.js';
-import { identityCheck, needsCheckedPath, NO_EXCLUSIONS, parseBinaryCopy, plainKeys, renderQuery, type VouchedReferences } from './sql-render.js';
+import { isDnsName, ObjectChecker, objectKey, referenceChecks } from './preflight.js';
+import { identityCheck, isDnsNameBytes, isPlainRoid, needsCheckedPath, NO_EXCLUSIONS, parseBinaryCopy, plainKeys, renderQuery, type VouchedReferences } from './sql-render.js';
 import { XmlCharacterError } from './xml.js';
 
 const AS_OF = '2025-01-05T00:00:00Z';
@@ -109,6 +109,39 @@ test('needsCheckedPath finds what the byte-by-byte definition finds, at every al
     assert.equal(needsCheckedPath(xml), expected, `bytes ${xml.toString('hex')}`);
   }
   assert.ok(found > 1000 && found < 99_000, `both outcomes occur (${found})`);
+});
+
+test('the identity checks on bytes agree with the checker\'s host-name rule and the plain roid form, on random and edge-case values', () => {
+  let seed = 4711;
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 16) % n;
+  };
+  const alphabet = ['a', 'Z', '0', '9', '-', '.', '_', '\u00e9', ' ', '<', '@', '[', '`', '{', '/', ':'];
+  const names = ['a.b', 'a-b.c', '-a.b', 'a-.b', 'a..b', '.a.b', 'a.b.', 'ab', `${'a'.repeat(63)}.b`, `${'a'.repeat(64)}.b`, `${'a.'.repeat(126)}b`, `${'a.'.repeat(126)}bc`, 'A.B', 'x1-2.y'];
+  // Mostly letters, digits and hyphens, so that valid names are frequent; now and then anything.
+  const label = () => Array.from({ length: random(6) }, () => (random(5) === 0 ? alphabet[random(alphabet.length)]! : 'aZ09-'[random(5)]!)).join('');
+  for (let i = 0; i < 20_000; i++) names.push(Array.from({ length: 1 + random(3) }, label).join('.'));
+  let valid = 0;
+  for (const name of names) {
+    const expected = isDnsName(name, 2);
+    if (expected) valid++;
+    assert.equal(isDnsNameBytes(Buffer.from(name)), expected, JSON.stringify(name));
+  }
+  assert.ok(valid > 100, `both outcomes occur (${valid})`);
+  const plain = /^[A-Za-z0-9_]{1,80}-([A-Za-z0-9]{1,8})$/;
+  const roids = ['D1-EX', 'D_1-EX', 'D1-E_X', '-EX', 'D1-', 'D1-EX-EX', `${'a'.repeat(80)}-EX`, `${'a'.repeat(81)}-EX`, 'a-EXAMPLE1', 'a-EXAMPLE12', 'a-ex', '\u00e9-EX'];
+  const suffixes = ['EX', 'EXAMPLE1', 'ex'];
+  const part = (n: number) => Array.from({ length: random(n) }, () => ['a', 'Z', '0', '_', '-', 'E', 'X', '\u00e9', '.'][random(9)]).join('');
+  for (let i = 0; i < 20_000; i++) roids.push(`${part(6)}${random(4) === 0 ? '' : '-'}${random(2) === 0 ? suffixes[random(3)] : part(4)}`);
+  let accepted = 0;
+  for (const roid of roids) {
+    const m = plain.exec(roid);
+    const expected = m !== null && suffixes.includes(m[1]!);
+    if (expected) accepted++;
+    assert.equal(isPlainRoid(roid, suffixes), expected, JSON.stringify(roid));
+  }
+  assert.ok(accepted > 50, `both outcomes occur (${accepted})`);
 });
 
 /** A binary COPY of (key, clean, xml) rows as PostgreSQL writes it. */

@@ -23,7 +23,7 @@ import { sqlLiteral, type Queryable } from '../db/adapter.js';
 import type { KeyRange, RangedKind } from '../sources/postgres-source.js';
 import type { TldInfo } from '../sources/source.js';
 import { ISO3166_ALPHA2 } from './iso3166.js';
-import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, isDnsName, LANGUAGE as PREFLIGHT_LANGUAGE, RGP_STATUS } from './preflight.js';
+import { CONTACT_STATUS, DOMAIN_STATUS, HOST_STATUS, LANGUAGE as PREFLIGHT_LANGUAGE, RGP_STATUS } from './preflight.js';
 
 /** What the clean predicate needs to know besides the rows. */
 export interface RenderContext {
@@ -524,40 +524,84 @@ export function renderQuery(kind: RangedKind, ctx: RenderContext, range: RenderR
   }
 }
 
-/** eppcom roidType in an ASCII form (written raw: no markup) that the checker's pattern accepts; the suffix is captured. */
-const PLAIN_ROID = /^[A-Za-z0-9_]{1,80}-([A-Za-z0-9]{1,8})$/;
-
 /** The part of the clean predicate Node evaluates for a rendered row: `(key, ident) => clean`. */
-export type IdentityCheck = (key: string, ident: string | null) => boolean;
+export type IdentityCheck = (key: string, ident: Buffer | null) => boolean;
+
+/**
+ * preflight.ts `isDnsName(name, 2)` on a name's UTF-8 bytes, without decoding them: LDH labels
+ * of 1..63 characters not starting or ending with a hyphen, at least two of them, 253 characters
+ * at most (the bytes of an LDH name are its characters).
+ */
+export function isDnsNameBytes(name: Buffer): boolean {
+  const n = name.length;
+  if (n === 0 || n > 253) return false;
+  let labels = 1;
+  let length = 0;
+  let previous = 0x2e;
+  for (let i = 0; i < n; i++) {
+    const c = name[i]!;
+    if (c === 0x2e) {
+      if (length === 0 || previous === 0x2d) return false;
+      labels++;
+      length = 0;
+    } else if (c === 0x2d) {
+      if (length === 0) return false;
+      length++;
+    } else if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a)) length++;
+    else return false;
+    if (length > 63) return false;
+    previous = c;
+  }
+  return length > 0 && previous !== 0x2d && labels >= 2;
+}
+
+const isWordAscii = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+
+/**
+ * An eppcom roidType in the ASCII form the query writes raw (no markup): 1..80 of
+ * [A-Za-z0-9_], a hyphen, 1..8 of [A-Za-z0-9] — which the checker's pattern accepts — ending in
+ * one of `suffixes` (the checker's rule for the repository identifier).
+ */
+export function isPlainRoid(roid: string, suffixes: readonly string[]): boolean {
+  const n = roid.length;
+  let dash = -1;
+  for (let i = 0; i < n; i++) {
+    const c = roid.charCodeAt(i);
+    if (c === 0x2d) {
+      if (dash !== -1) return false;
+      dash = i;
+    } else if (!(isWordAscii(c) || (c === 0x5f && dash === -1))) return false;
+  }
+  const suffixLength = n - dash - 1;
+  if (dash < 1 || dash > 80 || suffixLength < 1 || suffixLength > 8) return false;
+  for (const suffix of suffixes) if (suffix.length === suffixLength && roid.endsWith(suffix)) return true;
+  return false;
+}
 
 /**
  * The object's own identity, evaluated in Node instead of the query (PostgreSQL's regular
- * expressions cost it ~0.6 µs each, V8's a tenth of that): a domain's or host's name (the row's
- * `ident`) and roid (its key), a contact's roid (`ident`; its id is the key, checked in SQL).
- * True only when the checker's rules for them hold (preflight.ts `isDnsName`, roidType with the
+ * expressions cost it ~0.6 µs each): a domain's or host's name (the row's `ident`) and roid (its
+ * key), a contact's roid (`ident`; its id is the key, checked in SQL). True only when the
+ * checker's rules for them hold (preflight.ts `isDnsName`, the TLD suffix, roidType with the
  * repository's suffix) in forms that need no escaping: the query writes these values raw.
  */
 export function identityCheck(kind: RangedKind, ctx: RenderContext): IdentityCheck {
-  const roidOk = (roid: string | null, suffixes: readonly string[]) => {
-    const m = roid === null ? null : PLAIN_ROID.exec(roid);
-    return m !== null && suffixes.includes(m[1]!);
-  };
   switch (kind) {
     case 'contact':
-      return (_key, roid) => roidOk(roid, ctx.roidSuffixes);
+      return (_key, roid) => roid !== null && isPlainRoid(roid.toString('latin1'), ctx.roidSuffixes);
     case 'host':
-      return (roid, name) => name !== null && isDnsName(name, 2) && roidOk(roid, ctx.roidSuffixes);
+      return (roid, name) => name !== null && isDnsNameBytes(name) && isPlainRoid(roid, ctx.roidSuffixes);
     case 'domain': {
-      // The checker's `name.toLowerCase().endsWith('.' + tld)`, without a lower-cased copy (an LDH name is ASCII).
-      const suffix = `.${ctx.tld.name}`.toLowerCase();
-      const endsWithTld = (name: string) => {
+      // The checker's `name.toLowerCase().endsWith('.' + tld)` on the bytes of an LDH name.
+      const suffix = Buffer.from(`.${ctx.tld.name}`.toLowerCase(), 'utf8');
+      const endsWithTld = (name: Buffer) => {
         const at = name.length - suffix.length;
         if (at < 0) return false;
-        for (let i = 0; i < suffix.length; i++) if ((name.charCodeAt(at + i) | 0x20) !== (suffix.charCodeAt(i) | 0x20)) return false;
+        for (let i = 0; i < suffix.length; i++) if ((name[at + i]! | 0x20) !== (suffix[i]! | 0x20)) return false;
         return true;
       };
       const roidSuffix = [ctx.tld.roidSuffix];
-      return (roid, name) => name !== null && isDnsName(name, 2) && endsWithTld(name) && roidOk(roid, roidSuffix);
+      return (roid, name) => name !== null && isDnsNameBytes(name) && endsWithTld(name) && isPlainRoid(roid, roidSuffix);
     }
   }
 }
@@ -700,7 +744,7 @@ export function parseBinaryCopy(chunks: readonly Buffer[], identity?: IdentityCh
     let vouched = clean;
     if (identity) {
       const identLength = input.int(4);
-      const ident = identLength < 0 ? null : input.take(identLength).toString('utf8');
+      const ident = identLength < 0 ? null : input.take(identLength);
       vouched &&= identity(key, ident);
     }
     rows.push({ key, clean: vouched && !needsCheckedPath(xml), xml });
