@@ -110,6 +110,7 @@ export class Keys {
 
   /** Put back everything not back yet: unique keys, indexes, then foreign keys (each validated over all rows). */
   async restore(tx: Tx): Promise<void> {
+    await this.resync(tx);
     this.early = this.done.size;
     for (const step of this.steps) if (!this.done.has(step)) await this.run(tx, step);
   }
@@ -138,6 +139,21 @@ export class Keys {
     return n;
   }
 
+  /**
+   * Forget steps done during a load that a rollback to a savepoint has undone since (a load
+   * retried another way), and the foreign keys left for later then: the catalog says what is back.
+   */
+  async resync(tx: Tx): Promise<void> {
+    this.deferred.clear();
+    if (this.done.size === 0) return;
+    const rows = await tx.query<{ name: string }>(
+      `SELECT conrelid::regclass::text || ' ' || conname AS name FROM pg_constraint WHERE connamespace = 'registry'::regnamespace
+       UNION ALL SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'registry'::regnamespace`,
+    );
+    const present = new Set(rows.map((r) => r.name));
+    for (const step of this.done) if (!present.has(step.key ? `${step.key.table} ${step.key.name}` : step.index!.name)) this.done.delete(step);
+  }
+
   /** Whether anything put back involves `table` (see `reopen`). */
   touches(table: string): boolean {
     for (const step of this.done) if (step.tables.includes(table)) return true;
@@ -152,7 +168,7 @@ export class Keys {
   async reopen(tx: Tx, table: string): Promise<void> {
     const involved = this.steps.filter((s) => this.done.has(s) && s.tables.includes(table));
     const order = [...involved.filter((s) => s.key?.type === 'f'), ...involved.filter((s) => s.key && s.key.type !== 'f'), ...involved.filter((s) => s.index)];
-    const statements = order.map((s) => (s.key ? `ALTER TABLE ${s.key.table} DROP CONSTRAINT ${quoteIdent(s.key.name)}` : `DROP INDEX ${s.index!.name}`));
+    const statements = order.map((s) => (s.key ? `ALTER TABLE ${s.key.table} DROP CONSTRAINT IF EXISTS ${quoteIdent(s.key.name)}` : `DROP INDEX IF EXISTS ${s.index!.name}`));
     if (statements.length > 0) await tx.exec(statements.join(';\n'));
     for (const s of involved) this.done.delete(s);
   }
@@ -234,26 +250,37 @@ export class Keys {
 const STEP_BUDGET_MS = 50;
 
 /**
+ * Chunks without rows for a table before it counts as finished: two, so that chunks of two
+ * sources taking turns (./parallel.ts) do not look like the end of a table; four times more
+ * each time rows for it came after all (at most a few wasted builds per table).
+ */
+const QUIET_CHUNKS = 2;
+
+/**
  * Put keys back during `copy`'s load, one budget of steps before each chunk, on the tables it
  * has finished with (see the top of this file) — except `writtenAfter`, the tables the caller
- * writes after the load. Returns nothing; `keys.early` says how many steps were done.
+ * writes after the load. `first` runs before the first chunk is loaded, in the same
+ * (sub)transaction. Returns nothing; `keys.early` says how many steps were done.
  */
-export function restoreDuringLoad(tx: Tx, keys: Keys, copy: ChunkedCopy, writtenAfter: ReadonlySet<string>): void {
+export function restoreDuringLoad(tx: Tx, keys: Keys, copy: ChunkedCopy, writtenAfter: ReadonlySet<string>, first: () => Promise<void>): void {
   const last = new Map<string, number>();
-  /** Tables whose rows came back after their keys: not taken for finished again (no building twice more). */
-  const reopened = new Set<string>();
+  const quiet = new Map<string, number>();
   let chunk = 0;
   copy.beforeChunk = async (targets) => {
-    chunk++;
+    if (chunk++ === 0) {
+      await keys.resync(tx);
+      await first();
+    }
     for (const target of targets) {
       const table = `registry.${target}`;
       if (keys.touches(table)) {
         await keys.reopen(tx, table);
-        reopened.add(table);
+        quiet.set(table, (quiet.get(table) ?? QUIET_CHUNKS) * 4);
       }
       last.set(table, chunk);
     }
-    await keys.restoreSome(tx, (table) => !writtenAfter.has(table) && !reopened.has(table) && (last.get(table) ?? chunk) < chunk, STEP_BUDGET_MS);
+    const finished = (table: string) => !writtenAfter.has(table) && chunk - (last.get(table) ?? chunk) >= (quiet.get(table) ?? QUIET_CHUNKS);
+    await keys.restoreSome(tx, finished, STEP_BUDGET_MS);
   };
 }
 

@@ -8,7 +8,7 @@ import type { Db } from '../db/adapter.js';
 import { writeFullDeposit } from '../deposit/full-deposit.js';
 import { generateRegistry } from '../generate/generate.js';
 import type { GenerateOptions } from '../generate/plan.js';
-import { embeddedTestDb, serverTestDb, type TestDb } from '../testing/databases.js';
+import { embeddedTestDb, registryKeys, serverTestDb, type TestDb } from '../testing/databases.js';
 import { compareDatabases } from './compare.js';
 import { rebuildFull } from './rebuild.js';
 
@@ -173,17 +173,6 @@ for (const kind of ['embedded', 'server'] as const) {
   });
 }
 
-/** Every key, foreign key and index of the registry schema, with whether it is validated / valid. */
-async function keysOf(db: Db): Promise<string[]> {
-  const rows = await db.query<{ what: string }>(
-    `SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' validated=' || convalidated AS what FROM pg_constraint
-     WHERE connamespace = 'registry'::regnamespace
-     UNION ALL SELECT pg_get_indexdef(i.indexrelid) || ' valid=' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
-     WHERE c.relnamespace = 'registry'::regnamespace ORDER BY 1`,
-  );
-  return rows.map((r) => r.what);
-}
-
 /** `xml` with the first element `<tag>…</tag>` for which `pick` holds moved to the end of the contents, or repeated right after itself (`next`). */
 function moveObject(xml: string, tag: string, pick: (element: string) => boolean, place: 'end' | 'next'): { xml: string; element: string } {
   const close = `</${tag}>`;
@@ -205,14 +194,14 @@ for (const kind of ['embedded', 'server'] as const) {
     if (!given) return;
     const { source, first, xml, variant } = given;
     const chunkBytes = 4096;
-    const sourceKeys = await keysOf(source.db);
+    const sourceKeys = await registryKeys(source.db);
 
     // The deposit's own order: registrars, contacts and hosts are complete before the domains.
     const target = (await open(t, kind, false))!;
     const summary = await rebuildFull(target.db, first.file, { chunkBytes });
     assert.ok(summary.checks.keysDuringLoad > 5, `keys went back during the load (${summary.checks.keysDuringLoad})`);
     assert.deepEqual((await compareDatabases(source.db, target.db)).differences, [], 'equal to the source');
-    assert.deepEqual(await keysOf(target.db), sourceKeys, 'every key, foreign key and index back, validated, as in the source');
+    assert.deepEqual(await registryKeys(target.db), sourceKeys, 'every key, foreign key and index back, validated, as in the source');
 
     // A registrar named by contacts, and a contact named by domains, after everything else:
     // their tables' keys went back before them and are taken off again; the contacts' foreign
@@ -224,7 +213,7 @@ for (const kind of ['embedded', 'server'] as const) {
     const lateSummary = await rebuildFull(late.db, await variant('late.xml', lateContact.xml), { chunkBytes });
     assert.ok(lateSummary.checks.keysDuringLoad > 0);
     assert.deepEqual((await compareDatabases(source.db, late.db)).differences, [], 'late registrar and contact: equal to the source');
-    assert.deepEqual(await keysOf(late.db), sourceKeys);
+    assert.deepEqual(await registryKeys(late.db), sourceKeys);
 
     // A contact twice, one after the other: the duplicate fails its key when it goes back
     // during the load; the target is untouched.

@@ -41,7 +41,7 @@ import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
 import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
 import { Keys, restoreDuringLoad } from './keys.js';
-import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, Triggers } from './load.js';
+import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, stagedName, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -202,7 +202,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const prepare = lap();
     const copy = new FullCopy(tx, chunkBytes);
-    restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD);
+    restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD, () => freezable(tx));
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
       progress,
@@ -276,12 +276,22 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
   await keys.drop(tx);
   const triggers = await Triggers.read(tx);
   await triggers.disable(tx);
-  // The tables are empty: truncated in this transaction, they can take COPY FREEZE (./load.ts
-  // fullCopySql); on rollback they are as they were. After the triggers are off (the journal's
-  // TRUNCATE trigger would move its horizon; Triggers.restore does that once, at the end).
-  await tx.exec(`TRUNCATE ${TABLE_ORDER.map((t) => `registry.${t}`).join(', ')}`);
   await createStaging(tx);
+  // After the triggers are off (the journal's TRUNCATE trigger would move its horizon;
+  // Triggers.restore does that once, at the end).
+  await freezable(tx);
   return { migrated, keys, triggers };
+}
+
+/**
+ * Truncate the registry tables and the staging tables, all empty: truncated in the current
+ * (sub)transaction, they take COPY FREEZE (./load.ts fullCopySql); a rollback leaves them as
+ * they were. Done when the target is prepared, and again before a load's first chunk, which
+ * may run in a subtransaction of its own.
+ */
+export async function freezable(tx: Tx): Promise<void> {
+  const staged = [...STAGED_TABLES.map(stagedName), NS_STAGE].map((t) => `pg_temp.${t}`);
+  await tx.exec(`TRUNCATE ${[...TABLE_ORDER.map((t) => `registry.${t}`), ...staged].join(', ')}`);
 }
 
 export function newObjectState(file: string): ObjectState {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db } from '../db/adapter.js';
+import type { Db, Queryable } from '../db/adapter.js';
 import { EmbeddedDb } from '../db/embedded.js';
 import { ServerDb } from '../db/server.js';
 import { migrate } from '../db/migrate.js';
@@ -69,4 +69,15 @@ export async function embeddedTestDb(t: TestContext, options: { migrate?: boolea
   });
   if (options.migrate !== false) await migrate(db);
   return { db, spec: dir };
+}
+
+/** The registry schema's keys (primary, unique, foreign) and indexes, each with whether it is validated / valid. */
+export async function registryKeys(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ what: string }>(
+    `SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' validated=' || convalidated AS what FROM pg_constraint
+     WHERE connamespace = 'registry'::regnamespace AND contype IN ('p', 'u', 'f')
+     UNION ALL SELECT pg_get_indexdef(i.indexrelid) || ' valid=' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+     WHERE c.relnamespace = 'registry'::regnamespace ORDER BY 1`,
+  );
+  return rows.map((r) => r.what);
 }
