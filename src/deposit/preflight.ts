@@ -36,6 +36,13 @@ export interface PreflightContext {
   repositoryTlds: readonly string[];
   /** Repository identifiers registered for this repository (roid suffixes). */
   roidSuffixes: readonly string[];
+  /**
+   * Repository-identifier rules to leave out (the roid pattern is always checked): `domain`,
+   * a domain roid's suffix against `tld.roidSuffix`; `others`, a contact or host roid's suffix
+   * against `roidSuffixes`. For a checker that is not told them (the escrow agent without
+   * --roid-suffix), rather than reporting every roid and dropping the findings.
+   */
+  skipRoidSuffix?: { domain?: boolean; others?: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -65,7 +72,7 @@ const E164 = /^(?:\+[0-9]{1,3}\.[0-9]{1,14})?$/;
 /** A host or domain name in A-label (LDH) form: labels of 1..63, 253 characters at most. */
 const LDH_NAME_1 = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/;
 const LDH_NAME_2 = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/;
-function isDnsName(name: string, minLabels: 1 | 2): boolean {
+export function isDnsName(name: string, minLabels: 1 | 2): boolean {
   return name.length <= 253 && (minLabels === 1 ? LDH_NAME_1 : LDH_NAME_2).test(name);
 }
 
@@ -165,9 +172,9 @@ export class ObjectChecker {
   private roid(out: Finding[], code: string, object: string, location: string, roid: string, expectedSuffix?: string): void {
     const m = ROID.exec(roid);
     if (!m) this.push(out, code, object, location, `roid "${roid}" does not match the eppcom roidType pattern (\\w|_){1,80}-\\w{1,8}`);
-    else if (expectedSuffix !== undefined && m[1] !== expectedSuffix) {
-      this.push(out, code, object, location, `roid "${roid}" does not end in the TLD's repository identifier -${expectedSuffix}`);
-    } else if (expectedSuffix === undefined && !this.suffixes.has(m[1]!)) {
+    else if (expectedSuffix !== undefined) {
+      if (m[1] !== expectedSuffix && !this.ctx.skipRoidSuffix?.domain) this.push(out, code, object, location, `roid "${roid}" does not end in the TLD's repository identifier -${expectedSuffix}`);
+    } else if (!this.ctx.skipRoidSuffix?.others && !this.suffixes.has(m[1]!)) {
       this.push(out, code, object, location, `roid "${roid}" has repository identifier -${m[1]}, not one of this repository's (${[...this.suffixes].join(', ')})`);
     }
   }
@@ -178,11 +185,10 @@ export class ObjectChecker {
       return;
     }
     if (list.length > max) this.push(out, code, object, location, `has ${list.length} statuses; the schema allows at most ${max}`);
-    const seen = new Set<string>();
-    for (const s of list) {
+    for (let index = 0; index < list.length; index++) {
+      const s = list[index]!;
       if (!allowed.has(s.s)) this.push(out, code, object, location, `status "${s.s}" is not a valid value`);
-      else if (seen.has(s.s)) this.push(out, code, object, location, `status "${s.s}" appears twice`);
-      seen.add(s.s);
+      else if (seenBefore(list, index)) this.push(out, code, object, location, `status "${s.s}" appears twice`);
       if (s.lang !== undefined && !LANGUAGE.test(s.lang)) this.push(out, code, object, location, `status "${s.s}" has an invalid lang attribute`);
     }
   }
@@ -486,6 +492,13 @@ export function dcpProblem(dcp: unknown): string | null {
     if (!absolute && !relative) return 'expiry must be {"absolute": date-time} or {"relative": duration}';
   }
   return null;
+}
+
+/** Whether list[index]'s value came earlier in the list (a handful of statuses: no Set per object). */
+function seenBefore(list: readonly Status[], index: number): boolean {
+  const value = list[index]!.s;
+  for (let i = 0; i < index; i++) if (list[i]!.s === value) return true;
+  return false;
 }
 
 /** Canonical UTC date-time as model/datetime.ts writes it, with a 4-digit year. */

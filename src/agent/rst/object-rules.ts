@@ -28,8 +28,8 @@ import type { Finding } from '../../common/findings.js';
 import { isStrongroomError, messageOf } from '../../common/errors.js';
 import { ObjectChecker } from '../../deposit/preflight.js';
 import { NS_HOST } from '../../model/namespaces.js';
-import type { Contact, DepositEnvelope, Domain, Host } from '../../model/objects.js';
-import { readDeposit, type DepositEvent } from '../../reader/index.js';
+import type { DepositEnvelope, Domain } from '../../model/objects.js';
+import { readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import type { DataModel, HostModel } from '../../sources/source.js';
 
 export interface ObjectRuleOptions {
@@ -60,8 +60,8 @@ export interface ObjectRuleOptions {
   greeting?: { objURI: string[]; extURI: string[] };
   /** Findings kept (default 10,000); the rest are counted. */
   maxFindings?: number;
-  /** The reader's events, when a pass shared with other checks supplies them (else `open` is read). */
-  events?: AsyncIterable<DepositEvent>;
+  /** The reader's events, a chunk's at a time, when a pass shared with other checks supplies them (else `open` is read). */
+  batches?: AsyncIterable<readonly DepositEvent[]>;
   /**
    * A BRDA thin deposit (Spec 4 §3.1.1, `_thin_` file name): domains and registrars with their
    * BRDA fields only, so the host-model, EPP-parameters and data-model rules of a FULL do not apply.
@@ -70,7 +70,7 @@ export interface ObjectRuleOptions {
 }
 
 /** The registry configuration the rules can use (the CLI's and the catalog's names for it). */
-export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'events' | 'thin'>;
+export type RegistryRuleConfig = Omit<ObjectRuleOptions, 'tld' | 'file' | 'maxFindings' | 'batches' | 'thin'>;
 
 export interface ObjectRuleResult {
   findings: Finding[];
@@ -122,12 +122,17 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
       watermark: envelope!.watermark,
       repositoryTlds: options.repositoryTlds ?? [tld],
       roidSuffixes: [...suffixes],
+      // Repository identifiers not configured: those rules are listed as not run, not checked.
+      skipRoidSuffix: { domain: !options.roidSuffix, others: suffixes.size === 0 },
     });
   };
+  /** One array for every object's findings (emptied after each). */
+  const out: Finding[] = [];
   const check = (event: Extract<DepositEvent, { type: 'object' }>): void => {
     const { object: o, line, column } = event;
-    const at = where(line, column);
-    const out: Finding[] = [];
+    // The location only when there is something to report (a string per object was garbage).
+    const at = (): string => where(line, column);
+    out.length = 0;
     objects++;
     switch (o.kind) {
       case 'registrar':
@@ -139,16 +144,15 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
         break;
       case 'contact':
         contacts++;
-        contactRules(checker!, o.value, out, suffixes);
+        checker!.checkContact(o.value, out);
         break;
       case 'host':
         hosts++;
-        hostRules(checker!, o.value, out, suffixes);
+        checker!.checkHost(o.value, out);
         break;
       case 'domain':
         domains++;
         checker!.checkDomain(o.value, out);
-        if (!options.roidSuffix) out.splice(0, out.length, ...out.filter((f) => !isSuffixFinding(f)));
         if (!options.thin) nsModel(o.value, at, push, hostModel);
         break;
       case 'nndn':
@@ -157,8 +161,8 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
       case 'eppParams':
         eppParams++;
         checker!.checkEppParams(o.value, out);
-        eppParamsModel(o.value.objURI, hostModel, dataModel, options.dataModel !== undefined, tld, at, push);
-        if (options.greeting) greetingRule(o.value.objURI, o.value.extURI, options.greeting, tld, at, push);
+        eppParamsModel(o.value.objURI, hostModel, dataModel, options.dataModel !== undefined, tld, at(), push);
+        if (options.greeting) greetingRule(o.value.objURI, o.value.extURI, options.greeting, tld, at(), push);
         break;
       case 'policy':
         policies++;
@@ -167,7 +171,9 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
       case 'header':
         break;
     }
-    for (const f of out) push({ ...f, location: f.location ? `${at} ${f.location}` : at });
+    if (out.length === 0) return;
+    const location = at();
+    for (const f of out) push({ ...f, location: f.location ? `${location} ${f.location}` : location });
   };
   /** The TLD is known: check the objects that waited for it. */
   const release = (): void => {
@@ -178,7 +184,7 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   };
 
   try {
-    for await (const event of options.events ?? readDeposit(open(), options.file ? { file: options.file } : {})) {
+    for await (const batch of options.batches ?? readDepositBatches(open(), { ...(options.file ? { file: options.file } : {}), lean: true })) for (const event of batch) {
       if (event.type === 'deposit') {
         envelope = event.envelope;
         hostModel = options.hostModel ?? (envelope.objURI.includes(NS_HOST) ? 'objects' : 'attributes');
@@ -230,30 +236,12 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   return { findings, omitted, notRun, objects };
 }
 
-/** Contact rules: ObjectChecker's, with roid suffixes checked only when configured. */
-function contactRules(checker: ObjectChecker, c: Contact, out: Finding[], suffixes: Set<string>): void {
-  const found: Finding[] = [];
-  checker.checkContact(c, found);
-  for (const f of found) if (suffixes.size > 0 || !isSuffixFinding(f)) out.push(f);
-}
-
-function hostRules(checker: ObjectChecker, h: Host, out: Finding[], suffixes: Set<string>): void {
-  const found: Finding[] = [];
-  checker.checkHost(h, found);
-  for (const f of found) if (suffixes.size > 0 || !isSuffixFinding(f)) out.push(f);
-}
-
-/** A roid finding about the repository identifier only (not the roid pattern). */
-function isSuffixFinding(f: Finding): boolean {
-  return /_INVALID_ROID$/.test(f.code) && /repository identifier/.test(f.message);
-}
-
 /** Name servers given the way the host model says (hostObj for host objects, hostAttr otherwise). */
-function nsModel(d: Domain, at: string, push: (f: Finding) => void, hostModel: HostModel): void {
+function nsModel(d: Domain, at: () => string, push: (f: Finding) => void, hostModel: HostModel): void {
   if (!d.ns) return;
   const byObjects = 'hostObj' in d.ns;
   if (byObjects !== (hostModel === 'objects')) {
-    push({ code: 'SR_DOMAIN_NS_MODEL_MISMATCH', severity: 'error', object: d.name, location: at, message: `name servers given as ${byObjects ? 'hostObj' : 'hostAttr'}, but the host model is ${hostModel}` });
+    push({ code: 'SR_DOMAIN_NS_MODEL_MISMATCH', severity: 'error', object: d.name, location: at(), message: `name servers given as ${byObjects ? 'hostObj' : 'hostAttr'}, but the host model is ${hostModel}` });
   }
 }
 

@@ -35,7 +35,7 @@
  */
 import { isStrongroomError, messageOf } from '../../common/errors.js';
 import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
-import { readDeposit, type DepositEvent } from '../../reader/index.js';
+import { readDeposit, readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import { copyPieces, type Tx } from '../../db/adapter.js';
 import { copyField } from '../../sources/copy-text.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
@@ -81,12 +81,15 @@ const WHAT: Record<RefKind, string> = {
  * `thin`: a BRDA deposit (Spec 4 §3.1.1) holds domains and registrars only, so a domain's name
  * servers name hosts that are not in it by design; only its registrar references are checked.
  */
+const def = (kind: RefKind, id: string, code: string, obj: string, field: string): RefRow => ({ role: 'd', kind, id, code, obj, field });
+function use(out: RefRow[], kind: RefKind, ref: RegistrarRef | string | undefined, code: string, obj: string, field: string): void {
+  const id = typeof ref === 'string' ? ref : ref?.id;
+  if (id !== undefined && id !== '') out.push({ role: 'u', kind, id, code, obj, field });
+}
+/** The field of a domain contact row, by contact type (one string each, not one per row). */
+const CONTACT_FIELD: Record<string, string> = { admin: 'contact type=admin', billing: 'contact type=billing', tech: 'contact type=tech' };
+
 function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
-  const def = (kind: RefKind, id: string, code: string, obj: string, field: string): RefRow => ({ role: 'd', kind, id, code, obj, field });
-  const use = (kind: RefKind, ref: RegistrarRef | string | undefined, code: string, obj: string, field: string): void => {
-    const id = typeof ref === 'string' ? ref : ref?.id;
-    if (id !== undefined && id !== '') out.push({ role: 'u', kind, id, code, obj, field });
-  }
   switch (object.kind) {
     case 'registrar':
       out.push(def('registrar', object.value.id, 'RDE_REGISTRAR_HAS_NON_UNIQUE_ID', `registrar ${object.value.id}`, 'id'));
@@ -99,7 +102,7 @@ function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
       const obj = `NNDN ${n.aName}`;
       out.push(def('nndn', n.aName.toLowerCase(), 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', obj, 'aName'));
       out.push({ role: 'c', kind: 'domain', id: n.aName.toLowerCase(), code: 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', obj, field: 'aName' });
-      use('idn', n.idnTableId, 'SR_NNDN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
+      use(out, 'idn', n.idnTableId, 'SR_NNDN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
       return;
     }
     case 'contact': {
@@ -107,11 +110,11 @@ function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
       const obj = `contact ${c.id}`;
       out.push(def('contact', c.id, 'RDE_CONTACT_HAS_NON_UNIQUE_ID', obj, 'id'));
       out.push(def('contact-roid', c.roid, 'RDE_CONTACT_HAS_NON_UNIQUE_ROID', obj, 'roid'));
-      use('registrar', c.clID, 'RDE_CONTACT_HAS_UNKNOWN_CLID', obj, 'clID');
-      use('registrar', c.crRr, 'RDE_CONTACT_HAS_UNKNOWN_CRRR', obj, 'crRr');
-      use('registrar', c.upRr, 'RDE_CONTACT_HAS_UNKNOWN_UPRR', obj, 'upRr');
-      use('registrar', c.trnData?.reRr, 'RDE_CONTACT_HAS_UNKNOWN_RERR', obj, 'reRr');
-      use('registrar', c.trnData?.acRr, 'RDE_CONTACT_HAS_UNKNOWN_ACRR', obj, 'acRr');
+      use(out, 'registrar', c.clID, 'RDE_CONTACT_HAS_UNKNOWN_CLID', obj, 'clID');
+      use(out, 'registrar', c.crRr, 'RDE_CONTACT_HAS_UNKNOWN_CRRR', obj, 'crRr');
+      use(out, 'registrar', c.upRr, 'RDE_CONTACT_HAS_UNKNOWN_UPRR', obj, 'upRr');
+      use(out, 'registrar', c.trnData?.reRr, 'RDE_CONTACT_HAS_UNKNOWN_RERR', obj, 'reRr');
+      use(out, 'registrar', c.trnData?.acRr, 'RDE_CONTACT_HAS_UNKNOWN_ACRR', obj, 'acRr');
       return;
     }
     case 'host': {
@@ -119,9 +122,9 @@ function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
       const obj = `host ${h.name}`;
       out.push(def('host', h.name.toLowerCase(), 'RDE_HOST_HAS_NON_UNIQUE_NAME', obj, 'name'));
       out.push(def('host-roid', h.roid, 'RDE_HOST_HAS_NON_UNIQUE_ROID', obj, 'roid'));
-      use('registrar', h.clID, 'RDE_HOST_HAS_INVALID_CLID', obj, 'clID');
-      use('registrar', h.crRr, 'SR_HOST_HAS_UNKNOWN_CRRR', obj, 'crRr');
-      use('registrar', h.upRr, 'SR_HOST_HAS_UNKNOWN_UPRR', obj, 'upRr');
+      use(out, 'registrar', h.clID, 'RDE_HOST_HAS_INVALID_CLID', obj, 'clID');
+      use(out, 'registrar', h.crRr, 'SR_HOST_HAS_UNKNOWN_CRRR', obj, 'crRr');
+      use(out, 'registrar', h.upRr, 'SR_HOST_HAS_UNKNOWN_UPRR', obj, 'upRr');
       return;
     }
     case 'domain': {
@@ -129,15 +132,15 @@ function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
       const obj = `domain ${d.name}`;
       out.push(def('domain', d.name.toLowerCase(), 'RDE_DOMAIN_HAS_NON_UNIQUE_NAME', obj, 'name'));
       out.push(def('domain-roid', d.roid, 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID', obj, 'roid'));
-      use('contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', obj, 'registrant');
-      for (const contact of d.contact) use('contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, `contact type=${contact.type}`);
-      if (!thin && d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) use('host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
-      use('registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', obj, 'clID');
-      use('registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', obj, 'crRr');
-      use('registrar', d.upRr, 'RDE_DOMAIN_HAS_INVALID_UPRR', obj, 'upRr');
-      use('registrar', d.trnData?.reRr, 'RDE_DOMAIN_HAS_INVALID_RERR', obj, 'reRr');
-      use('registrar', d.trnData?.acRr, 'RDE_DOMAIN_HAS_INVALID_ACRR', obj, 'acRr');
-      use('idn', d.idnTableId, 'SR_DOMAIN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
+      use(out, 'contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', obj, 'registrant');
+      for (const contact of d.contact) use(out, 'contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, CONTACT_FIELD[contact.type] ?? `contact type=${contact.type}`);
+      if (!thin && d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) use(out, 'host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
+      use(out, 'registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', obj, 'clID');
+      use(out, 'registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', obj, 'crRr');
+      use(out, 'registrar', d.upRr, 'RDE_DOMAIN_HAS_INVALID_UPRR', obj, 'upRr');
+      use(out, 'registrar', d.trnData?.reRr, 'RDE_DOMAIN_HAS_INVALID_RERR', obj, 'reRr');
+      use(out, 'registrar', d.trnData?.acRr, 'RDE_DOMAIN_HAS_INVALID_ACRR', obj, 'acRr');
+      use(out, 'idn', d.idnTableId, 'SR_DOMAIN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
       return;
     }
     default:
@@ -205,16 +208,17 @@ export function referencesStage(): CheckStage {
     async run(ctx, emit) {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const thin = ctx.input.name.type === 'thin';
-      const events = (ctx.objects ? ctx.objects() : readDeposit(ctx.plaintext!(), { file }))[Symbol.asyncIterator]();
+      const batches = (ctx.objects ? ctx.objects() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
       // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
-      let first: IteratorResult<DepositEvent>;
+      let first: IteratorResult<readonly DepositEvent[]>;
       try {
-        first = await events.next();
+        first = await batches.next();
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         throw err;
       }
-      const envelope = !first.done && first.value.type === 'deposit' ? first.value.envelope : undefined;
+      const head = first.done ? undefined : first.value[0];
+      const envelope = head?.type === 'deposit' ? head.envelope : undefined;
       const type = ctx.summary?.type ?? envelope?.type;
       const watermark = ctx.summary?.watermark ?? envelope?.watermark;
       const diff = type === 'DIFF';
@@ -226,14 +230,15 @@ export function referencesStage(): CheckStage {
         base = await ctx.chainBase!(ctx.input.name.tld, watermark!, ctx.input.key);
         if (base.length === 0) return { notRun: `no verified FULL of .${ctx.input.name.tld} precedes this DIFF in the catalog: its references have nothing to resolve against` };
       }
-      /** The rows of each object (one array, reused: consumed before the next is read). */
+      /** The rows of each batch of objects (one array, reused: consumed before the next is read). */
       async function* rows(): AsyncGenerator<RefRow[]> {
         const out: RefRow[] = [];
-        for (let next = first; !next.done; next = await events.next()) {
-          const event = next.value;
+        for (let next = first; !next.done; next = await batches.next()) {
           out.length = 0;
-          if (event.type === 'object') rowsOf(event.object, out, thin);
-          else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
+          for (const event of next.value) {
+            if (event.type === 'object') rowsOf(event.object, out, thin);
+            else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
+          }
           if (out.length > 0) yield out;
         }
       }
@@ -329,19 +334,76 @@ async function loadChain(ctx: VerifyContext, tx: Tx, links: readonly DepositInpu
 export const KNOWN_MAX = 1_000_000;
 
 class KnownIds {
-  private readonly sets = new Map<RefKind, Set<string>>();
+  private readonly sets = new Map<RefKind, ProbeSet>();
   private size = 0;
   constructor(private readonly max: number) {}
   add(kind: RefKind, id: string): void {
     if (this.size >= this.max) return;
     let set = this.sets.get(kind);
-    if (!set) this.sets.set(kind, (set = new Set()));
-    const before = set.size;
-    set.add(id);
-    this.size += set.size - before;
+    if (!set) this.sets.set(kind, (set = new ProbeSet()));
+    if (set.add(id)) this.size++;
   }
   has(kind: RefKind, id: string): boolean {
     return this.sets.get(kind)?.has(id) ?? false;
+  }
+}
+
+/** Probes before a ProbeSet gives up (an id not added, a lookup answered "unknown"): bounded work per id whatever the input. */
+const MAX_PROBES = 32;
+/** Per process, so that no input can be made to collide on purpose. */
+const HASH_SEED = (Math.random() * 0x100000000) >>> 0;
+
+/**
+ * A set of strings, open addressing, hashed in JS. A just-read id is a fresh string, and a
+ * Set lookup hashes it through the V8 runtime: that was most of the reference rows' time. It
+ * may forget (an id is not added, or not found, past MAX_PROBES): for KnownIds that only
+ * sends a row to the catalog, which decides; it never finds what was not added.
+ */
+class ProbeSet {
+  private keys: Array<string | undefined> = new Array<string | undefined>(1024).fill(undefined);
+  private mask = 1023;
+  private size = 0;
+
+  private static hash(s: string): number {
+    let h = HASH_SEED ^ 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  /** True when added (false: already there, or given up). */
+  add(id: string): boolean {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const mask = this.mask;
+    let at = ProbeSet.hash(id) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++, at = (at + 1) & mask) {
+      const key = this.keys[at];
+      if (key === undefined) {
+        this.keys[at] = id;
+        this.size++;
+        return true;
+      }
+      if (key === id) return false;
+    }
+    return false;
+  }
+
+  has(id: string): boolean {
+    const mask = this.mask;
+    let at = ProbeSet.hash(id) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++, at = (at + 1) & mask) {
+      const key = this.keys[at];
+      if (key === undefined) return false;
+      if (key === id) return true;
+    }
+    return false;
+  }
+
+  private grow(): void {
+    const old = this.keys;
+    this.keys = new Array<string | undefined>(old.length * 2).fill(undefined);
+    this.mask = this.keys.length - 1;
+    this.size = 0;
+    for (const key of old) if (key !== undefined) this.add(key);
   }
 }
 

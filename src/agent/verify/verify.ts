@@ -53,7 +53,7 @@ import {
 } from './stage.js';
 import { shareWellFormedScan, xmlWellFormedStage, type XmlPassShare } from './xml.js';
 import { teeAsync } from '../../common/tee.js';
-import { readDeposit } from '../../reader/index.js';
+import { readDepositBatches } from '../../reader/index.js';
 import { objectRulesStage } from '../rst/stage.js';
 import type { RegistryRuleConfig } from '../rst/object-rules.js';
 
@@ -216,7 +216,8 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
   };
   const runGroup = async (group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void> => {
-    const branches = teeAsync(readDeposit(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key) }), group.length);
+    // Batches of events (an input chunk's at a time), domains, hosts and contacts typed by the lean converter.
+    const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key), lean: true }), group.length, OBJECT_BATCH_WINDOW);
     await Promise.all(
       group.map(({ stage: member, result: memberResult }, position) =>
         runStage(member, memberResult, { ...groupCtx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => sink(position, finding))).finally(async () => {
@@ -325,6 +326,9 @@ interface PassRunner {
   deferred: Array<Promise<void>>;
   window: number;
 }
+
+/** Batches of the typed reader's events (an input chunk's each) one object stage may read ahead of another (a few hundred objects; every one held survives young-generation collections). */
+const OBJECT_BATCH_WINDOW = 8;
 
 /** Decoded chunks a branch of the single pass may run ahead of the slowest (bounded memory). */
 const PASS_WINDOW = 64;
