@@ -63,6 +63,19 @@ function oracle(bytes: Buffer): Outcome {
   return { ok: errors.length === 0, events, errors };
 }
 
+/** Events that said they had no whitespace (and none had it): the flag is exercised. */
+let noSpaceEvents = 0;
+
+/** The event's text, after checking `textHasNoSpace` never says so of a text with whitespace. */
+function spaceChecked(s: XmlScanner): string {
+  const text = s.text();
+  if (s.textHasNoSpace) {
+    assert.doesNotMatch(text, /[ \t\n\r]/, 'textHasNoSpace');
+    noSpaceEvents++;
+  }
+  return text;
+}
+
 /** Scans `bytes` in chunks of `chunk` bytes, or cut at the given offsets. */
 function scan(bytes: Buffer, chunk: number | number[] = Infinity): Outcome & { failures: XmlScanError[] } {
   const events: string[] = [];
@@ -76,8 +89,8 @@ function scan(bytes: Buffer, chunk: number | number[] = Infinity): Outcome & { f
       assert.equal(s.xname, xname(s.ns, s.local), 'names are interned');
     },
     close: (s) => void events.push(`close ${s.qname}`),
-    text: (s) => pushText(events, 'text', s.text()),
-    cdata: (s) => pushText(events, 'cdata', s.text()),
+    text: (s) => pushText(events, 'text', spaceChecked(s)),
+    cdata: (s) => pushText(events, 'cdata', spaceChecked(s)),
     error: (e) => void failures.push(e),
   });
   if (Array.isArray(chunk)) {
@@ -244,6 +257,21 @@ test('invalid UTF-8 anywhere (overlong, surrogate, truncated, stray continuation
 test('truncation at every byte of a small deposit: same verdict as saxes', () => {
   const small = samples.find(([n]) => n === 'example-diff.xml')![1];
   for (let cut = 0; cut < small.length; cut += 2) same(small.subarray(0, cut), `truncated at ${cut}`);
+});
+
+test('textHasNoSpace: checked on every text and CDATA event of these tests; here, both answers occur', () => {
+  const before = noSpaceEvents;
+  const got = scan(Buffer.from('<r><a>plain</a><a>two words</a><a>tab\there</a><a>&#32;</a><a>x&amp;y</a><a><![CDATA[cdata]]></a><a><![CDATA[c d]]></a><a>é</a></r>'), 3);
+  assert.equal(got.ok, true);
+  assert.ok(noSpaceEvents - before >= 4, 'plain, cdata and é pieces had no whitespace');
+  let flagged = 0;
+  const scanner = new XmlScanner({
+    text: (s) => void (flagged += s.textHasNoSpace ? 0 : 1),
+    cdata: (s) => void (flagged += s.textHasNoSpace ? 0 : 1),
+  });
+  scanner.write('<r><a>two words</a><a>&#32;</a><a>x&amp;y</a><a><![CDATA[c d]]></a><a>a\r\nb</a>\n  <b/></r>');
+  scanner.end();
+  assert.equal(flagged, 6, 'spaces, references, CR and indentation are flagged');
 });
 
 test('split at every chunk boundary: the same events as in one piece', () => {

@@ -412,6 +412,14 @@ export class XmlScanner {
     return this.decode(s, e, false);
   }
 
+  /**
+   * The current text or CDATA event has no whitespace character (space, tab, LF, CR) and no
+   * reference: its text() is left as it is by any XML Schema whiteSpace normalisation.
+   */
+  get textHasNoSpace(): boolean {
+    return (this.tFlags & (F_SPACE | F_CR | F_REF | F_INDENT)) === 0;
+  }
+
   /** Bytes of the current text or CDATA event (UTF-8). */
   get textBytes(): number {
     return this.tEnd - this.tStart;
@@ -629,6 +637,7 @@ export class XmlScanner {
         }
         return i;
       }
+      flags = F_SPACE; // the line feed and spaces passed over
     }
     for (; i < end; i++) {
       const c = TEXT[buf[i]!]!;
@@ -636,8 +645,12 @@ export class XmlScanner {
         flags |= F_NONWS;
         continue;
       }
-      if (c === T_WS) continue;
+      if (c === T_WS) {
+        flags |= F_SPACE;
+        continue;
+      }
       if (c === T_LF) {
+        flags |= F_SPACE;
         this.lineNo++;
         this.lineStart = this.base + i + 1;
         continue;
@@ -1185,7 +1198,10 @@ export class XmlScanner {
       let flags = F_NONWS;
       for (let i = pos + 9; i < close; i++) {
         const c = TEXT[buf[i]!]!;
-        if (c === T_LF) this.nl(i);
+        if (c === T_LF) {
+          flags |= F_SPACE;
+          this.nl(i);
+        } else if (c === T_WS) flags |= F_SPACE;
         else if (c === T_BAD) return this.badChar(i);
         else if (c === T_HI) {
           this.lastHigh = this.base + i;
@@ -1226,6 +1242,8 @@ const F_CR = 4;
 const F_REF = 8;
 /** A line feed and spaces only. */
 const F_INDENT = 16;
+/** A space, tab or line feed (CR is F_CR). */
+const F_SPACE = 32;
 /** "\n" followed by n spaces, for n < 64. */
 const INDENTS = Array.from({ length: 64 }, (_, n) => `\n${' '.repeat(n)}`);
 

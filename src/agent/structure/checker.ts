@@ -125,6 +125,8 @@ interface Frame {
   simple: number;
   /** A padded value gets the xmllint interop warning. */
   interop: boolean;
+  /** No text piece so far had a whitespace character or a reference (the scanner's textHasNoSpace). */
+  noSpace: boolean;
 }
 
 /** Character data in an element, by its type. */
@@ -452,7 +454,7 @@ export class StructureChecker implements XmlScanHandler {
     // Frames are reused per depth (no object per element).
     let frame = this.frames[depth];
     if (frame === undefined) {
-      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1, interop: false };
+      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1, interop: false, noSpace: true };
       this.frames[depth] = frame;
     }
     frame.name = tag.qname;
@@ -472,6 +474,7 @@ export class StructureChecker implements XmlScanHandler {
     frame.content = Content.Ignore;
     frame.simple = -1;
     frame.interop = false;
+    frame.noSpace = true;
     if (info && mode !== 'skip') {
       if (attrCount > 0 || info.uses.length > 0) this.checkAttributes(tag, info, mode);
       frame.automaton = info.automaton;
@@ -586,6 +589,7 @@ export class StructureChecker implements XmlScanHandler {
         return;
       }
       frame.text += text;
+      if (!s.textHasNoSpace) frame.noSpace = false;
       return;
     }
     if (content === Content.Ignore) return; // mixed content
@@ -621,9 +625,9 @@ export class StructureChecker implements XmlScanHandler {
       }
       const simpleType = frame.simple;
       if (simpleType >= 0 && !frame.textOverflow && !frame.nil) {
-        const error = this.values.check(simpleType, frame.text, this.resolver);
+        const error = this.values.check(simpleType, frame.text, this.resolver, frame.noSpace);
         if (error) this.schemaError(`${frame.name}: ${error}`, frame);
-        else if (frame.interop && frame.text !== frame.text.trim()) {
+        else if (frame.interop && !frame.noSpace && frame.text !== frame.text.trim()) {
           this.add(
             STRUCTURE_CODES.interop,
             'warning',

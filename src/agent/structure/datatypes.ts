@@ -290,8 +290,11 @@ export class SimpleValidator {
 
   constructor(private readonly model: SchemaModel) {}
 
-  /** Check a raw (unnormalised) value against simple type `type`; null when valid. */
-  check(type: number, raw: string, resolvePrefix?: (p: string) => string | undefined): string | null {
+  /**
+   * Check a raw (unnormalised) value against simple type `type`; null when valid. `noSpace`:
+   * the caller knows the value has no whitespace character (normalisation is skipped).
+   */
+  check(type: number, raw: string, resolvePrefix?: (p: string) => string | undefined, noSpace = false): string | null {
     let c = this.compiled[type];
     if (c === undefined) {
       const def = this.model.types[type];
@@ -299,7 +302,7 @@ export class SimpleValidator {
       c = { fn: compileCheck(def), ws: def.ws };
       this.compiled[type] = c;
     }
-    return c.fn(normalizeWhitespace(raw, c.ws), resolvePrefix);
+    return c.fn(noSpace ? raw : normalizeWhitespace(raw, c.ws), resolvePrefix);
   }
 
   /** The normalised form of a value (what facets and enumerations see). */
