@@ -49,7 +49,7 @@ import { KIND_WRITERS, THIN_WRITERS, stepObject, type StepContext } from './obje
 import { DepositWorkers, defaultJobs } from './parallel.js';
 import { objectKey, ObjectChecker, referenceChecks, type CheckedKind, type ReferenceFindings } from './preflight.js';
 import { deleteXml, headerXml } from './serialize.js';
-import type { RenderExclusions } from './sql-render.js';
+import { NOT_VOUCHED, plainKeys, type RenderExclusions, type VouchedReferences } from './sql-render.js';
 import { joinRanges, openLanes, renderKind, RENDER_RANGE } from './sql-writer.js';
 import { esc } from './xml.js';
 
@@ -220,7 +220,7 @@ class Quarantine {
 const RANGED_KINDS: ReadonlySet<SourceKind> = new Set<SourceKind>(['contact', 'host', 'domain']);
 
 /** What the rendering query of a kind must leave to the checked path: cross-object findings, quarantined references. */
-function exclusions(kind: RangedKind, refs: ReferenceFindings, quarantine: Quarantine): RenderExclusions {
+function exclusions(kind: RangedKind, refs: ReferenceFindings, quarantine: Quarantine, vouched: VouchedReferences): RenderExclusions {
   const keysOf = (of: CheckedKind, keys: Iterable<string>) => {
     const prefix = objectKey(of, '');
     const found: string[] = [];
@@ -234,6 +234,7 @@ function exclusions(kind: RangedKind, refs: ReferenceFindings, quarantine: Quara
     contacts: keysOf('contact', quarantined),
     hosts: keysOf('host', quarantined),
     idnTables: keysOf('idnTable', quarantined),
+    vouched,
   };
 }
 
@@ -406,6 +407,10 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
       if (onInvalid === 'quarantine' && (refs.truncated || refs.byObject.size > maxQuarantined)) {
         throw new StrongroomError('DEPOSIT_QUARANTINE_CAP_EXCEEDED', `more than ${maxQuarantined} objects fail cross-object checks: a systematic problem, not one bad row; fix the data or the mapping (or raise --max-quarantined)`);
       }
+      // References the checks just resolved need no per-object check in the rendering queries
+      // when the referenced keys are plain (sql-render.ts VouchedReferences) — only when every
+      // check ran to the end: a truncated one may have left unresolved references unreported.
+      const vouched = lanes && !changes && !refs.truncated ? await plainKeys(lanes.lanes[0]!.tx, tld) : NOT_VOUCHED;
       workers = useWorkers ? await DepositWorkers.start(jobs, db.connectionUrl, source, { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes }, onInvalid) : undefined;
       const ctx: StepContext = {
         checker,
@@ -442,7 +447,7 @@ export async function writeDeposit(db: Db, options: FullDepositOptions, type: Wr
           const kind = writer.kind as RangedKind;
           const render = { tld, watermark, repositoryTlds: source.repositoryTlds, roidSuffixes: source.roidSuffixes };
           const ranges = changes ? joinRanges(await source.pageRanges(kind), options.pageSize ?? DEFAULT_PAGE_SIZE, lanes.lanes.length) : await source.pageRanges(kind, RENDER_RANGE);
-          await renderKind(lanes.lanes, writer, ctx, render, exclusions(kind, refs, quarantine), ranges, async (range) => {
+          await renderKind(lanes.lanes, writer, ctx, render, exclusions(kind, refs, quarantine, vouched), ranges, async (range) => {
             for (const finding of range.findings) findings.add(finding);
             for (const q of range.quarantine) quarantine.add(kind, q.key, q.object);
             if (range.failed) failed = true;

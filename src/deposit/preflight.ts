@@ -72,7 +72,7 @@ const E164 = /^(?:\+[0-9]{1,3}\.[0-9]{1,14})?$/;
 /** A host or domain name in A-label (LDH) form: labels of 1..63, 253 characters at most. */
 const LDH_NAME_1 = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/;
 const LDH_NAME_2 = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/;
-function isDnsName(name: string, minLabels: 1 | 2): boolean {
+export function isDnsName(name: string, minLabels: 1 | 2): boolean {
   return name.length <= 253 && (minLabels === 1 ? LDH_NAME_1 : LDH_NAME_2).test(name);
 }
 

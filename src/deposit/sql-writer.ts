@@ -16,7 +16,7 @@ import { ServerDb } from '../db/server.js';
 import type { Db } from '../db/adapter.js';
 import { PostgresRegistrySource, type KeyRange, type RangedKind } from '../sources/postgres-source.js';
 import { stepObject, type KindWriter, type StepContext } from './object-step.js';
-import { parseBinaryCopy, renderQuery, type RenderContext, type RenderExclusions, type RenderRange } from './sql-render.js';
+import { identityCheck, parseBinaryCopy, renderQuery, type RenderContext, type RenderExclusions, type RenderRange } from './sql-render.js';
 
 /** Parents per rendered range: large enough to amortise a query's planning, small enough to hold a few. */
 export const RENDER_RANGE = 5000;
@@ -55,7 +55,7 @@ async function renderRange(lane: PostgresRegistrySource, writer: KindWriter, ste
   // With the change filter (DIFF, INCR), the range's changed keys only.
   const scope: RenderRange = lane.changedSince === undefined ? range : { ...range, changes: lane.journalWindow(kind, range) };
   for await (const chunk of lane.tx.copyTo(renderQuery(kind, ctx, scope, ex), 'binary')) chunks.push(chunk);
-  const rows = parseBinaryCopy(chunks);
+  const rows = parseBinaryCopy(chunks, identityCheck(kind, ctx));
   const out: Buffer[] = [];
   const findings: Finding[] = [];
   const quarantine: RangeOutcome['quarantine'] = [];

@@ -31,13 +31,12 @@ function inRange(year: number, month: number, day: number, hour: number, minute:
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SSZ`, the form of nearly every value (every one a Strongroom deposit holds
- * without a fraction), checked by character codes: the value, null when out of range, or
- * undefined when it is not of that form (the regular expressions decide).
+ * The fields of `YYYY-MM-DDTHH:MM:SSZ` (20 characters, ASCII digits) into `out` (year, month,
+ * day, hour, minute, second), ranges not checked: false when `v` is not of that form.
  */
-function plainCanonical(v: string): string | null | undefined {
+export function plainFields(v: string, out: number[]): boolean {
   if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) {
-    return undefined;
+    return false;
   }
   const century = twoDigits(v, 0);
   const yy = twoDigits(v, 2);
@@ -46,8 +45,26 @@ function plainCanonical(v: string): string | null | undefined {
   const hour = twoDigits(v, 11);
   const minute = twoDigits(v, 14);
   const second = twoDigits(v, 17);
-  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
-  return inRange(century * 100 + yy, month, day, hour, minute, second) ? v : null;
+  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false;
+  out[0] = century * 100 + yy;
+  out[1] = month;
+  out[2] = day;
+  out[3] = hour;
+  out[4] = minute;
+  out[5] = second;
+  return true;
+}
+
+const fields = [0, 0, 0, 0, 0, 0];
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, the form of nearly every value (every one a Strongroom deposit holds
+ * without a fraction), checked by character codes: the value, null when out of range, or
+ * undefined when it is not of that form (the regular expressions decide).
+ */
+function plainCanonical(v: string): string | null | undefined {
+  if (!plainFields(v, fields)) return undefined;
+  return inRange(fields[0]!, fields[1]!, fields[2]!, fields[3]!, fields[4]!, fields[5]!) ? v : null;
 }
 
 /** Returns the canonical form, or null when `value` is not an RFC 3339 date-time. */

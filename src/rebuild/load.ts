@@ -1,11 +1,7 @@
 /**
  * The bulk-loading machinery of the rebuild, in the database:
  *
- * - `Keys`: the keys (primary, unique, foreign) and indexes of the registry tables are taken
- *   off before the load and put back after it, all inside the rebuild's transaction — the
- *   pg_restore order (data, then unique keys and indexes, then foreign keys): each is built
- *   once over the loaded data instead of being maintained row by row. CHECK and NOT NULL
- *   constraints stay on. A failure to put a key back names the offending rows.
+ * - the keys and indexes, off during the load: ./keys.ts.
  * - `Staging`: temporary tables (ON COMMIT DROP) for the rows that cannot go to their table
  *   directly: the few rows carrying the TLD (known only once the header is read, and Strongroom
  *   writes the header last) and name servers given by host name (the schema links them by host
@@ -14,7 +10,7 @@
  *   reader parses the next one (at most two chunks in memory).
  */
 import { quoteIdent, type Tx } from '../db/adapter.js';
-import { StrongroomError, messageOf } from '../common/errors.js';
+import { StrongroomError } from '../common/errors.js';
 import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
 
 /** Tables whose rows carry the TLD column: staged, then inserted with the header's TLD (domains: `FullCopy`). */
@@ -49,108 +45,6 @@ export async function insertStaged(tx: Tx, tld: string, fixDomainTld: boolean): 
     await tx.query(`INSERT INTO registry.${table} (${columns.join(', ')}) SELECT ${select} FROM pg_temp.${stagedName(table)}`, [tld]);
   }
   if (fixDomainTld) await tx.query('UPDATE registry.domain SET tld = $1 WHERE tld <> $1', [tld]);
-}
-
-interface KeyDef {
-  table: string;
-  name: string;
-  type: 'p' | 'u' | 'f';
-  def: string;
-  /** Columns of a foreign key, and the table and columns it refers to. */
-  columns: string[];
-  refTable: string | null;
-  refColumns: string[];
-}
-
-type IndexDef = {
-  name: string;
-  def: string;
-};
-
-/** The keys and indexes of the registry schema, taken off for the load and put back after. */
-export class Keys {
-  private constructor(
-    private readonly keys: KeyDef[],
-    private readonly indexes: IndexDef[],
-  ) {}
-
-  static async read(tx: Tx): Promise<Keys> {
-    const keys = await tx.query<{ table: string; name: string; type: 'p' | 'u' | 'f'; def: string; columns: string[]; ref_table: string | null; ref_columns: string[] }>(
-      `SELECT c.conrelid::regclass::text AS table, c.conname AS name, c.contype AS type, pg_get_constraintdef(c.oid) AS def,
-              array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o) AS columns,
-              CASE WHEN c.contype = 'f' THEN c.confrelid::regclass::text END AS ref_table,
-              array(SELECT a.attname::text FROM unnest(coalesce(c.confkey, '{}')) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o) AS ref_columns
-       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-       WHERE n.nspname = 'registry' AND c.contype IN ('p', 'u', 'f')
-       ORDER BY c.contype, c.conrelid::regclass::text, c.conname`,
-    );
-    const indexes = await tx.query<IndexDef>(
-      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
-       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-       WHERE n.nspname = 'registry' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
-       ORDER BY 1`,
-    );
-    return new Keys(
-      keys.map((k) => ({ table: k.table, name: k.name, type: k.type, def: k.def, columns: k.columns, refTable: k.ref_table, refColumns: k.ref_columns })),
-      indexes,
-    );
-  }
-
-  get foreignKeys(): number {
-    return this.keys.filter((k) => k.type === 'f').length;
-  }
-
-  /** Take them off: foreign keys first (they depend on the unique indexes), then keys, then indexes. */
-  async drop(tx: Tx): Promise<void> {
-    const statements: string[] = [];
-    for (const k of this.keys.filter((k) => k.type === 'f')) statements.push(`ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}`);
-    for (const k of this.keys.filter((k) => k.type !== 'f')) statements.push(`ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}`);
-    for (const i of this.indexes) statements.push(`DROP INDEX ${i.name}`);
-    if (statements.length > 0) await tx.exec(statements.join(';\n'));
-  }
-
-  /** Put them back: unique keys, indexes, then foreign keys (each validated over all rows). */
-  async restore(tx: Tx): Promise<void> {
-    for (const k of this.keys.filter((k) => k.type !== 'f')) {
-      try {
-        await tx.exec(`ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`);
-      } catch (err) {
-        throw new StrongroomError('REBUILD_CHECK_FAILED', `the deposit holds the same key twice in ${k.table} (${k.def}): ${detailOf(err)}`, {
-          cause: err,
-          location: k.table,
-        });
-      }
-    }
-    for (const i of this.indexes) await tx.exec(i.def);
-    for (const k of this.keys.filter((k) => k.type === 'f')) {
-      try {
-        // A savepoint, so that after a failure the transaction can still name the rows.
-        await tx.exec(`SAVEPOINT sr_rebuild_fk; ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}; RELEASE SAVEPOINT sr_rebuild_fk`);
-      } catch (err) {
-        const examples = await tx
-          .exec('ROLLBACK TO SAVEPOINT sr_rebuild_fk')
-          .then(() => this.dangling(tx, k))
-          .catch(() => [] as string[]);
-        throw new StrongroomError(
-          'REBUILD_CHECK_FAILED',
-          `a reference does not resolve: ${k.table} (${k.columns.join(', ')}) → ${k.refTable} (${k.refColumns.join(', ')}): ${examples.length > 0 ? examples.join('; ') : detailOf(err)}`,
-          { cause: err, location: k.table, data: { constraint: k.name, examples } },
-        );
-      }
-    }
-  }
-
-  /** Up to 5 rows of `k.table` whose reference does not resolve, named by their primary key. */
-  private async dangling(tx: Tx, k: KeyDef): Promise<string[]> {
-    const pk = this.keys.find((x) => x.type === 'p' && x.table === k.table)?.columns ?? k.columns;
-    const notNull = k.columns.map((c) => `c.${c} IS NOT NULL`).join(' AND ');
-    const match = k.columns.map((c, n) => `p.${k.refColumns[n]} = c.${c}`).join(' AND ');
-    const show = [...new Set([...pk, ...k.columns])];
-    const rows = await tx.query<Record<string, unknown>>(
-      `SELECT ${show.map((c) => `c.${c}::text AS ${c}`).join(', ')} FROM ${k.table} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${k.refTable} p WHERE ${match}) LIMIT 5`,
-    );
-    return rows.map((r) => show.map((c) => `${c}=${String(r[c])}`).join(' '));
-  }
 }
 
 /**
@@ -192,13 +86,6 @@ export class Triggers {
   }
 }
 
-/** PostgreSQL's message and detail ("Key (roid)=(D1-X) is duplicated.") of a failed statement. */
-export function detailOf(err: unknown): string {
-  const cause = (err as { cause?: unknown }).cause ?? err;
-  const detail = (cause as { detail?: unknown }).detail;
-  return `${messageOf(cause)}${typeof detail === 'string' && detail !== '' ? ` — ${detail}` : ''}`;
-}
-
 /** Entries of a DIFF/INCR's `<rde:deletes>`, staged until the deposit is applied (./apply.ts). */
 export const DELETES_STAGE = 'sr_rebuild_deletes';
 
@@ -206,11 +93,16 @@ export type Target = TableName | typeof NS_STAGE | typeof DELETES_STAGE;
 
 const TARGET_ORDER: readonly Target[] = [...TABLE_ORDER, NS_STAGE, DELETES_STAGE];
 
-/** The FULL load's COPY statements: registry tables, staged tables for rows carrying the TLD. */
+/**
+ * The FULL load's COPY statements: registry tables, staged tables for rows carrying the TLD.
+ * FREEZE (as a restore into new tables can): the rows are written frozen and their pages
+ * marked all-visible, so the key checks after the load read indexes alone. It needs every
+ * table created or truncated in the loading transaction (./rebuild.ts prepareTarget).
+ */
 export function fullCopySql(target: Target): string {
-  if (target === NS_STAGE) return `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN`;
+  if (target === NS_STAGE) return `COPY pg_temp.${NS_STAGE} (domain_roid, ord, host_name) FROM STDIN (FREEZE)`;
   if (target === DELETES_STAGE) throw new StrongroomError('INTERNAL', 'a FULL load stages no deletes');
-  return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN`;
+  return `COPY ${loadTarget(target)} (${TABLES[target].join(', ')}) FROM STDIN (FREEZE)`;
 }
 
 type Utf8Writer = (this: Buffer, text: string, offset: number) => number;
@@ -293,6 +185,11 @@ export class ChunkedCopy implements RowSink {
   private inflight: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
   readonly rows = new Map<Target, number>();
+  /**
+   * Called with the targets of each chunk before it is loaded, in the load's turn on the
+   * connection (while the caller fills the next chunk); a failure fails the load.
+   */
+  beforeChunk: ((targets: ReadonlySet<Target>) => Promise<void>) | null = null;
 
   /** `copySql` says where each target's lines go (default: the FULL load's tables). */
   constructor(
@@ -359,6 +256,7 @@ export class ChunkedCopy implements RowSink {
   }
 
   private async load(buffers: Map<Target, LineBuffer>): Promise<void> {
+    if (this.beforeChunk) await this.beforeChunk(new Set([...buffers].filter(([, b]) => b.lines > 0).map(([t]) => t)));
     for (const table of TARGET_ORDER) {
       const buffer = buffers.get(table);
       if (!buffer || buffer.lines === 0) continue;

@@ -114,19 +114,26 @@ for (const { kind, options } of CASES) {
   });
 }
 
+/** A generated registry of .example (host objects), its FULL deposit's text, and a writer of variants of it. */
+async function sourceDeposit(t: Parameters<typeof embeddedTestDb>[0], kind: Kind, domains: number, seed: string) {
+  const source = await open(t, kind, true);
+  if (!source) return null;
+  const dir = await tempDir(t);
+  await generateRegistry(source.db, { tld: 'example', domains, seed, hostModel: 'objects', asOf: AS_OF });
+  const first = await deposit(source.db, 'example', join(dir, 'source'));
+  const variant = async (name: string, text: string) => {
+    const file = join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+  return { source, first, xml: await readFile(first.file, 'utf8'), variant };
+}
+
 for (const kind of ['embedded', 'server'] as const) {
   test(`rebuild on the ${kind} database: domains loaded straight with the TLD of their names whatever the header's place or TLD, name servers resolved whatever the hosts' place; an unresolvable name server fails the rebuild`, async (t) => {
-    const source = await open(t, kind, true);
-    if (!source) return;
-    const dir = await tempDir(t);
-    await generateRegistry(source.db, { tld: 'example', domains: 40, seed: 'direct-tld', hostModel: 'objects', asOf: AS_OF });
-    const first = await deposit(source.db, 'example', join(dir, 'source'));
-    const xml = await readFile(first.file, 'utf8');
-    const variant = async (name: string, text: string) => {
-      const file = join(dir, name);
-      await writeFile(file, text);
-      return file;
-    };
+    const given = await sourceDeposit(t, kind, 40, 'direct-tld');
+    if (!given) return;
+    const { source, xml, variant } = given;
 
     // The header first, the hosts last (name servers then resolved in the database).
     const headerAt = xml.indexOf('<rdeHeader:header>');
@@ -163,5 +170,81 @@ for (const kind of ['embedded', 'server'] as const) {
       return true;
     });
     assert.equal(await fingerprint(empty.db), before, 'an unresolvable name server leaves the target untouched');
+  });
+}
+
+/** Every key, foreign key and index of the registry schema, with whether it is validated / valid. */
+async function keysOf(db: Db): Promise<string[]> {
+  const rows = await db.query<{ what: string }>(
+    `SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' validated=' || convalidated AS what FROM pg_constraint
+     WHERE connamespace = 'registry'::regnamespace
+     UNION ALL SELECT pg_get_indexdef(i.indexrelid) || ' valid=' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+     WHERE c.relnamespace = 'registry'::regnamespace ORDER BY 1`,
+  );
+  return rows.map((r) => r.what);
+}
+
+/** `xml` with the first element `<tag>…</tag>` for which `pick` holds moved to the end of the contents, or repeated right after itself (`next`). */
+function moveObject(xml: string, tag: string, pick: (element: string) => boolean, place: 'end' | 'next'): { xml: string; element: string } {
+  const close = `</${tag}>`;
+  for (let at = xml.indexOf(`<${tag}>`); at >= 0; at = xml.indexOf(`<${tag}>`, at + 1)) {
+    const end = xml.indexOf(close, at) + close.length;
+    const element = xml.slice(at, end);
+    if (!pick(element)) continue;
+    if (place === 'next') return { xml: `${xml.slice(0, end)}${element}${xml.slice(end)}`, element };
+    const rest = `${xml.slice(0, at)}${xml.slice(end)}`;
+    const contentsEnd = rest.indexOf('</rde:contents>');
+    return { xml: `${rest.slice(0, contentsEnd)}${element}${rest.slice(contentsEnd)}`, element };
+  }
+  throw new Error(`no <${tag}> to move`);
+}
+
+for (const kind of ['embedded', 'server'] as const) {
+  test(`rebuild on the ${kind} database in small chunks: keys of the tables the load has finished with go back during it, in any object order; a duplicate found then, or an error after, leaves the target untouched`, async (t) => {
+    const given = await sourceDeposit(t, kind, 60, 'keys-during-load');
+    if (!given) return;
+    const { source, first, xml, variant } = given;
+    const chunkBytes = 4096;
+    const sourceKeys = await keysOf(source.db);
+
+    // The deposit's own order: registrars, contacts and hosts are complete before the domains.
+    const target = (await open(t, kind, false))!;
+    const summary = await rebuildFull(target.db, first.file, { chunkBytes });
+    assert.ok(summary.checks.keysDuringLoad > 5, `keys went back during the load (${summary.checks.keysDuringLoad})`);
+    assert.deepEqual((await compareDatabases(source.db, target.db)).differences, [], 'equal to the source');
+    assert.deepEqual(await keysOf(target.db), sourceKeys, 'every key, foreign key and index back, validated, as in the source');
+
+    // A registrar named by contacts, and a contact named by domains, after everything else:
+    // their tables' keys went back before them and are taken off again; the contacts' foreign
+    // key to the registrars, checked before the late registrar came, is checked again after.
+    const contactOf = (registrar: string) => xml.includes(`<rdeContact:clID>${registrar}</rdeContact:clID>`);
+    const lateRegistrar = moveObject(xml, 'rdeRegistrar:registrar', (e) => contactOf(/<rdeRegistrar:id>([^<]+)</.exec(e)![1]!), 'end');
+    const lateContact = moveObject(lateRegistrar.xml, 'rdeContact:contact', (e) => xml.includes(`contact type="admin">${/<rdeContact:id>([^<]+)</.exec(e)![1]!}<`), 'end');
+    const late = (await open(t, kind, false))!;
+    const lateSummary = await rebuildFull(late.db, await variant('late.xml', lateContact.xml), { chunkBytes });
+    assert.ok(lateSummary.checks.keysDuringLoad > 0);
+    assert.deepEqual((await compareDatabases(source.db, late.db)).differences, [], 'late registrar and contact: equal to the source');
+    assert.deepEqual(await keysOf(late.db), sourceKeys);
+
+    // A contact twice, one after the other: the duplicate fails its key when it goes back
+    // during the load; the target is untouched.
+    const empty = (await open(t, kind, false))!;
+    const before = await fingerprint(empty.db);
+    const twice = moveObject(xml, 'rdeContact:contact', () => true, 'next');
+    await assert.rejects(rebuildFull(empty.db, await variant('twice.xml', twice.xml), { chunkBytes }), (err: unknown) => {
+      assert.ok(isStrongroomError(err, 'REBUILD_CHECK_FAILED'), String(err));
+      assert.match(err.message, /the deposit holds the same key twice in registry\.contact \(PRIMARY KEY \(id\)\)/);
+      return true;
+    });
+    assert.equal(await fingerprint(empty.db), before, 'a duplicate found during the load leaves the target untouched');
+
+    // A malformed last domain, long after the contacts' and hosts' keys went back (the same
+    // deposit and chunks as the first rebuild): the target is untouched.
+    await assert.rejects(rebuildFull(empty.db, await variant('bad-date.xml', badDateLastDomain(xml)), { chunkBytes }), (err: unknown) => isStrongroomError(err, 'READER_INVALID_OBJECT'));
+    assert.equal(await fingerprint(empty.db), before, 'an error after keys went back during the load leaves the target untouched');
+
+    // A dangling reference found after the load, with keys back during it: untouched too.
+    await assert.rejects(rebuildFull(empty.db, await variant('dangling.xml', danglingLastDomain(xml).xml), { chunkBytes }), (err: unknown) => isStrongroomError(err, 'REBUILD_CHECK_FAILED'));
+    assert.equal(await fingerprint(empty.db), before);
   });
 }

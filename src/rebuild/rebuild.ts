@@ -8,7 +8,8 @@
  *
  *   1. lock (one rebuild per database at a time), create the schema if absent, refuse a
  *      target that holds any registry row;
- *   2. take the registry tables' keys and indexes off (./load.ts `Keys`), create staging;
+ *   2. take the registry tables' keys and indexes off (./keys.ts), truncate the (empty) tables
+ *      so that COPY can write frozen rows, create staging;
  *   3. stream the deposit (src/reader): each object → reference-schema COPY lines
  *      (src/generate/rows.ts, the same rows the generator writes) → chunked COPY; domains,
  *      contacts and hosts of the plain shape go straight from their element tree to the same
@@ -16,7 +17,8 @@
  *   4. move staged rows in with the header's TLD, resolve name servers by host name,
  *      write the registry.tld row;
  *   5. put keys and indexes back (duplicate keys and dangling references fail here, naming
- *      the rows), and check in the database that the object counts equal the header's.
+ *      the rows) — those of tables the load had finished with went back during it (./keys.ts
+ *      restoreDuringLoad) — and check in the database that the object counts equal the header's.
  *
  * What a deposit does not say is inferred (docs/commands/rebuild.md): the TLD's host model
  * (host objects iff the deposit escrows hosts or a domain names a hostObj), its data model
@@ -38,7 +40,8 @@ import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject,
 import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
 import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
-import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, Keys, NS_STAGE, Triggers } from './load.js';
+import { Keys, restoreDuringLoad } from './keys.js';
+import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, Triggers } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -80,6 +83,8 @@ export interface RebuildSummary extends RebuildRun {
     counts: CountCheck[];
     /** Foreign keys validated over all rows when they were put back. */
     foreignKeys: number;
+    /** Keys, indexes and foreign keys put back during the load, on tables it had finished with (./keys.ts). */
+    keysDuringLoad: number;
     /** Name servers (hostObj) resolved to host objects by name. */
     nameServers: number;
   };
@@ -106,6 +111,13 @@ export const COUNT_SQL: Record<RebuildKind, string> = {
   eppParams: 'SELECT count(*)::int AS n FROM registry.epp_params WHERE tld = $1',
   policy: 'SELECT count(*)::int AS n FROM registry.policy WHERE tld = $1',
 };
+
+/**
+ * The tables rebuildFull writes after the load (staged rows with the header's TLD, the domains'
+ * TLD when the header differs, name servers resolved in the database, the TLD row): their keys
+ * go back only after that (restoreDuringLoad).
+ */
+const WRITTEN_AFTER_LOAD: ReadonlySet<string> = new Set(['domain', 'domain_ns', 'tld', ...STAGED_TABLES].map((t) => `registry.${t}`));
 
 /** Distinct roid suffixes tallied (the repository id is the commonest; a cap bounds memory). */
 const MAX_SUFFIXES = 64;
@@ -190,6 +202,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const prepare = lap();
     const copy = new FullCopy(tx, chunkBytes);
+    restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD);
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
       progress,
@@ -246,7 +259,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
       objectsPerSecond: seconds > 0 ? totalObjects / seconds : totalObjects,
       bytesPerSecond: seconds > 0 ? end.bytes / seconds : end.bytes,
       migrated,
-      checks: { counts, foreignKeys: keys.foreignKeys, nameServers },
+      checks: { counts, foreignKeys: keys.foreignKeys, keysDuringLoad: keys.early, nameServers },
       phases: { prepare, load, staged, keys: keysSeconds, counts: countSeconds },
     };
   });
@@ -263,6 +276,10 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
   await keys.drop(tx);
   const triggers = await Triggers.read(tx);
   await triggers.disable(tx);
+  // The tables are empty: truncated in this transaction, they can take COPY FREEZE (./load.ts
+  // fullCopySql); on rollback they are as they were. After the triggers are off (the journal's
+  // TRUNCATE trigger would move its horizon; Triggers.restore does that once, at the end).
+  await tx.exec(`TRUNCATE ${TABLE_ORDER.map((t) => `registry.${t}`).join(', ')}`);
   await createStaging(tx);
   return { migrated, keys, triggers };
 }

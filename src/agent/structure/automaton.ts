@@ -21,13 +21,24 @@ interface NfaState {
   term?: { term: Term; to: number };
 }
 
+/** A cached transition: the next state and what validates the child. */
+export interface Transition {
+  state: DfaState;
+  match: Match;
+}
+
 export interface DfaState {
   readonly accepting: boolean;
+  /** Cached transitions by interned expanded-name id (XName.id of src/common/xml-scan.ts): one array read per child element. */
+  readonly byId: Array<Transition | undefined>;
   /** Cached transitions by namespace, then local name (saxes hands out the same namespace string objects, whose hash V8 caches). */
-  readonly next: Map<string, Map<string, { state: DfaState; match: Match }>>;
+  readonly next: Map<string, Map<string, Transition>>;
   /** NFA states (sorted) of this DFA state. */
   readonly set: number[];
 }
+
+/** Name ids cached per state (interned ids are small; a hostile document's fresh names are not cached by id). */
+const MAX_ID_CACHE = 1 << 16;
 
 /** Expanding `max` beyond this many copies is refused (the RDE schemas use at most 11). */
 const MAX_UNROLL = 64;
@@ -143,14 +154,26 @@ export class ContentAutomaton {
     const key = set.join(',');
     let state = this.dfaStates.get(key);
     if (!state) {
-      state = { accepting: set.includes(this.final), next: new Map(), set };
+      state = { accepting: set.includes(this.final), byId: [], next: new Map(), set };
       this.dfaStates.set(key, state);
     }
     return state;
   }
 
+  /**
+   * `step` for an interned expanded name (the scanner's XName): the transition is cached by its
+   * id, so a child costs one array read once its name was seen in this state.
+   */
+  stepName(state: DfaState, name: { readonly ns: string; readonly local: string; readonly id: number }): Transition | null {
+    const cached = state.byId[name.id];
+    if (cached !== undefined) return cached;
+    const t = this.step(state, name.ns, name.local);
+    if (t !== null && name.id < MAX_ID_CACHE) state.byId[name.id] = t;
+    return t;
+  }
+
   /** The transition on a child element, or null when the content model does not allow it here. */
-  step(state: DfaState, ns: string, local: string): { state: DfaState; match: Match } | null {
+  step(state: DfaState, ns: string, local: string): Transition | null {
     let byLocal = state.next.get(ns);
     const cached = byLocal?.get(local);
     if (cached) return cached;

@@ -38,7 +38,7 @@ import { PREFIXES } from '../../model/namespaces.js';
 import { ContentAutomaton, namespaceMatches, qkey, type DfaState } from './automaton.js';
 import { XmlScanner, type XmlScanError, type XmlScanHandler } from '../../common/xml-scan.js';
 import { SimpleValidator } from './datatypes.js';
-import type { ComplexTypeDef, ElementDef, SchemaModel, TypeDef } from './model-types.js';
+import type { AttributeUse, ComplexTypeDef, SchemaModel } from './model-types.js';
 import { XSI_NS } from './model-types.js';
 import { RDE_MODEL } from './rde-model.js';
 
@@ -119,7 +119,48 @@ interface Frame {
   index: number;
   /** Whether this frame is a deposit object (child of rde:contents or rde:deletes). */
   object: boolean;
+  /** What character data means here (by the type). */
+  content: Content;
+  /** The simple type the text is checked against at the end tag, or -1. */
+  simple: number;
+  /** A padded value gets the xmllint interop warning. */
+  interop: boolean;
 }
+
+/** Character data in an element, by its type. */
+const enum Content {
+  /** Not checked: skipped elements, mixed content. */
+  Ignore,
+  /** Simple content: buffered and checked against `Frame.simple` at the end tag. */
+  Simple,
+  /** Empty content: any character data is an error. */
+  Empty,
+  /** Element-only content: whitespace allowed. */
+  Elements,
+}
+
+/** Per type: its content automaton, what its character data means, its simple type. */
+interface TypeInfo {
+  automaton: ContentAutomaton | null;
+  content: Content;
+  simple: number;
+  /** An abstract complex type (an element may not have it). */
+  abstract: boolean;
+  complex: ComplexTypeDef | null;
+  /** The attribute uses (none for a simple type). */
+  uses: readonly AttributeUse[];
+  /** Simple content whose padded values xmllint rejects (interopType). */
+  interop: boolean;
+}
+
+/** Per element declaration: its type and flags. */
+interface ElementInfo {
+  type: number;
+  abstract: boolean;
+  nillable: boolean;
+}
+
+const NO_USES: readonly AttributeUse[] = [];
 
 interface ObjectScope {
   id: string | undefined;
@@ -137,7 +178,11 @@ export class StructureChecker implements XmlScanHandler {
   private readonly values: SimpleValidator;
   private readonly automata = new Map<number, ContentAutomaton>();
   private readonly localDecls = new Map<number, Map<string, number>>();
+  /** Frames of the open elements, frames[0..top); reused by depth. */
   private readonly frames: Frame[] = [];
+  private top = 0;
+  private readonly infos: Array<TypeInfo | undefined> = [];
+  private readonly elInfos: Array<ElementInfo | undefined> = [];
   private readonly findings: StructureFinding[] = [];
   private readonly max: number;
   private readonly rootKey: string;
@@ -212,7 +257,10 @@ export class StructureChecker implements XmlScanHandler {
 
   private path(extra?: string): string {
     let out = '';
-    for (const f of this.frames) out += `/${f.name}${f.index > 0 ? `[${f.index}]` : ''}`;
+    for (let i = 0; i < this.top; i++) {
+      const f = this.frames[i]!;
+      out += `/${f.name}${f.index > 0 ? `[${f.index}]` : ''}`;
+    }
     return extra ? `${out}/${extra}` : out || '/';
   }
 
@@ -300,21 +348,19 @@ export class StructureChecker implements XmlScanHandler {
 
   private openElement(tag: XmlScanner): void {
     this.elements++;
-    const parent = this.frames[this.frames.length - 1];
+    const depth = this.top;
+    const parent = depth > 0 ? this.frames[depth - 1]! : undefined;
     if (!parent) this.sawRoot = true;
     if (this.skipDepth > 0 || this.broken) {
       this.skipDepth++;
       return;
     }
-    if (this.frames.length >= MAX_DEPTH) {
+    if (depth >= MAX_DEPTH) {
       this.schemaError(`elements nest deeper than ${MAX_DEPTH}`);
       this.skipDepth = 1;
       return;
     }
-    const ns = tag.ns;
-    const local = tag.local;
     const xname = tag.xname;
-    const key = (): string => xname.key;
     let mode: Mode = 'strict';
     let el: number | undefined;
     let index = 0;
@@ -326,15 +372,16 @@ export class StructureChecker implements XmlScanHandler {
       }
       if (parent.mode === 'skip') mode = 'skip';
       else if (parent.automaton && parent.state) {
-        const step = parent.automaton.step(parent.state, ns, local);
+        const step = parent.automaton.stepName(parent.state, xname);
         if (step) {
           parent.state = step.state;
-          if (step.match.kind === 'element') el = step.match.el;
-          else if (step.match.pc === 'skip') mode = 'skip';
+          const match = step.match;
+          if (match.kind === 'element') el = match.el;
+          else if (match.pc === 'skip') mode = 'skip';
           else {
-            el = this.model.globalElements[key()];
+            el = this.model.globalElements[xname.key];
             if (el === undefined) {
-              if (step.match.pc === 'strict') this.schemaError(`element ${display(key())} is not declared (strict wildcard)`, undefined, tag.qname);
+              if (match.pc === 'strict') this.schemaError(`element ${display(xname.key)} is not declared (strict wildcard)`, undefined, tag.qname);
               mode = 'lax';
             }
           }
@@ -342,42 +389,44 @@ export class StructureChecker implements XmlScanHandler {
           if (!parent.failed) {
             const expected = parent.automaton.expected(parent.state).map(display);
             this.schemaError(
-              `element ${display(key())} is not expected here${expected.length > 0 ? `; expected ${expected.join(', ')}` : parent.state.accepting ? '; no more child elements allowed' : ''}`,
+              `element ${display(xname.key)} is not expected here${expected.length > 0 ? `; expected ${expected.join(', ')}` : parent.state.accepting ? '; no more child elements allowed' : ''}`,
               undefined,
               tag.qname,
             );
             parent.failed = true;
           }
-          el = this.declsOf(parent.type).get(key());
+          el = this.declsOf(parent.type).get(xname.key);
           if (el === undefined) mode = 'skip';
         }
       } else {
         const type = this.model.types[parent.type]!;
-        this.schemaError(`element ${display(key())} is not allowed: ${parent.name} has ${type.kind === 'simple' || (type.kind === 'complex' && type.content.k === 'simple') ? 'simple' : 'empty'} content`, undefined, tag.qname);
+        this.schemaError(`element ${display(xname.key)} is not allowed: ${parent.name} has ${type.kind === 'simple' || (type.kind === 'complex' && type.content.k === 'simple') ? 'simple' : 'empty'} content`, undefined, tag.qname);
         mode = 'skip';
       }
     } else {
-      el = this.model.globalElements[key()];
-      if (key() !== this.rootKey) {
-        this.schemaError(`the root element is ${display(key())}, not ${display(this.rootKey)}`, undefined, tag.qname);
+      el = this.model.globalElements[xname.key];
+      if (xname.key !== this.rootKey) {
+        this.schemaError(`the root element is ${display(xname.key)}, not ${display(this.rootKey)}`, undefined, tag.qname);
         el = undefined;
         mode = 'skip';
       }
     }
 
     let typeIndex = -1;
-    let decl: ElementDef | undefined;
+    let nillable = false;
     if (mode !== 'skip') {
       if (el !== undefined) {
-        decl = this.model.elements[el]!;
+        const decl = this.elementInfo(el);
         typeIndex = decl.type;
-        if (decl.abstract) this.schemaError(`element ${display(key())} is abstract`, undefined, tag.qname);
+        nillable = decl.nillable;
+        if (decl.abstract) this.schemaError(`element ${display(xname.key)} is abstract`, undefined, tag.qname);
       } else typeIndex = this.model.anyType;
     }
 
     // xsi:type and xsi:nil (XSD 1.0 §3.3.4 clauses 3–4).
     let nil = false;
-    for (let i = 0; i < tag.attrCount; i++) {
+    const attrCount = tag.attrCount;
+    for (let i = 0; i < attrCount; i++) {
       if (tag.attrNs[i] !== XSI_NS || mode === 'skip') continue;
       const aLocal = tag.attrLocal[i]!;
       const aValue = tag.attrValue[i]!;
@@ -391,65 +440,128 @@ export class StructureChecker implements XmlScanHandler {
         else if (!this.derivesFrom(t, typeIndex)) this.schemaError(`xsi:type ${display(this.model.types[t]!.name ?? value)} is not derived from ${this.typeName(typeIndex)}`, undefined, tag.qname);
         else typeIndex = t;
       } else if (aLocal === 'nil') {
-        if (!decl?.nillable) this.schemaError(`xsi:nil is not allowed: ${display(key())} is not nillable`, undefined, tag.qname);
+        if (!nillable) this.schemaError(`xsi:nil is not allowed: ${display(xname.key)} is not nillable`, undefined, tag.qname);
         else nil = aValue.trim() === 'true' || aValue.trim() === '1';
       } else if (aLocal !== 'schemaLocation' && aLocal !== 'noNamespaceSchemaLocation') {
         this.schemaError(`attribute xsi:${aLocal} is not defined`, undefined, tag.qname);
       }
     }
-    const type: TypeDef | undefined = typeIndex >= 0 ? this.model.types[typeIndex] : undefined;
-    if (type?.kind === 'complex' && type.abstract) this.schemaError(`type ${this.typeName(typeIndex)} is abstract`, undefined, tag.qname);
+    const info = typeIndex >= 0 ? this.typeInfo(typeIndex) : undefined;
+    if (info?.abstract) this.schemaError(`type ${this.typeName(typeIndex)} is abstract`, undefined, tag.qname);
 
-    const frame: Frame = {
-      name: tag.qname,
-      mode,
-      type: typeIndex,
-      automaton: null,
-      state: null,
-      failed: false,
-      text: '',
-      textOverflow: false,
-      nil,
-      line: this.tagLine,
-      column: this.tagColumn,
-      childCounts: null,
-      index,
-      object: false,
-    };
-    if (type && mode !== 'skip') {
-      this.checkAttributes(tag, type, mode, frame);
-      frame.automaton = this.automaton(typeIndex);
-      frame.state = frame.automaton?.start ?? null;
+    // Frames are reused per depth (no object per element).
+    let frame = this.frames[depth];
+    if (frame === undefined) {
+      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1, interop: false };
+      this.frames[depth] = frame;
     }
-    if (parent && this.frames.length === 1 && parent.type >= 0 && ns === NS_RDE && (local === 'contents' || local === 'deletes')) frame.childCounts = new Map();
-    if (parent?.childCounts && this.frames.length === 2) {
+    frame.name = tag.qname;
+    frame.mode = mode;
+    frame.type = typeIndex;
+    frame.automaton = null;
+    frame.state = null;
+    frame.failed = false;
+    frame.text = '';
+    frame.textOverflow = false;
+    frame.nil = nil;
+    frame.line = this.tagLine;
+    frame.column = this.tagColumn;
+    frame.childCounts = null;
+    frame.index = index;
+    frame.object = false;
+    frame.content = Content.Ignore;
+    frame.simple = -1;
+    frame.interop = false;
+    if (info && mode !== 'skip') {
+      if (attrCount > 0 || info.uses.length > 0) this.checkAttributes(tag, info, mode);
+      frame.automaton = info.automaton;
+      frame.state = info.automaton?.start ?? null;
+      frame.content = info.content;
+      frame.simple = info.simple;
+      frame.interop = info.interop;
+    }
+    if (parent && depth === 1 && parent.type >= 0 && xname.ns === NS_RDE && (xname.local === 'contents' || xname.local === 'deletes')) frame.childCounts = new Map();
+    if (parent?.childCounts && depth === 2) {
       frame.object = true;
-      this.object = { id: tag.attr('id')?.trim(), pending: [], pendingDropped: 0, depth: this.frames.length + 1, idDepth: -1 };
-    } else if (this.object && this.object.id === undefined && this.frames.length === this.object.depth && ID_CHILDREN.has(local)) {
-      this.object.idDepth = this.frames.length + 1;
+      this.object = { id: tag.attr('id')?.trim(), pending: [], pendingDropped: 0, depth: depth + 1, idDepth: -1 };
+    } else if (this.object && this.object.id === undefined && depth === this.object.depth && ID_CHILDREN.has(xname.local)) {
+      this.object.idDepth = depth + 1;
     }
-    this.frames.push(frame);
+    this.top = depth + 1;
   }
 
-  private checkAttributes(tag: XmlScanner, type: TypeDef, mode: Mode, frame: Frame): void {
-    const complex = type.kind === 'complex' ? type : null;
-    const uses = complex?.attributes ?? [];
+  /** What the checker needs of a type at each element, computed once per type. */
+  private typeInfo(typeIndex: number): TypeInfo {
+    let info = this.infos[typeIndex];
+    if (info === undefined) {
+      const type = this.model.types[typeIndex]!;
+      let content: Content;
+      let simple = -1;
+      if (type.kind === 'simple') {
+        content = Content.Simple;
+        simple = typeIndex;
+      } else if (type.content.k === 'simple') {
+        content = Content.Simple;
+        simple = type.content.type;
+      } else if (type.mixed) content = Content.Ignore;
+      else if (type.content.k === 'empty') content = Content.Empty;
+      else content = Content.Elements;
+      const complex = type.kind === 'complex' ? type : null;
+      info = {
+        automaton: this.automaton(typeIndex),
+        content,
+        simple,
+        abstract: complex?.abstract === true,
+        complex,
+        uses: complex?.attributes ?? NO_USES,
+        interop: complex !== null && simple >= 0 && this.interopType(complex, simple),
+      };
+      this.infos[typeIndex] = info;
+    }
+    return info;
+  }
+
+  /** An element declaration's facts in one object shape (declarations differ in their optional fields). */
+  private elementInfo(el: number): ElementInfo {
+    let info = this.elInfos[el];
+    if (info === undefined) {
+      const decl = this.model.elements[el]!;
+      info = { type: decl.type, abstract: decl.abstract === true, nillable: decl.nillable === true };
+      this.elInfos[el] = info;
+    }
+    return info;
+  }
+
+  private checkAttributes(tag: XmlScanner, info: TypeInfo, mode: Mode): void {
+    const complex = info.complex;
+    const uses = info.uses;
     let seen = 0; // bit i: uses[i] present (the RDE types have at most a handful of attributes)
     for (let i = 0; i < tag.attrCount; i++) {
-      const a = { uri: tag.attrNs[i]!, local: tag.attrLocal[i]!, value: tag.attrValue[i]!, name: tag.attrQName[i]! };
-      if (a.uri === NS_XMLNS || a.uri === XSI_NS || a.name === 'xmlns') continue;
-      const at = a.uri === '' ? uses.findIndex((u) => u.local === a.local) : -1;
-      const use = at >= 0 ? uses[at] : undefined;
-      if (use) {
+      const uri = tag.attrNs[i]!;
+      const local = tag.attrLocal[i]!;
+      const name = tag.attrQName[i]!;
+      if (uri === NS_XMLNS || uri === XSI_NS || name === 'xmlns') continue;
+      let at = -1;
+      if (uri === '') {
+        for (let u = 0; u < uses.length; u++) {
+          if (uses[u]!.local === local) {
+            at = u;
+            break;
+          }
+        }
+      }
+      if (at >= 0) {
+        const use = uses[at]!;
         if (at < 31) seen |= 1 << at;
-        const error = this.values.check(use.type, a.value, this.resolver);
-        if (error) this.schemaError(`attribute ${a.name}: ${error}`, undefined, tag.qname);
-        else if (use.fixed !== undefined && this.values.normalize(use.type, a.value) !== use.fixed) this.schemaError(`attribute ${a.name} must be ${JSON.stringify(use.fixed)}`, undefined, tag.qname);
+        const value = tag.attrValue[i]!;
+        const error = this.values.check(use.type, value, this.resolver);
+        if (error) this.schemaError(`attribute ${name}: ${error}`, undefined, tag.qname);
+        else if (use.fixed !== undefined && this.values.normalize(use.type, value) !== use.fixed) this.schemaError(`attribute ${name} must be ${JSON.stringify(use.fixed)}`, undefined, tag.qname);
         continue;
       }
-      if (complex?.anyAttribute && namespaceMatches(complex.anyAttribute.ns, a.uri)) continue;
+      if (complex?.anyAttribute && namespaceMatches(complex.anyAttribute.ns, uri)) continue;
       if (mode === 'lax' && !complex) continue;
-      this.schemaError(`attribute ${a.name} is not allowed on ${tag.qname}`, undefined, tag.qname);
+      this.schemaError(`attribute ${name} is not allowed on ${tag.qname}`, undefined, tag.qname);
     }
     for (let i = 0; i < uses.length; i++) {
       const use = uses[i]!;
@@ -459,14 +571,12 @@ export class StructureChecker implements XmlScanHandler {
 
   private characters(s: XmlScanner, cdata: boolean): void {
     if (this.skipDepth > 0 || this.broken) return;
-    const frame = this.frames[this.frames.length - 1];
-    if (!frame) return; // outside the root: saxes reports non-whitespace itself
-    if (this.object?.idDepth === this.frames.length && this.object.id === undefined) {
-      // The identifying child's text: kept below in close().
-    }
+    const top = this.top;
+    if (top === 0) return; // outside the root: the scanner reports non-whitespace itself
+    const frame = this.frames[top - 1]!;
     if (frame.mode === 'skip' || frame.type < 0) return;
-    const type = this.model.types[frame.type]!;
-    if (type.kind === 'simple' || (type.kind === 'complex' && type.content.k === 'simple')) {
+    const content = frame.content;
+    if (content === Content.Simple) {
       if (frame.textOverflow) return;
       const text = s.text();
       if (frame.text.length + text.length > MAX_VALUE_CHARS) {
@@ -478,8 +588,8 @@ export class StructureChecker implements XmlScanHandler {
       frame.text += text;
       return;
     }
-    if (type.mixed) return;
-    if (type.content.k === 'empty') {
+    if (content === Content.Ignore) return; // mixed content
+    if (content === Content.Empty) {
       if (!frame.failed) {
         this.schemaError(`no character content allowed: ${frame.name} is empty by its type`, frame);
         frame.failed = true;
@@ -499,22 +609,21 @@ export class StructureChecker implements XmlScanHandler {
       return;
     }
     if (this.broken) {
-      this.frames.pop();
+      if (this.top > 0) this.top--;
       return;
     }
-    const frame = this.frames[this.frames.length - 1];
-    if (!frame) return;
+    if (this.top === 0) return;
+    const frame = this.frames[this.top - 1]!;
     if (frame.mode !== 'skip' && frame.type >= 0) {
-      const type = this.model.types[frame.type]!;
       if (frame.state && !frame.state.accepting && !frame.failed && !frame.nil) {
         const expected = frame.automaton!.expected(frame.state).map(display);
         this.schemaError(`${frame.name} is incomplete: expected ${expected.join(', ')}`, frame);
       }
-      const simpleType = type.kind === 'simple' ? frame.type : type.content.k === 'simple' ? type.content.type : -1;
+      const simpleType = frame.simple;
       if (simpleType >= 0 && !frame.textOverflow && !frame.nil) {
         const error = this.values.check(simpleType, frame.text, this.resolver);
         if (error) this.schemaError(`${frame.name}: ${error}`, frame);
-        else if (type.kind === 'complex' && this.interopWhitespace(type, simpleType, frame.text)) {
+        else if (frame.interop && frame.text !== frame.text.trim()) {
           this.add(
             STRUCTURE_CODES.interop,
             'warning',
@@ -527,21 +636,22 @@ export class StructureChecker implements XmlScanHandler {
       }
     }
     if (this.object) {
-      if (this.object.idDepth === this.frames.length && this.object.id === undefined) {
+      if (this.object.idDepth === this.top && this.object.id === undefined) {
         this.object.id = frame.text.trim().slice(0, 255) || undefined;
         this.object.idDepth = -1;
       }
       if (frame.object) this.flushObject();
     }
-    this.frames.pop();
+    frame.text = ''; // do not keep the value alive in the pool
+    frame.childCounts = null;
+    this.top--;
   }
 
-  /** libxml2 2.9 does not collapse whitespace of simpleContent extending a non-string built-in (e.g. rdeHeader:count). */
-  private interopWhitespace(type: ComplexTypeDef, simpleType: number, text: string): boolean {
+  /** libxml2 2.9 does not collapse whitespace of simpleContent extending a non-string built-in (e.g. rdeHeader:count): such values are warned about when padded. */
+  private interopType(type: ComplexTypeDef, simpleType: number): boolean {
     if (type.base?.type !== simpleType) return false;
     const st = this.model.types[simpleType]!;
-    if (st.kind !== 'simple' || st.primitive === 'string' || !st.name?.startsWith(`{${NS_XSD}}`)) return false;
-    return text !== text.trim();
+    return st.kind === 'simple' && st.primitive !== 'string' && st.name?.startsWith(`{${NS_XSD}}`) === true;
   }
 
   private flushObject(): void {

@@ -4,6 +4,7 @@
  * type of a SchemaModel on first use.
  */
 import type { Facets, SchemaModel, SimpleTypeDef } from './model-types.js';
+import { plainFields } from '../../model/datetime.js';
 
 /** Returns null when the value is valid, otherwise a message saying why not. */
 export type ValueCheck = (raw: string) => string | null;
@@ -11,6 +12,20 @@ export type ValueCheck = (raw: string) => string | null;
 /** whiteSpace facet (XSD 1.0 Part 2 §4.3.6). */
 export function normalizeWhitespace(value: string, ws: SimpleTypeDef['ws']): string {
   if (ws === 'preserve') return value;
+  // Most values are already normal: one pass over the characters tells, without a copy.
+  const collapse = ws === 'collapse';
+  const n = value.length;
+  let space = true; // the previous character was a space (or this is the start)
+  let i = 0;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x20) {
+      if (space && collapse) break;
+      space = true;
+    } else if (c === 0x09 || c === 0x0a || c === 0x0d) break;
+    else space = false;
+  }
+  if (i === n && !(collapse && space && n > 0)) return value;
   const replaced = /[\t\n\r]/.test(value) ? value.replace(/[\t\n\r]/g, ' ') : value;
   if (ws === 'replace') return replaced;
   if (!/^ |  | $/.test(replaced)) return replaced;
@@ -61,7 +76,7 @@ const URI_REFERENCE = new RegExp(`^(?:[A-Za-z][A-Za-z0-9+\\-.]*:${HIER}|${RELATI
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function validDate(yearText: string, monthText: string, dayText: string): boolean {
@@ -83,6 +98,25 @@ function validTime(h: string, m: string, s: string): boolean {
   return hour < 24 && minute < 60 && second < 60;
 }
 
+/**
+ * The common dateTime of a deposit, `YYYY-MM-DDTHH:MM:SSZ` (20 characters, RFC 9022 §4.6), checked
+ * without the regular expression: true/false when `v` has that shape, undefined when it has
+ * another (the general check decides). Same verdict as DATE_TIME + validDate + validTime.
+ */
+export function dateTimeZ(v: string): boolean | undefined {
+  if (!plainFields(v, fields)) return undefined;
+  const year = fields[0]!;
+  const month = fields[1]!;
+  const day = fields[2]!;
+  const hour = fields[3]!;
+  const minute = fields[4]!;
+  const second = fields[5]!;
+  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  return hour === 24 ? minute === 0 && second === 0 : hour < 24 && minute < 60 && second < 60;
+}
+
+const fields = [0, 0, 0, 0, 0, 0];
+
 /** The lexical-space check of a primitive (XSD 1.0 Part 2 §3.2). */
 function lexical(primitive: SimpleTypeDef['primitive'], v: string, resolvePrefix?: (prefix: string) => string | undefined): string | null {
   let m: RegExpExecArray | null;
@@ -99,9 +133,12 @@ function lexical(primitive: SimpleTypeDef['primitive'], v: string, resolvePrefix
       return FLOAT.test(v) ? null : `not a ${primitive}`;
     case 'duration':
       return DURATION.test(v) ? null : 'not a duration';
-    case 'dateTime':
+    case 'dateTime': {
+      const fast = dateTimeZ(v);
+      if (fast !== undefined) return fast ? null : 'not a dateTime';
       m = DATE_TIME.exec(v);
       return m && validDate(m[1]!, m[2]!, m[3]!) && validTime(m[4]!, m[5]!, m[6]!) ? null : 'not a dateTime';
+    }
     case 'date':
       m = DATE.exec(v);
       return m && validDate(m[1]!, m[2]!, m[3]!) ? null : 'not a date';
@@ -138,8 +175,26 @@ function lexical(primitive: SimpleTypeDef['primitive'], v: string, resolvePrefix
   }
 }
 
+/** 1 to 15 ASCII digits, nothing else. */
+function smallDigits(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** Compare two decimal literals numerically (both valid per DECIMAL). */
 export function compareDecimal(a: string, b: string): number {
+  // Unsigned integers of up to 15 digits (nearly every value of a deposit: counts, ports, key
+  // flags) are exact as numbers.
+  if (smallDigits(a) && smallDigits(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   const parse = (s: string): { neg: boolean; int: string; frac: string } => {
     let neg = false;
     let t = s;
@@ -176,35 +231,43 @@ function valueLength(primitive: SimpleTypeDef['primitive'], v: string): number {
 }
 
 function compileCheck(def: SimpleTypeDef): (v: string, resolvePrefix?: (p: string) => string | undefined) => string | null {
+  // Facets are read into the closure once: Facets objects differ in shape from type to type,
+  // and the check below runs for every simple value of a deposit.
   const f: Facets = def.facets;
+  const primitive = def.primitive;
   const patterns = (f.patterns ?? []).map((group) => group.map((source) => new RegExp(source, 'u')));
   const enumeration = f.enumeration;
-  const numeric = def.primitive === 'decimal';
+  const numeric = primitive === 'decimal';
   const enumSet = enumeration && !numeric ? new Set(enumeration) : null;
-  const hasLength = f.length !== undefined || f.minLength !== undefined || f.maxLength !== undefined;
-  const hasRange = f.minInclusive !== undefined || f.maxInclusive !== undefined || f.minExclusive !== undefined || f.maxExclusive !== undefined;
+  const { length, minLength, maxLength, minInclusive, maxInclusive, minExclusive, maxExclusive, fractionDigits } = f;
+  const hasLength = (length !== undefined || minLength !== undefined || maxLength !== undefined) && primitive !== 'QName';
+  const hasRange = numeric && (minInclusive !== undefined || maxInclusive !== undefined || minExclusive !== undefined || maxExclusive !== undefined);
+  const hasFraction = numeric && fractionDigits !== undefined;
   const quote = (v: string): string => JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
   return (v, resolvePrefix) => {
-    const lexicalError = lexical(def.primitive, v, resolvePrefix);
+    const lexicalError = lexical(primitive, v, resolvePrefix);
     if (lexicalError) return `${quote(v)} is ${lexicalError}`;
-    for (const group of patterns) {
-      if (!group.some((re) => re.test(v))) return `${quote(v)} does not match the pattern of ${typeLabel(def)}`;
+    for (let g = 0; g < patterns.length; g++) {
+      const group = patterns[g]!;
+      let matched = false;
+      for (let r = 0; r < group.length && !matched; r++) matched = group[r]!.test(v);
+      if (!matched) return `${quote(v)} does not match the pattern of ${typeLabel(def)}`;
     }
-    if (hasLength && def.primitive !== 'QName') {
-      const n = valueLength(def.primitive, v);
-      if (f.length !== undefined && n !== f.length) return `${quote(v)} has length ${n}, not ${f.length}`;
-      if (f.minLength !== undefined && n < f.minLength) return `${quote(v)} is shorter than ${f.minLength}`;
-      if (f.maxLength !== undefined && n > f.maxLength) return `${quote(v)} is longer than ${f.maxLength}`;
+    if (hasLength) {
+      const n = valueLength(primitive, v);
+      if (length !== undefined && n !== length) return `${quote(v)} has length ${n}, not ${length}`;
+      if (minLength !== undefined && n < minLength) return `${quote(v)} is shorter than ${minLength}`;
+      if (maxLength !== undefined && n > maxLength) return `${quote(v)} is longer than ${maxLength}`;
     }
-    if (numeric && hasRange) {
-      if (f.minInclusive !== undefined && compareDecimal(v, f.minInclusive) < 0) return `${quote(v)} is below ${f.minInclusive}`;
-      if (f.maxInclusive !== undefined && compareDecimal(v, f.maxInclusive) > 0) return `${quote(v)} is above ${f.maxInclusive}`;
-      if (f.minExclusive !== undefined && compareDecimal(v, f.minExclusive) <= 0) return `${quote(v)} is not above ${f.minExclusive}`;
-      if (f.maxExclusive !== undefined && compareDecimal(v, f.maxExclusive) >= 0) return `${quote(v)} is not below ${f.maxExclusive}`;
+    if (hasRange) {
+      if (minInclusive !== undefined && compareDecimal(v, minInclusive) < 0) return `${quote(v)} is below ${minInclusive}`;
+      if (maxInclusive !== undefined && compareDecimal(v, maxInclusive) > 0) return `${quote(v)} is above ${maxInclusive}`;
+      if (minExclusive !== undefined && compareDecimal(v, minExclusive) <= 0) return `${quote(v)} is not above ${minExclusive}`;
+      if (maxExclusive !== undefined && compareDecimal(v, maxExclusive) >= 0) return `${quote(v)} is not below ${maxExclusive}`;
     }
-    if (numeric && f.fractionDigits !== undefined) {
+    if (hasFraction) {
       const dot = v.indexOf('.');
-      if (dot >= 0 && v.slice(dot + 1).replace(/0+$/, '').length > f.fractionDigits) return `${quote(v)} has too many fraction digits`;
+      if (dot >= 0 && v.slice(dot + 1).replace(/0+$/, '').length > fractionDigits!) return `${quote(v)} has too many fraction digits`;
     }
     if (enumeration) {
       const ok = enumSet ? enumSet.has(v) : enumeration.some((e) => compareDecimal(e, v) === 0);
@@ -222,20 +285,21 @@ function typeLabel(def: SimpleTypeDef): string {
 
 /** Simple-type checks of one model, compiled once per type on first use. */
 export class SimpleValidator {
-  private readonly compiled = new Map<number, ReturnType<typeof compileCheck>>();
+  /** By type index: the compiled check and the type's whiteSpace facet. */
+  private readonly compiled: Array<{ fn: ReturnType<typeof compileCheck>; ws: SimpleTypeDef['ws'] } | undefined> = [];
 
   constructor(private readonly model: SchemaModel) {}
 
   /** Check a raw (unnormalised) value against simple type `type`; null when valid. */
   check(type: number, raw: string, resolvePrefix?: (p: string) => string | undefined): string | null {
-    const def = this.model.types[type];
-    if (!def || def.kind !== 'simple') throw new Error(`type ${type} is not a simple type`);
-    let fn = this.compiled.get(type);
-    if (!fn) {
-      fn = compileCheck(def);
-      this.compiled.set(type, fn);
+    let c = this.compiled[type];
+    if (c === undefined) {
+      const def = this.model.types[type];
+      if (!def || def.kind !== 'simple') throw new Error(`type ${type} is not a simple type`);
+      c = { fn: compileCheck(def), ws: def.ws };
+      this.compiled[type] = c;
     }
-    return fn(normalizeWhitespace(raw, def.ws), resolvePrefix);
+    return c.fn(normalizeWhitespace(raw, c.ws), resolvePrefix);
   }
 
   /** The normalised form of a value (what facets and enumerations see). */

@@ -4,11 +4,12 @@
  * (copied, then transferred: nothing touches the disk), while it goes on with the semantic
  * checks — on a machine with two cores the structure check then costs no wall time of its own.
  * At most MAX_IN_FLIGHT chunks wait for the worker (bounded memory). The findings are the same
- * as `checkStructure`'s: it is the same function, fed by messages.
+ * as `checkStructure`'s: it is the same checker (StructureChecker), fed by messages.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { once } from 'node:events';
-import { checkStructure, type StructureOptions, type StructureResult } from './checker.js';
+import { StructureChecker, type StructureOptions, type StructureResult } from './checker.js';
+import { XmlScanner, type XmlScanHandler } from '../../common/xml-scan.js';
 import { WellFormedScan, type WellFormedResult } from '../verify/xml.js';
 
 /** Chunks handed over and not yet taken by the worker. */
@@ -70,7 +71,40 @@ export async function checkStructureInWorker(input: AsyncIterable<Buffer>, opts:
   }
 }
 
-/** The worker's side: messages → an async iterable → checkStructure (and the well-formedness scan) → the result. */
+/**
+ * One scanner feeding both the structure checker and the well-formedness scan (the same bytes,
+ * one tokenizer): the scan's handler sees every event and error the scanner reports.
+ */
+export function both(checker: StructureChecker, other: XmlScanHandler): XmlScanHandler {
+  return {
+    xmlDecl(version, encoding, standalone, s) {
+      checker.xmlDecl(version, encoding, standalone, s);
+      other.xmlDecl?.(version, encoding, standalone, s);
+    },
+    open(s) {
+      checker.open(s);
+      other.open?.(s);
+    },
+    close(s) {
+      checker.close(s);
+      other.close?.(s);
+    },
+    text(s) {
+      checker.text(s);
+      other.text?.(s);
+    },
+    cdata(s) {
+      checker.cdata(s);
+      other.cdata?.(s);
+    },
+    error(err, s) {
+      checker.error(err);
+      other.error?.(err, s);
+    },
+  };
+}
+
+/** The worker's side: messages → one scanner → the structure checker (and the well-formedness scan) → the result. */
 async function runWorker(): Promise<void> {
   const port = parentPort!;
   const data = workerData as { opts: StructureOptions; wellFormed?: { where: string } };
@@ -80,27 +114,23 @@ async function runWorker(): Promise<void> {
     queue.push('chunk' in message ? message.chunk : null);
     wake?.();
   });
-  const scan = data.wellFormed ? new WellFormedScan(data.wellFormed.where) : undefined;
-  let ended = false;
   const next = async (): Promise<Uint8Array | null> => {
     while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
     const chunk = queue.shift()!;
-    if (chunk === null) {
-      ended = true;
-      return null;
-    }
-    port.postMessage({ ack: true } satisfies FromWorker);
-    scan?.write(chunk);
+    if (chunk !== null) port.postMessage({ ack: true } satisfies FromWorker);
     return chunk;
   };
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for (let chunk = await next(); chunk !== null; chunk = await next()) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  }
   try {
-    const result = await checkStructure(chunks(), data.opts);
-    // The structure check may stop early; the scan reads to the end.
-    if (scan) while (!ended && (await next()) !== null);
-    port.postMessage({ result, ...(scan ? { scanned: scan.end() } : {}) } satisfies FromWorker);
+    const checker = new StructureChecker(data.opts);
+    const scan = data.wellFormed ? new WellFormedScan(data.wellFormed.where) : undefined;
+    const scanner = new XmlScanner(scan ? both(checker, scan.handler) : checker);
+    for (let chunk = await next(); chunk !== null; chunk = await next()) {
+      // After the structure check gave up the scan already has its finding (the first error both saw): the rest is only drained.
+      if (!checker.gaveUp && !scanner.stopped) scanner.write(chunk);
+      else if (!scan) break;
+    }
+    if (!checker.gaveUp && !scanner.stopped) scanner.end();
+    port.postMessage({ result: checker.finish(), ...(scan ? { scanned: scan.result() } : {}) } satisfies FromWorker);
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }

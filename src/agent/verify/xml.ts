@@ -12,7 +12,7 @@
  * (DepositSummary: type, id, prevId, resend, watermark, menu URIs, header TLD and counts, and
  * the objects present by namespace). Memory is bounded: only short texts are kept.
  */
-import { XmlScanner, type XName } from '../../common/xml-scan.js';
+import { XmlScanner, type XName, type XmlScanHandler } from '../../common/xml-scan.js';
 import { NS_HEADER, NS_RDE } from '../../model/namespaces.js';
 import type { CheckStage, DepositSummary, StageFinding, VerifyContext } from './stage.js';
 
@@ -37,6 +37,11 @@ export class WellFormedScan {
   private readonly summary = emptySummary();
   private readonly scanner: XmlScanner;
   private finding: StageFinding | undefined;
+  /**
+   * The scan's event consumer: the structure worker feeds it from the scanner it already runs
+   * for the structure checker (one tokenizer for both), then takes `result()`.
+   */
+  readonly handler: XmlScanHandler;
 
   constructor(where: string) {
     const summary = this.summary;
@@ -47,7 +52,7 @@ export class WellFormedScan {
     const stack: XName[] = [];
     let text: string | null = null;
     let countAttrs: { uri: string; rcdn?: string; registrarId?: string } | undefined;
-    this.scanner = new XmlScanner({
+    this.handler = {
       error(err) {
         if (err.kind === 'doctype') fail('RDE_XML_PARSE_ERROR', 'a DOCTYPE is not allowed in a deposit (entity expansion refused)', err.line, err.column);
         else if (err.kind === 'utf8') fail('RDE_XML_PARSE_ERROR', `the deposit is not valid UTF-8 (Spec 2 Part A §3.1): ${err.message}`, err.line, err.column);
@@ -108,7 +113,8 @@ export class WellFormedScan {
           countAttrs = undefined;
         }
       },
-    });
+    };
+    this.scanner = new XmlScanner(this.handler);
   }
 
   write(chunk: Uint8Array): void {
@@ -117,6 +123,11 @@ export class WellFormedScan {
 
   end(): WellFormedResult {
     if (!this.finding) this.scanner.end();
+    return this.result();
+  }
+
+  /** The outcome so far (after a scanner feeding `handler` ended). */
+  result(): WellFormedResult {
     return this.finding ? { finding: this.finding } : { summary: this.summary };
   }
 }
