@@ -217,6 +217,9 @@ class LogEvent implements ScanEvent {
   }
 }
 
+/** Input bytes scanned per batch at most. */
+const BATCH_BYTES = 64 * 1024;
+
 /** Log entries / characters of one object past which it is built as a tree as it is read (bounded memory: the tree's own caps apply). */
 const LOG_MAX_ENTRIES = 4096;
 const LOG_MAX_TEXT = 256 * 1024;
@@ -439,12 +442,17 @@ export async function* xmlPieceBatches(input: AsyncIterable<Buffer | string | Ui
   });
 
   for await (const chunk of input) {
-    scanner.write(chunk);
-    if (failure) throw failure;
-    if (queue.length > 0) {
-      const batch = queue;
-      queue = [];
-      yield batch;
+    // Large chunks (the decoder's are 1 MiB) are scanned a slice at a time, so that a batch's
+    // objects are consumed before many more are made: they then die young.
+    for (let at = 0; at < chunk.length; at += BATCH_BYTES) {
+      scanner.write(typeof chunk === 'string' || chunk.length <= BATCH_BYTES ? chunk : chunk.subarray(at, at + BATCH_BYTES));
+      if (failure) throw failure;
+      if (queue.length > 0) {
+        const batch = queue;
+        queue = [];
+        yield batch;
+      }
+      if (typeof chunk === 'string') break;
     }
   }
   scanner.end();

@@ -119,3 +119,20 @@ test('agent verify runs object-rules as a built-in stage: a rule break fails it;
   assert.equal(stage.rulesNotRun?.length, 4);
   assert.match(reportText(unset), /rule NOT RUN: registrant requirement \(rde-07\) and data-model policy rules/);
 });
+
+test('objects before the header wait for its TLD: the same findings, in the same order, as with the TLD given (whether they waited whole or as findings)', async () => {
+  const header = /\n\s*<rdeHeader:header>[\s\S]*?<\/rdeHeader:header>/;
+  const xml = (await sample())
+    .replace('<rdeContact:email>jdoe@example.test</rdeContact:email>', '<rdeContact:email>not an e-mail</rdeContact:email>') // a contact's finding (its rules do not read the TLD)
+    .replace('<rdeDom:exDate>2015-04-03T22:00:00.0Z</rdeDom:exDate>', '<rdeDom:exDate>2009-04-03T22:00:00.0Z</rdeDom:exDate>') // a domain's (they do)
+    .replace('<rdeRegistrar:gurid>123</rdeRegistrar:gurid>', '<rdeRegistrar:gurid>x</rdeRegistrar:gurid>');
+  const last = xml.replace(header, '').replace('</rde:contents>', `${header.exec(xml)![0]}\n  </rde:contents>`);
+  assert.notEqual(last, xml);
+  const given = await run(last);
+  assert.ok(given.findings.length >= 3, JSON.stringify(given.findings));
+  const { tld: _tld, ...rest } = SAMPLE_OPTIONS;
+  void _tld;
+  // The header's TLD is read from the header (the file name's, `fallbackTld`, would break the domain rules).
+  const waited = await run(last, { ...rest, fallbackTld: 'elsewhere' });
+  assert.deepStrictEqual(waited, given);
+});

@@ -28,7 +28,7 @@ import type { Finding } from '../../common/findings.js';
 import { isStrongroomError, messageOf } from '../../common/errors.js';
 import { ObjectChecker } from '../../deposit/preflight.js';
 import { NS_HOST } from '../../model/namespaces.js';
-import type { DepositEnvelope, Domain } from '../../model/objects.js';
+import type { DepositEnvelope, Domain, ObjectKind } from '../../model/objects.js';
 import { readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import type { DataModel, HostModel } from '../../sources/source.js';
 
@@ -113,8 +113,16 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   let domains = 0;
   let objects = 0;
   let headers = 0;
-  /** Objects read before the header told the TLD (when it was not given). */
-  let early: Array<Extract<DepositEvent, { type: 'object' }>> | null = options.tld === undefined ? [] : null;
+  /**
+   * Objects read before the header told the TLD (when it was not given), in document order.
+   * Only the rules of domains, hosts and the EPP parameters depend on the TLD: those objects
+   * wait whole; the others are checked at once (with a provisional checker) and wait as their
+   * kind and findings only, reported in their place when the TLD is known. (Holding thousands
+   * of whole objects made V8 allocate every later object in the old generation.)
+   */
+  let early: EarlyEntry[] | null = options.tld === undefined ? [] : null;
+  /** Objects in `early` (whole or not). */
+  let earlyCount = 0;
   const where = (line: number, column: number) => `${options.file ? `${options.file}:` : ''}${line}:${column}`;
   const startChecker = (): void => {
     checker = new ObjectChecker({
@@ -128,12 +136,21 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   };
   /** One array for every object's findings (emptied after each). */
   const out: Finding[] = [];
-  const check = (event: Extract<DepositEvent, { type: 'object' }>): void => {
+  /** An object counted (the deposit-level rules read the counts). */
+  const tally = (kind: ObjectKind): void => {
+    objects++;
+    if (kind === 'contact') contacts++;
+    else if (kind === 'host') hosts++;
+    else if (kind === 'domain') domains++;
+    else if (kind === 'eppParams') eppParams++;
+    else if (kind === 'policy') policies++;
+  };
+  /** The object's rules, its findings to `emit`. */
+  const rules = (event: ObjectEvent, emit: (f: Finding) => void): void => {
     const { object: o, line, column } = event;
     // The location only when there is something to report (a string per object was garbage).
     const at = (): string => where(line, column);
     out.length = 0;
-    objects++;
     switch (o.kind) {
       case 'registrar':
         checker!.checkRegistrar(o.value, out);
@@ -143,29 +160,24 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
         checker!.checkIdnTable(o.value, out);
         break;
       case 'contact':
-        contacts++;
         checker!.checkContact(o.value, out);
         break;
       case 'host':
-        hosts++;
         checker!.checkHost(o.value, out);
         break;
       case 'domain':
-        domains++;
         checker!.checkDomain(o.value, out);
-        if (!options.thin) nsModel(o.value, at, push, hostModel);
+        if (!options.thin) nsModel(o.value, at, emit, hostModel);
         break;
       case 'nndn':
         checker!.checkNndn(o.value, out);
         break;
       case 'eppParams':
-        eppParams++;
         checker!.checkEppParams(o.value, out);
-        eppParamsModel(o.value.objURI, hostModel, dataModel, options.dataModel !== undefined, tld, at(), push);
-        if (options.greeting) greetingRule(o.value.objURI, o.value.extURI, options.greeting, tld, at(), push);
+        eppParamsModel(o.value.objURI, hostModel, dataModel, options.dataModel !== undefined, tld, at(), emit);
+        if (options.greeting) greetingRule(o.value.objURI, o.value.extURI, options.greeting, tld, at(), emit);
         break;
       case 'policy':
-        policies++;
         checker!.checkPolicy(o.value, out);
         break;
       case 'header':
@@ -173,14 +185,46 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
     }
     if (out.length === 0) return;
     const location = at();
-    for (const f of out) push({ ...f, location: f.location ? `${location} ${f.location}` : location });
+    for (const f of out) emit({ ...f, location: f.location ? `${location} ${f.location}` : location });
   };
-  /** The TLD is known: check the objects that waited for it. */
+  const check = (event: ObjectEvent): void => {
+    tally(event.object.kind);
+    rules(event, push);
+  };
+  /** An object before the TLD is known: waits whole, or is checked now and waits as its kind and findings. */
+  const hold = (event: ObjectEvent): void => {
+    earlyCount++;
+    const kind = event.object.kind;
+    if (TLD_DEPENDENT.has(kind)) {
+      early!.push(event);
+      return;
+    }
+    // The provisional checker (the TLD it was given is not read by these objects' rules).
+    checker ??= provisional();
+    held.length = 0;
+    rules(event, hold1);
+    early!.push(held.length === 0 ? kind : { kind, found: held.slice() });
+  };
+  const held: Finding[] = [];
+  const hold1 = (f: Finding): void => {
+    held.push(f);
+  };
+  /** The TLD is known: check the objects that waited for it, report the findings of those checked already, in document order. */
   const release = (): void => {
     startChecker();
     const waiting = early ?? [];
     early = null;
-    for (const event of waiting) check(event);
+    for (const entry of waiting) {
+      if (typeof entry === 'string') tally(entry);
+      else if ('found' in entry) {
+        tally(entry.kind);
+        for (const f of entry.found) push(f);
+      } else check(entry);
+    }
+  };
+  const provisional = (): ObjectChecker => {
+    startChecker();
+    return checker!;
   };
 
   try {
@@ -199,8 +243,8 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
         }
       }
       if (early !== null) {
-        early.push(event);
-        if (early.length >= MAX_EARLY_OBJECTS) {
+        hold(event);
+        if (earlyCount >= MAX_EARLY_OBJECTS) {
           tld = (options.fallbackTld ?? '').toLowerCase();
           release();
         }
@@ -235,6 +279,12 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   if (hostModel === 'attributes' && hosts > 0) push({ code: 'RDE_POLICY_OBJECT_UNEXPECTED_OBJECTS', severity: 'error', object: tld, message: `the host-attribute model escrows no host objects, the deposit holds ${hosts}` });
   return { findings, omitted, notRun, objects };
 }
+
+type ObjectEvent = Extract<DepositEvent, { type: 'object' }>;
+/** An object held until the TLD is known: whole, or (checked already) its kind and findings. */
+type EarlyEntry = ObjectEvent | ObjectKind | { kind: ObjectKind; found: Finding[] };
+/** Kinds whose rules read the TLD (domain names under it, subordinate hosts, the EPP parameters' findings name it). */
+const TLD_DEPENDENT: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['domain', 'host', 'eppParams', 'header']);
 
 /** Name servers given the way the host model says (hostObj for host objects, hostAttr otherwise). */
 function nsModel(d: Domain, at: () => string, push: (f: Finding) => void, hostModel: HostModel): void {
