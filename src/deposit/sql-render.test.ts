@@ -199,6 +199,13 @@ test('parseBinaryCopy reads rows whatever the chunks it is given are cut into', 
   const tld = { name: 'example', roidSuffix: 'EXAMPLE', hostModel: 'objects', dataModel: 'maximum' } as const;
   const check = identityCheck('domain', { tld, watermark: AS_OF, repositoryTlds: ['example'], roidSuffixes: ['EXAMPLE'] });
   assert.deepEqual(parseBinaryCopy([domains], check).map((r) => r.clean), [true, false, false, false, false, false, false, true, false, false]);
+  // A TLD spelt with capitals: the checker lower-cases the name, not the TLD, so no name ends with it.
+  const upper = identityCheck('domain', { tld: { ...tld, name: 'EXAMPLE' }, watermark: AS_OF, repositoryTlds: ['EXAMPLE'], roidSuffixes: ['EXAMPLE'] });
+  assert.deepEqual(parseBinaryCopy([domains], upper).map((r) => r.clean), Array(10).fill(false));
+  const checker = new ObjectChecker({ tld: { ...tld, name: 'EXAMPLE' }, watermark: AS_OF, repositoryTlds: ['EXAMPLE'], roidSuffixes: ['EXAMPLE'] });
+  const found: Finding[] = [];
+  checker.checkDomain({ name: 'one.example', roid: 'D1-EXAMPLE', status: [{ s: 'ok' }], rgpStatus: [], contact: [], clID: 'r1', crDate: '2020-01-01T00:00:00Z', exDate: '2030-01-01T00:00:00Z' }, found);
+  assert.ok(found.some((f) => f.code === 'RDE_DOMAIN_HAS_INVALID_NAME'), 'the checker refuses the name too');
   assert.throws(() => parseBinaryCopy([domains]), /expected 3 fields/);
   assert.throws(() => parseBinaryCopy([data], check), /expected 4 fields/);
   assert.throws(() => parseBinaryCopy([data.subarray(0, data.length - 9)]), /ends inside a row/);

@@ -592,12 +592,16 @@ export function identityCheck(kind: RangedKind, ctx: RenderContext): IdentityChe
     case 'host':
       return (roid, name) => name !== null && isDnsNameBytes(name) && isPlainRoid(roid, ctx.roidSuffixes);
     case 'domain': {
-      // The checker's `name.toLowerCase().endsWith('.' + tld)` on the bytes of an LDH name.
-      const suffix = Buffer.from(`.${ctx.tld.name}`.toLowerCase(), 'utf8');
+      // The checker's `name.toLowerCase().endsWith('.' + tld)` on the bytes of an LDH name: the
+      // name is lower-cased, the TLD is not (a TLD spelt with capitals matches no name).
+      const suffix = Buffer.from(`.${ctx.tld.name}`, 'utf8');
       const endsWithTld = (name: Buffer) => {
         const at = name.length - suffix.length;
         if (at < 0) return false;
-        for (let i = 0; i < suffix.length; i++) if ((name[at + i]! | 0x20) !== (suffix[i]! | 0x20)) return false;
+        for (let i = 0; i < suffix.length; i++) {
+          const c = name[at + i]!;
+          if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== suffix[i]) return false;
+        }
         return true;
       };
       const roidSuffix = [ctx.tld.roidSuffix];
