@@ -270,6 +270,9 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
   // One rebuild per database at a time; a second one waits, then finds the target not empty.
   await tx.query("SELECT pg_advisory_xact_lock(hashtext('strongroom/rebuild'))");
   const migrated = await migrateWithin(tx, db.description);
+  // Locked before the emptiness check: freezable() truncates below, and rows another session
+  // committed in between must make the rebuild refuse, never vanish.
+  await tx.exec(`LOCK TABLE ${TABLE_ORDER.map((t) => `registry.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
   await refuseIfNotEmpty(tx, db.description);
   if (db.kind === 'server') await tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
   const keys = await Keys.read(tx);
