@@ -92,3 +92,8 @@ export function teeAsync<T>(source: AsyncIterable<T>, branches: number, window =
     },
   }));
 }
+
+/** The items of `batches` one at a time (for a consumer written against single items). */
+export async function* eachOf<T>(batches: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}

@@ -26,7 +26,7 @@ export function objectRulesStage(config: RegistryRuleConfig = {}): CheckStage {
       const summary = ctx.summary;
       if (summary && (summary.headers !== 1 || !summary.headerTld)) return { notRun: NO_HEADER };
       const tld = summary ? { tld: summary.headerTld! } : { fallbackTld: ctx.input.name.tld };
-      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, ...tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}), ...(ctx.objects ? { batches: ctx.objects() } : {}) });
+      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, ...tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}), ...(ctx.objectBatches ? { batches: ctx.objectBatches() } : {}) });
       if (result.refused === NO_HEADER) return { notRun: NO_HEADER };
       for (const f of result.findings) emit(f);
       if (result.omitted > 0) emit({ code: 'SR_FINDINGS_OMITTED', severity: 'error', object: file, message: `${result.omitted} more object-rule findings not listed` });

@@ -208,7 +208,7 @@ export function referencesStage(): CheckStage {
     async run(ctx, emit) {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const thin = ctx.input.name.type === 'thin';
-      const batches = (ctx.objects ? ctx.objects() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
+      const batches = (ctx.objectBatches ? ctx.objectBatches() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
       // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
       let first: IteratorResult<readonly DepositEvent[]>;
       try {

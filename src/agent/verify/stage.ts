@@ -102,11 +102,13 @@ export interface VerifyContext {
   /** Facts for the report (signer, recipient, cipher, compression, sizes …). */
   facts: Record<string, unknown>;
   /**
-   * For stages that declare `sharesObjectPass`: the typed reader's events of the deposit, an
-   * input chunk's at a time (readDepositBatches, lean), one branch of a single reader pass
-   * shared with the other such stages (src/common/tee.ts).
+   * For stages that declare `sharesObjectPass`: the typed reader's events of the deposit, one
+   * at a time, from one branch of a single reader pass shared with the other such stages
+   * (src/common/tee.ts). A stage reads either this or `objectBatches`, once.
    */
-  objects?: () => AsyncIterable<readonly DepositEvent[]>;
+  objects?: () => AsyncIterable<DepositEvent>;
+  /** The same branch in batches (readDepositBatches, lean: a slice of the input at a time), for stages that keep up with the reader by the batch. */
+  objectBatches?: () => AsyncIterable<readonly DepositEvent[]>;
   /**
    * The kept chain a DIFF builds on (the last verified FULL before `watermark`, then the
    * verified DIFFs after it, in watermark order), as stored in the repository; given by the

@@ -286,7 +286,7 @@ test('the stages reading typed objects (object-rules, references, plug-ins that 
     needs: ['plaintext'],
     sharesObjectPass: true,
     run: async (ctx, emit) => {
-      for await (const batch of ctx.objects!()) for (const event of batch) if (event.type === 'object') objects++;
+      for await (const event of ctx.objects!()) if (event.type === 'object') objects++;
       emit({ code: 'PLUGIN_OBJECTS', severity: 'info', message: `${objects} objects` });
     },
   };

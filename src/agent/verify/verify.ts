@@ -52,7 +52,7 @@ import {
   type VerifyLimits,
 } from './stage.js';
 import { shareWellFormedScan, xmlWellFormedStage, type XmlPassShare } from './xml.js';
-import { teeAsync } from '../../common/tee.js';
+import { eachOf, teeAsync } from '../../common/tee.js';
 import { readDepositBatches } from '../../reader/index.js';
 import { objectRulesStage } from '../rst/stage.js';
 import type { RegistryRuleConfig } from '../rst/object-rules.js';
@@ -216,11 +216,11 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
   };
   const runGroup = async (group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void> => {
-    // Batches of events (an input chunk's at a time), domains, hosts and contacts typed by the lean converter.
+    // Batches of events (a slice of the input at a time), domains, hosts and contacts typed by the lean converter.
     const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key), lean: true }), group.length, OBJECT_BATCH_WINDOW);
     await Promise.all(
       group.map(({ stage: member, result: memberResult }, position) =>
-        runStage(member, memberResult, { ...groupCtx, objects: () => branches[position]! }, emitter(member, memberResult, (finding) => sink(position, finding))).finally(async () => {
+        runStage(member, memberResult, { ...groupCtx, objectBatches: () => branches[position]!, objects: () => eachOf(branches[position]!) }, emitter(member, memberResult, (finding) => sink(position, finding))).finally(async () => {
           // A stage that stopped reading early must not hold the others back.
           await branches[position]![Symbol.asyncIterator]().return?.();
         }),
