@@ -285,3 +285,16 @@ test('docs/commands/deposit.md lists every finding code the pre-flight can repor
   assert.ok(codes.size > 100);
   assert.deepEqual([...codes].filter((code) => !documented.has(code)).sort(), []);
 });
+
+test('duplicate statuses are found the same way in short lists and in long (hostile) ones', () => {
+  const twice = (status: Domain['status']): string[] => {
+    const out: Finding[] = [];
+    checker.checkDomain({ ...domain(), status }, out);
+    return out.map((f) => f.message).filter((m) => m.includes('appears twice'));
+  };
+  const short = [{ s: 'ok' }, { s: 'inactive' }, { s: 'ok' }];
+  assert.equal(twice(short).length, 1);
+  // 40 invalid values before the repeats: the long list takes the Set; the same statuses are reported.
+  const long = [...Array.from({ length: 40 }, (_, n) => ({ s: `bogus${n}` })), ...short, { s: 'inactive' }];
+  assert.deepEqual(twice(long).map((m) => m.replace(/.*(status "[^"]+" appears twice).*/, '$1')), ['status "ok" appears twice', 'status "inactive" appears twice']);
+});
