@@ -252,15 +252,10 @@ export function xmlError(message: string, file: string | undefined, line: number
 }
 
 /**
- * Streams pieces from `input` (bytes or strings). Each chunk is parsed synchronously and the
- * pieces it completed are yielded before the next chunk is read, so at most one chunk's worth
- * of pieces is queued.
+ * Streams pieces from `input` (bytes or strings), a batch at a time: each slice of the input is
+ * parsed synchronously and the pieces it completed are yielded as one array before the next
+ * slice is read, so at most one slice's worth of pieces is queued.
  */
-export async function* xmlPieces(input: AsyncIterable<Buffer | string | Uint8Array>, file?: string, options: XmlPieceOptions = {}): AsyncGenerator<XmlPiece> {
-  for await (const batch of xmlPieceBatches(input, file, options)) yield* batch;
-}
-
-/** xmlPieces(), a chunk's pieces at a time (one array per input chunk that completed any). */
 export async function* xmlPieceBatches(input: AsyncIterable<Buffer | string | Uint8Array>, file?: string, options: XmlPieceOptions = {}): AsyncGenerator<XmlPiece[]> {
   let queue: XmlPiece[] = [];
   let failure: StrongroomError | null = null;
@@ -271,11 +266,10 @@ export async function* xmlPieceBatches(input: AsyncIterable<Buffer | string | Ui
   let capture: { kind: XmlPiece['kind']; stack: XmlNode[]; nodes: number } | null = null;
   let rootSeen = false;
   const lean = options.lean;
-  /** The object being logged for the lean converter (`logging`), and the replay of a log into the tree (`replaying`). */
+  /** The object being logged for the lean converter (`logging`). */
   const log = new ObjectLog();
   const logEvent = new LogEvent(log);
   let logging = false;
-  let replaying = false;
 
   const fail = (message: string, line: number, column: number, data?: Record<string, unknown>) => {
     if (!failure) failure = xmlError(message, file, line, column, data);
@@ -373,7 +367,6 @@ export async function* xmlPieceBatches(input: AsyncIterable<Buffer | string | Ui
   /** The logged events into the element tree, as if they had come from the scanner (the lean converter declined, or the object is too large to log). */
   const replay = (): void => {
     logging = false;
-    replaying = true;
     for (let i = 0; i < log.n; i++) {
       const event = logEvent.at(i);
       if (log.isOpen(i)) open(event);
@@ -381,10 +374,9 @@ export async function* xmlPieceBatches(input: AsyncIterable<Buffer | string | Ui
       else if (log.type[i] === LOG_CDATA) cdata(event);
       else text(event);
     }
-    replaying = false;
   };
-  /** An object's start tag in `<rde:contents>`, with a lean converter: its events go to the log. */
-  const startsLog = (): boolean => lean !== undefined && !replaying && capture === null && path.length === 2 && path[1] === 'contents' && !failure;
+  /** An object's start tag in `<rde:contents>`, with a lean converter: its events go to the log (a replay calls open() directly, never this). */
+  const startsLog = (): boolean => lean !== undefined && capture === null && path.length === 2 && path[1] === 'contents' && !failure;
   const tooLarge = (): boolean => log.n > LOG_MAX_ENTRIES || log.textChars > LOG_MAX_TEXT;
 
   const scanner = new XmlScanner({
