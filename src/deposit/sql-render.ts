@@ -527,6 +527,9 @@ export function renderQuery(kind: RangedKind, ctx: RenderContext, range: RenderR
 /** The part of the clean predicate Node evaluates for a rendered row: `(key, ident) => clean`. */
 export type IdentityCheck = (key: string, ident: Buffer | null) => boolean;
 
+/** [A-Za-z0-9] by character code. */
+const isAlnumAscii = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+
 /**
  * preflight.ts `isDnsName(name, 2)` on a name's UTF-8 bytes, without decoding them: LDH labels
  * of 1..63 characters not starting or ending with a hyphen, at least two of them, 253 characters
@@ -547,7 +550,7 @@ export function isDnsNameBytes(name: Buffer): boolean {
     } else if (c === 0x2d) {
       if (length === 0) return false;
       length++;
-    } else if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a)) length++;
+    } else if (isAlnumAscii(c)) length++;
     else return false;
     if (length > 63) return false;
     previous = c;
@@ -555,7 +558,6 @@ export function isDnsNameBytes(name: Buffer): boolean {
   return length > 0 && previous !== 0x2d && labels >= 2;
 }
 
-const isWordAscii = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 
 /**
  * An eppcom roidType in the ASCII form the query writes raw (no markup): 1..80 of
@@ -570,7 +572,7 @@ export function isPlainRoid(roid: string, suffixes: readonly string[]): boolean 
     if (c === 0x2d) {
       if (dash !== -1) return false;
       dash = i;
-    } else if (!(isWordAscii(c) || (c === 0x5f && dash === -1))) return false;
+    } else if (!(isAlnumAscii(c) || (c === 0x5f && dash === -1))) return false;
   }
   const suffixLength = n - dash - 1;
   if (dash < 1 || dash > 80 || suffixLength < 1 || suffixLength > 8) return false;
