@@ -26,8 +26,13 @@ function twoDigits(v: string, i: number): number {
 /** Whether year/month/day/hour/minute/second are in range (the day within its month). */
 function inRange(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
   if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  return day <= daysInMonth(year, month);
+}
+
+/** Days of `month` (1–12) in `year` of the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0);
+  return MONTH_DAYS[month - 1]! + (month === 2 && leap ? 1 : 0);
 }
 
 /**

@@ -4,7 +4,7 @@
  * type of a SchemaModel on first use.
  */
 import type { Facets, SchemaModel, SimpleTypeDef } from './model-types.js';
-import { plainFields } from '../../model/datetime.js';
+import { daysInMonth, plainFields } from '../../model/datetime.js';
 
 /** Returns null when the value is valid, otherwise a message saying why not. */
 export type ValueCheck = (raw: string) => string | null;
@@ -73,11 +73,6 @@ const QUERY = `(?:${PCHAR}|[/?])*`;
 const HIER = `(?://${AUTHORITY}(?:/${SEGMENT})*|/(?:${PCHAR}+(?:/${SEGMENT})*)?|${PCHAR}+(?:/${SEGMENT})*|)`;
 const RELATIVE = `(?://${AUTHORITY}(?:/${SEGMENT})*|/(?:${PCHAR}+(?:/${SEGMENT})*)?|${SEGMENT_NZ_NC}(?:/${SEGMENT})*|)`;
 const URI_REFERENCE = new RegExp(`^(?:[A-Za-z][A-Za-z0-9+\\-.]*:${HIER}|${RELATIVE})(?:\\?${QUERY})?(?:#${QUERY})?$`);
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
 function validDate(yearText: string, monthText: string, dayText: string): boolean {
   const year = Number(yearText);
