@@ -121,8 +121,6 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
    * of whole objects made V8 allocate every later object in the old generation.)
    */
   let early: EarlyEntry[] | null = options.tld === undefined ? [] : null;
-  /** Objects in `early` (whole or not). */
-  let earlyCount = 0;
   const where = (line: number, column: number) => `${options.file ? `${options.file}:` : ''}${line}:${column}`;
   const startChecker = (): void => {
     checker = new ObjectChecker({
@@ -193,14 +191,13 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
   };
   /** An object before the TLD is known: waits whole, or is checked now and waits as its kind and findings. */
   const hold = (event: ObjectEvent): void => {
-    earlyCount++;
     const kind = event.object.kind;
     if (TLD_DEPENDENT.has(kind)) {
       early!.push(event);
       return;
     }
     // The provisional checker (the TLD it was given is not read by these objects' rules).
-    checker ??= provisional();
+    if (!checker) startChecker();
     held.length = 0;
     rules(event, hold1);
     early!.push(held.length === 0 ? kind : { kind, found: held.slice() });
@@ -222,11 +219,6 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
       } else check(entry);
     }
   };
-  const provisional = (): ObjectChecker => {
-    startChecker();
-    return checker!;
-  };
-
   try {
     for await (const batch of options.batches ?? readDepositBatches(open(), { ...(options.file ? { file: options.file } : {}), lean: true })) for (const event of batch) {
       if (event.type === 'deposit') {
@@ -244,7 +236,7 @@ export async function checkDepositObjects(open: () => AsyncIterable<Buffer | str
       }
       if (early !== null) {
         hold(event);
-        if (earlyCount >= MAX_EARLY_OBJECTS) {
+        if (early.length >= MAX_EARLY_OBJECTS) {
           tld = (options.fallbackTld ?? '').toLowerCase();
           release();
         }
@@ -284,7 +276,7 @@ type ObjectEvent = Extract<DepositEvent, { type: 'object' }>;
 /** An object held until the TLD is known: whole, or (checked already) its kind and findings. */
 type EarlyEntry = ObjectEvent | ObjectKind | { kind: ObjectKind; found: Finding[] };
 /** Kinds whose rules read the TLD (domain names under it, subordinate hosts, the EPP parameters' findings name it). */
-const TLD_DEPENDENT: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['domain', 'host', 'eppParams', 'header']);
+const TLD_DEPENDENT: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['domain', 'host', 'eppParams']);
 
 /** Name servers given the way the host model says (hostObj for host objects, hostAttr otherwise). */
 function nsModel(d: Domain, at: () => string, push: (f: Finding) => void, hostModel: HostModel): void {

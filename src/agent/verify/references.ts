@@ -34,7 +34,7 @@
  * the chain can no longer be read they are NOT RUN and block a PASS.
  */
 import { isStrongroomError, messageOf } from '../../common/errors.js';
-import type { RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
+import type { DomainContactType, RdeDelete, RdeObject, RegistrarRef } from '../../model/objects.js';
 import { readDeposit, readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import { copyPieces, type Tx } from '../../db/adapter.js';
 import { copyField } from '../../sources/copy-text.js';
@@ -77,18 +77,18 @@ const WHAT: Record<RefKind, string> = {
   'domain-roid': 'domain roid',
 };
 
-/**
- * `thin`: a BRDA deposit (Spec 4 §3.1.1) holds domains and registrars only, so a domain's name
- * servers name hosts that are not in it by design; only its registrar references are checked.
- */
 const def = (kind: RefKind, id: string, code: string, obj: string, field: string): RefRow => ({ role: 'd', kind, id, code, obj, field });
 function use(out: RefRow[], kind: RefKind, ref: RegistrarRef | string | undefined, code: string, obj: string, field: string): void {
   const id = typeof ref === 'string' ? ref : ref?.id;
   if (id !== undefined && id !== '') out.push({ role: 'u', kind, id, code, obj, field });
 }
 /** The field of a domain contact row, by contact type (one string each, not one per row). */
-const CONTACT_FIELD: Record<string, string> = { admin: 'contact type=admin', billing: 'contact type=billing', tech: 'contact type=tech' };
+const CONTACT_FIELD: Record<DomainContactType, string> = { admin: 'contact type=admin', billing: 'contact type=billing', tech: 'contact type=tech' };
 
+/**
+ * `thin`: a BRDA deposit (Spec 4 §3.1.1) holds domains and registrars only, so a domain's name
+ * servers name hosts that are not in it by design; only its registrar references are checked.
+ */
 function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
   switch (object.kind) {
     case 'registrar':
@@ -133,7 +133,7 @@ function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
       out.push(def('domain', d.name.toLowerCase(), 'RDE_DOMAIN_HAS_NON_UNIQUE_NAME', obj, 'name'));
       out.push(def('domain-roid', d.roid, 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID', obj, 'roid'));
       use(out, 'contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', obj, 'registrant');
-      for (const contact of d.contact) use(out, 'contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, CONTACT_FIELD[contact.type] ?? `contact type=${contact.type}`);
+      for (const contact of d.contact) use(out, 'contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, CONTACT_FIELD[contact.type]);
       if (!thin && d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) use(out, 'host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
       use(out, 'registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', obj, 'clID');
       use(out, 'registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', obj, 'crRr');
