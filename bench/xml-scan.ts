@@ -1,11 +1,11 @@
 /**
  * Micro-benchmark of the byte-level XML scanner (src/common/xml-scan.ts) and of its two
  * consumers on the escrow agent's structure worker (the structure checker and the
- * well-formedness scan), in one process on a deposit XML held in memory, fed in chunks like
+ * well-formedness scan), on a deposit XML held in memory, fed in chunks like
  * the verifier's decoder hands them over (1 MiB by default).
  *
  * To measure a change, build the tree before it into a directory of its own and name it as the
- * baseline: both are loaded into this process and run alternately on the same bytes, so the
+ * baseline: the two trees run alternately on the same bytes (each measurement in a child process), so the
  * ratio printed (this tree / baseline) is from the same machine state:
  *
  *   git stash && npm run build && cp -r dist /tmp/base-dist && git stash pop && npm run build
@@ -16,9 +16,9 @@
  * collects is that consumer's only, as on the worker), timed from after the file is read.
  * (a plain FULL deposit: `strongroom deposit --db <registry> --tld <tld> --type full --out <dir>`.
  * The script takes no lock itself: wrap it in flock as above.) Options: --runs N (default 3,
- * best of), --chunk BYTES, --only scan,text,structure,wellformed.
+ * best of), --chunk BYTES, --only scan,text,structure,wellformed,worker.
  *
- * Scenarios, CPU seconds of this thread (best of the runs):
+ * Scenarios, CPU seconds of the measuring process (best of the runs; GC helper threads included):
  *  - scan: the tokenizer alone (handlers that read nothing);
  *  - text: the tokenizer with every text and attribute value decoded to a string;
  *  - structure: StructureChecker (the schema check of the structure worker);
