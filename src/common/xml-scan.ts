@@ -235,6 +235,8 @@ function makeName(buf: Buffer, start: number, end: number, hash: number): RawNam
 // ---- the scanner ------------------------------------------------------------------------
 
 const EMPTY = Buffer.alloc(0);
+/** Placeholder before the first element. */
+const NO_NAME: RawName = { bytes: new Uint8Array(0), qname: '', prefix: '', local: '', hash: 0, error: null, ver: -1, xname: null, high: false, succ: null, first: null };
 const INCOMPLETE = -1;
 const STOP = -2;
 
@@ -248,12 +250,10 @@ const enum Place {
 
 export class XmlScanner {
   // ---- the current event --------------------------------------------------------------
-  /** The element opened or closed: name as written, prefix, local name, namespace, interned expanded name. */
-  qname = '';
-  prefix = '';
-  local = '';
-  ns = '';
+  /** The element opened or closed: interned expanded name (name as written, prefix, local name, namespace: getters below). */
   xname: XName = xname('', '');
+  /** The current element's raw name (qname, prefix, local are read from it: one store per event instead of four). */
+  private cur: RawName = NO_NAME;
   /** `<x/>`: `close` follows at once. */
   selfClosing = false;
   /** Open elements, including the one being opened (in `open`) or closed (in `close`). */
@@ -375,6 +375,26 @@ export class XmlScanner {
     const at = this.inputEnd;
     if (this.place === Place.Prolog) this.fail('structure', 'the document has no root element', at, true);
     else if (this.place === Place.Root) this.fail('eof', `the document ends inside <${this.stName[this.depth - 1]!.qname}> (unclosed element)`, at, true);
+  }
+
+  /** The element's name as written (qualified name). */
+  get qname(): string {
+    return this.cur.qname;
+  }
+
+  /** The element's prefix ('' when none). */
+  get prefix(): string {
+    return this.cur.prefix;
+  }
+
+  /** The element's local name. */
+  get local(): string {
+    return this.cur.local;
+  }
+
+  /** The element's namespace URI ('' when none). */
+  get ns(): string {
+    return this.xname.ns;
   }
 
   /** Line (1-based) of the current event. */
@@ -640,10 +660,13 @@ export class XmlScanner {
       flags = F_SPACE; // the line feed and spaces passed over
     }
     for (; i < end; i++) {
-      const c = TEXT[buf[i]!]!;
+      let c = TEXT[buf[i]!]!;
       if (c === T_ORD) {
+        // A run of ordinary bytes (most of a value): one table read and one bound per byte.
         flags |= F_NONWS;
-        continue;
+        do i++;
+        while (i < end && (c = TEXT[buf[i]!]!) === T_ORD);
+        if (i === end) break;
       }
       if (c === T_WS) {
         flags |= F_SPACE;
@@ -993,10 +1016,7 @@ export class XmlScanner {
     this.stX[d] = x;
     this.stMark[d] = mark;
     this.depth = d + 1;
-    this.qname = name.qname;
-    this.prefix = name.prefix;
-    this.local = name.local;
-    this.ns = x.ns;
+    this.cur = name;
     this.xname = x;
     this.selfClosing = selfClosing;
     this.handler.open?.(this);
@@ -1079,10 +1099,7 @@ export class XmlScanner {
     const d = this.depth - 1;
     const name = this.stName[d]!;
     const x = this.stX[d]!;
-    this.qname = name.qname;
-    this.prefix = name.prefix;
-    this.local = name.local;
-    this.ns = x.ns;
+    this.cur = name;
     this.xname = x;
     this.handler.close?.(this);
     this.depth = d;
@@ -1107,17 +1124,24 @@ export class XmlScanner {
     const bytes = open.bytes;
     const len = bytes.length;
     let k = 0;
-    while (k < len && p + k < end && buf[p + k] === bytes[k]) k++;
-    if (p + k >= end) return INCOMPLETE;
+    if (p + len < end) {
+      // The whole name and the byte after it are in the buffer: one bound per byte.
+      while (k < len && buf[p + k] === bytes[k]) k++;
+    } else {
+      while (k < len && p + k < end && buf[p + k] === bytes[k]) k++;
+      if (p + k >= end) return INCOMPLETE;
+    }
     if (k < len || NAME[buf[p + k]!]! & 2) {
       const ne = this.nameEnd(p, end);
       if (ne === INCOMPLETE) return INCOMPLETE;
       return this.syntax(pos, `end tag </${utf8Slice.call(buf, p, ne)}> does not match <${open.qname}> (XML 1.0 §3 WFC Element Type Match)`);
     }
     p += len;
-    p = this.skipWs(p, end);
-    if (p >= end) return INCOMPLETE;
-    if (buf[p] !== 0x3e) return this.syntax(p, `">" expected to end </${open.qname}>`);
+    if (buf[p] !== 0x3e) {
+      p = this.skipWs(p, end);
+      if (p >= end) return INCOMPLETE;
+      if (buf[p] !== 0x3e) return this.syntax(p, `">" expected to end </${open.qname}>`);
+    }
     this.eventAbs = this.base + pos;
     this.evLine = this.tokLine;
     this.evLineStart = this.tokLineStart;
