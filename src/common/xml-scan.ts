@@ -445,6 +445,35 @@ export class XmlScanner {
     return this.tEnd - this.tStart;
   }
 
+  /** The current text or CDATA event is ASCII only (its characters are its bytes). */
+  get textAscii(): boolean {
+    return (this.tFlags & F_HI) === 0;
+  }
+
+  /**
+   * An end tag follows the current text event at once in the input ("</" right after it): the
+   * event is the last character data of its element. False when that is not known yet (the
+   * bytes after it have not arrived) and for CDATA.
+   */
+  get textEndsElement(): boolean {
+    const buf = this.buf;
+    const e = this.tEnd;
+    return buf[e] === 0x3c && buf[e + 1] === 0x2f;
+  }
+
+  /**
+   * The bytes of the current text event: `textBuffer[textStart .. textStart + textBytes)`, raw
+   * (references and line ends not resolved; read `textHasNoSpace` first). Valid only during the
+   * event: the buffer is the caller's chunk or the scanner's own.
+   */
+  get textBuffer(): Uint8Array {
+    return this.buf;
+  }
+
+  get textStart(): number {
+    return this.tStart;
+  }
+
   // ---- input plumbing -----------------------------------------------------------------
 
   /**
