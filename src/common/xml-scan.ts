@@ -964,11 +964,24 @@ export class XmlScanner {
       const quote = buf[p]!;
       if (quote !== 0x22 && quote !== 0x27) return this.syntax(p, `attribute ${aname.qname} in <${name.qname}>: value must be quoted`);
       const vs = p + 1;
-      const ve = buf.indexOf(quote, vs);
-      if (ve < 0 || ve >= end) return INCOMPLETE;
-      // Validate the value: no '<', references well-formed, XML chars.
+      // Most values are short runs of ordinary bytes: find the closing quote in the same pass
+      // (no native indexOf call per value); anything else goes the general way below.
+      let ve = vs;
+      while (ve < end) {
+        const v = buf[ve]!;
+        if (v === quote || TEXT[v] !== T_ORD) break;
+        ve++;
+      }
+      if (ve >= end) return INCOMPLETE;
+      let i = vs;
+      if (buf[ve] !== quote) {
+        i = ve;
+        ve = buf.indexOf(quote, ve);
+        if (ve < 0 || ve >= end) return INCOMPLETE;
+      }
+      // Validate the rest of the value: no '<', references well-formed, XML chars.
       let flags = 0;
-      for (let i = vs; i < ve; i++) {
+      for (; i < ve; i++) {
         const c = TEXT[buf[i]!]!;
         if (c === T_ORD || c === T_RSQB) continue;
         if (c === T_WS) {
