@@ -68,6 +68,8 @@ let noSpaceEvents = 0;
 
 /** Text events that said an end tag follows (the next event must be that end tag), and ASCII pieces seen. */
 let endsElementEvents = 0;
+/** Text events with spaces that said they had no tab, line end or reference. */
+let plainSpaceEvents = 0;
 let expectClose = false;
 
 /**
@@ -85,6 +87,11 @@ function spaceChecked(s: XmlScanner): string {
   const raw = Buffer.from(s.textBuffer.subarray(s.textStart, s.textStart + s.textBytes));
   assert.equal(s.textAscii, raw.every((b) => b < 0x80), 'textAscii');
   if (s.textHasNoSpace) assert.equal(raw.toString('utf8'), text, 'raw bytes of a text without references');
+  if (s.textPlainSpaces) {
+    assert.doesNotMatch(text, /[\t\n\r]/, 'textPlainSpaces');
+    assert.equal(raw.toString('utf8'), text, 'raw bytes of a text without tabs, line ends or references');
+    plainSpaceEvents += /[ ]/.test(text) ? 1 : 0;
+  }
   if (s.textEndsElement) {
     endsElementEvents++;
     expectClose = true;
@@ -304,6 +311,12 @@ test('textHasNoSpace: checked on every text and CDATA event of these tests; here
   scanner.write('<r><a>two words</a><a>&#32;</a><a>x&amp;y</a><a><![CDATA[c d]]></a><a>a\r\nb</a>\n  <b/></r>');
   scanner.end();
   assert.equal(flagged, 6, 'spaces, references, CR and indentation are flagged');
+  assert.ok(plainSpaceEvents > 0, 'textPlainSpaces: texts with spaces only occur');
+  const plain: boolean[] = [];
+  const other = new XmlScanner({ text: (s) => void plain.push(s.textPlainSpaces), cdata: (s) => void plain.push(s.textPlainSpaces) });
+  other.write('<r><a>two words</a><a>tab\there</a><a>line\nend</a><a>a\r</a><a>&#32;</a><a><![CDATA[c d]]></a><a><![CDATA[c\td]]></a>\n  <b/></r>');
+  other.end();
+  assert.deepEqual(plain, [true, false, false, false, false, true, false, false]);
 });
 
 test('textEndsElement and textAscii: checked on every text event of these tests; here, both answers occur', () => {

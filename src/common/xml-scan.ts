@@ -440,6 +440,14 @@ export class XmlScanner {
     return (this.tFlags & (F_SPACE | F_CR | F_REF | F_INDENT)) === 0;
   }
 
+  /**
+   * The current text or CDATA event has no tab, line feed, CR or reference (spaces may occur):
+   * its text() is its bytes, left as it is by the whiteSpace 'replace' normalisation.
+   */
+  get textPlainSpaces(): boolean {
+    return (this.tFlags & (F_TABLF | F_CR | F_REF | F_INDENT)) === 0;
+  }
+
   /** Bytes of the current text or CDATA event (UTF-8). */
   get textBytes(): number {
     return this.tEnd - this.tStart;
@@ -686,7 +694,7 @@ export class XmlScanner {
         }
         return i;
       }
-      flags = F_SPACE; // the line feed and spaces passed over
+      flags = F_SPACE | F_TABLF; // the line feed and spaces passed over
     }
     for (; i < end; i++) {
       let c = TEXT[buf[i]!]!;
@@ -698,11 +706,11 @@ export class XmlScanner {
         if (i === end) break;
       }
       if (c === T_WS) {
-        flags |= F_SPACE;
+        flags |= buf[i] === 0x20 ? F_SPACE : F_SPACE | F_TABLF;
         continue;
       }
       if (c === T_LF) {
-        flags |= F_SPACE;
+        flags |= F_SPACE | F_TABLF;
         this.lineNo++;
         this.lineStart = this.base + i + 1;
         continue;
@@ -1265,9 +1273,9 @@ export class XmlScanner {
       for (let i = pos + 9; i < close; i++) {
         const c = TEXT[buf[i]!]!;
         if (c === T_LF) {
-          flags |= F_SPACE;
+          flags |= F_SPACE | F_TABLF;
           this.nl(i);
-        } else if (c === T_WS) flags |= F_SPACE;
+        } else if (c === T_WS) flags |= buf[i] === 0x20 ? F_SPACE : F_SPACE | F_TABLF;
         else if (c === T_BAD) return this.badChar(i);
         else if (c === T_HI) {
           this.lastHigh = this.base + i;
@@ -1310,6 +1318,8 @@ const F_REF = 8;
 const F_INDENT = 16;
 /** A space, tab or line feed (CR is F_CR). */
 const F_SPACE = 32;
+/** A tab or line feed. */
+const F_TABLF = 64;
 /** "\n" followed by n spaces, for n < 64. */
 const INDENTS = Array.from({ length: 64 }, (_, n) => `\n${' '.repeat(n)}`);
 

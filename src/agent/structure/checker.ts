@@ -161,6 +161,8 @@ interface TypeInfo {
   byteCheck: ByteCheck;
   minLen: number;
   maxLen: number;
+  /** The simple type's whiteSpace facet is 'replace' or 'preserve' (spaces are kept), and no interop warning applies. */
+  spacesKept: boolean;
 }
 
 /** Per element declaration: its type and flags. */
@@ -534,7 +536,9 @@ export class StructureChecker implements XmlScanHandler {
         byteCheck: bytes.check,
         minLen: bytes.min,
         maxLen: bytes.max,
+        spacesKept: false,
       };
+      info.spacesKept = simpleDef?.kind === 'simple' && simpleDef.ws !== 'collapse' && !info.interop;
       this.infos[typeIndex] = info;
     }
     return info;
@@ -601,9 +605,19 @@ export class StructureChecker implements XmlScanHandler {
       // The whole value in one ASCII event without whitespace or references, the end tag next:
       // types checked by their bytes need no string (the string path below decides otherwise,
       // and where the value is needed: an object's identifier).
-      if (info.byteCheck !== ByteCheck.None && !cdata && frame.text === '' && !frame.nil && s.textHasNoSpace && s.textAscii && s.textEndsElement && (this.object === null || this.object.idDepth !== top)) {
+      // A 'replace' (or 'preserve') type leaves spaces as they are: only tabs, line ends and references change such a value.
+      if (
+        info.byteCheck !== ByteCheck.None &&
+        !cdata &&
+        frame.text === '' &&
+        !frame.nil &&
+        (s.textHasNoSpace || (info.spacesKept && s.textPlainSpaces)) &&
+        s.textAscii &&
+        s.textEndsElement &&
+        (this.object === null || this.object.idDepth !== top)
+      ) {
         const n = s.textBytes;
-        if (info.byteCheck === ByteCheck.Length ? n >= info.minLen && n <= info.maxLen && n <= MAX_VALUE_CHARS : dateTimeZBytes(s.textBuffer, s.textStart, n) === true) {
+        if (info.byteCheck === ByteCheck.Length ? n >= info.minLen && n <= info.maxLen && n <= MAX_VALUE_CHARS : s.textHasNoSpace && dateTimeZBytes(s.textBuffer, s.textStart, n) === true) {
           frame.checked = true;
           return;
         }
