@@ -39,9 +39,9 @@ import { OBJECT_URI } from '../model/namespaces.js';
 import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
 import { readDepositNodes, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
-import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
+import { fastObjectRows, type FastHooks } from './fast-rows.js';
 import { Keys, restoreDuringLoad } from './keys.js';
-import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, stagedName, Triggers } from './load.js';
+import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, stagedName, Triggers, type LineSink } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
