@@ -166,6 +166,11 @@ export async function* readDepositNodes(input: AsyncIterable<Buffer | string | U
   for await (const batch of read(input, options, true)) yield* batch as DepositNodeEvent[];
 }
 
+/** readDepositNodes(), an input slice's events at a time (as readDepositBatches() for readDeposit()). */
+export function readDepositNodeBatches(input: AsyncIterable<Buffer | string | Uint8Array>, options: ReadOptions = {}): AsyncGenerator<DepositNodeEvent[]> {
+  return read(input, options, true) as AsyncGenerator<DepositNodeEvent[]>;
+}
+
 async function* read(input: AsyncIterable<Buffer | string | Uint8Array>, options: ReadOptions, nodes: boolean, lean?: (log: ObjectLog) => RdeObject | null): AsyncGenerator<Array<DepositEvent | DepositNodeEvent>> {
   const file = options.file;
   let bytes = 0;

@@ -14,6 +14,11 @@
  * object, the field and the line/column as before. So the typed reader stays the single
  * definition of what a deposit may hold; this path only has to give the same rows for the
  * objects it takes, which src/rebuild/fast-rows.test.ts checks against it.
+ *
+ * The rows are written as COPY text straight into the load's buffers (./load.ts RowWriter),
+ * field by field as the walk reads them (each table has its own buffer, so a domain's status
+ * lines and its domain line are written side by side): no line strings, no concatenations to
+ * flatten, no escaped copies of values. Giving up undoes the object's writes (`discard`).
  */
 import { tryCanonicalDateTime } from '../model/datetime.js';
 import { NS_CONTACT, NS_DOMAIN, NS_EPP_CONTACT, NS_EPP_DOMAIN, NS_HOST, NS_SECDNS } from '../model/namespaces.js';
@@ -22,7 +27,7 @@ import { arrayLiteral } from '../generate/rows.js';
 import { DOMAIN_CONTACT_TYPES, IP_VERSIONS, POSTAL_TYPES, TR_STATUS } from '../reader/objects.js';
 import { isBlank, trimWs, type XmlNode } from '../reader/xml-stream.js';
 import { copyField } from '../sources/copy-text.js';
-import { DOMAIN_TLD_LATER, NS_STAGE, type Target } from './load.js';
+import { NS_STAGE, type LineBuffer, type RowWriter, type Target } from './load.js';
 
 /** What the fast path records about the deposit (the fields of rebuild.ts `ObjectState` it touches). */
 export interface FastState {
@@ -37,11 +42,6 @@ export interface FastHooks {
   tallyRoid(roid: string): void;
 }
 
-/** Where lines go (ChunkedCopy). */
-export interface LineSink {
-  row(table: Target, line: string): void;
-}
-
 /** Thrown inside a converter to give up on the object (never escapes this module). */
 const GIVE_UP = new Error('not on the fast path');
 
@@ -52,9 +52,9 @@ function giveUp(): never {
 /** Whether `value` is one of `list` (the typed reader's value lists, src/reader/objects.ts). */
 const among = (list: readonly string[], value: string | undefined): value is string => value !== undefined && list.includes(value);
 
-/** One COPY field (`undefined` → `\N`). */
-const f = copyField;
-
+/** Field separators (LineBuffer.field's `end`). */
+const TAB = 9;
+const NL = 10;
 
 /** An attribute, trimmed (the typed reader's `El.attr`). */
 function attr(node: XmlNode, name: string): string | undefined {
@@ -131,7 +131,7 @@ class Walk {
     return this.at(ns, local) ? this.date(ns, local) : undefined;
   }
 
-  /** An integer in min..max, as the typed reader gives it (Number of the token). */
+  /** An integer in min..max, as the typed reader gives it (Number of the token), as text. */
   int(ns: string, local: string, min: number, max: number): string {
     const raw = this.tok(ns, local);
     if (!/^[+-]?\d+$/.test(raw)) giveUp();
@@ -140,16 +140,18 @@ class Walk {
     return String(value);
   }
 
-  /** A registrar reference: id, client (COPY fields, tab-joined). */
-  rr(ns: string, local: string): string {
+  /** A registrar reference → its two fields (id, client), each followed by `end`'s tab except the last. */
+  rr(ns: string, local: string, out: LineBuffer, end: number): void {
     const node = this.leaf(ns, local);
     const id = trimWs(node.text);
     if (id === '') giveUp();
-    return `${f(id)}\t${f(attr(node, 'client'))}`;
+    out.field(id, TAB);
+    out.field(attr(node, 'client'), end);
   }
 
-  optRr(ns: string, local: string): string {
-    return this.at(ns, local) ? this.rr(ns, local) : '\\N\t\\N';
+  optRr(ns: string, local: string, out: LineBuffer, end: number): void {
+    if (this.at(ns, local)) this.rr(ns, local, out, end);
+    else out.text('\\N\t\\N', end);
   }
 
   /** Every child taken. */
@@ -165,162 +167,183 @@ function emptyFlag(w: Walk, ns: string, local: string): boolean {
   return true;
 }
 
-/** Lines of the object being converted, written only once the whole object has been read. */
-class Lines {
-  private tables: Target[] = [];
-  private lines: string[] = [];
-  private n = 0;
-
-  add(table: Target, line: string): void {
-    this.tables[this.n] = table;
-    this.lines[this.n++] = line;
-  }
-
-  commit(sink: LineSink): void {
-    for (let i = 0; i < this.n; i++) sink.row(this.tables[i]!, this.lines[i]!);
-    this.reset();
-  }
-
-  reset(): void {
-    this.n = 0;
-  }
-}
-
 /** Status rows (`s`, lang, free text), checked against the kind's allowed values. */
-function statuses(w: Walk, ns: string, local: string, allowed: ReadonlySet<string>, table: Target, key: string, out: Lines, required: boolean): void {
+function statuses(w: Walk, ns: string, local: string, allowed: ReadonlySet<string>, table: Target, key: string, out: RowWriter, required: boolean): void {
   let ord = 0;
   while (w.at(ns, local)) {
     const node = w.leaf(ns, local);
     const s = attr(node, 's');
     if (s === undefined || !allowed.has(s)) giveUp();
-    out.add(table, `${key}\t${ord++}\t${f(s)}\t${f(attr(node, 'lang'))}\t${node.selfClosing ? '\\N' : f(node.text)}\n`);
+    const b = out.to(table);
+    b.field(key, TAB);
+    b.int(ord++, TAB);
+    b.field(s, TAB);
+    b.field(attr(node, 'lang'), TAB);
+    if (node.selfClosing) b.text('\\N', NL);
+    else b.field(node.text, NL);
   }
   if (required && ord === 0) giveUp();
 }
 
-/** trnData's common part: trStatus, reRr, reDate, acRr, acDate (COPY fields, tab-joined). */
-function transfer(w: Walk, ns: string): string {
+/** trnData's common part: trStatus, reRr, reDate, acRr, acDate, then `end`. */
+function transfer(w: Walk, ns: string, b: LineBuffer, end: number): void {
   const trStatus = w.tok1(ns, 'trStatus');
   if (!among(TR_STATUS, trStatus)) giveUp();
-  return `${f(trStatus)}\t${w.rr(ns, 'reRr')}\t${w.date(ns, 'reDate')}\t${w.rr(ns, 'acRr')}\t${w.date(ns, 'acDate')}`;
+  b.field(trStatus, TAB);
+  w.rr(ns, 'reRr', b, TAB);
+  b.field(w.date(ns, 'reDate'), TAB);
+  w.rr(ns, 'acRr', b, TAB);
+  b.field(w.date(ns, 'acDate'), end);
 }
 
-function keyDataFields(k: XmlNode): string {
+/** A keyData's flags, protocol, alg, pubKey, then `end`. */
+function keyDataFields(k: XmlNode, b: LineBuffer, end: number): void {
   const w = new Walk(k);
-  const flags = w.int(NS_SECDNS, 'flags', 0, 65535);
-  const protocol = w.int(NS_SECDNS, 'protocol', 0, 255);
-  const alg = w.int(NS_SECDNS, 'alg', 0, 255);
-  const pubKey = w.tok(NS_SECDNS, 'pubKey');
+  b.text(w.int(NS_SECDNS, 'flags', 0, 65535), TAB);
+  b.text(w.int(NS_SECDNS, 'protocol', 0, 255), TAB);
+  b.text(w.int(NS_SECDNS, 'alg', 0, 255), TAB);
+  b.field(w.tok(NS_SECDNS, 'pubKey'), end);
   w.end();
-  return `${flags}\t${protocol}\t${alg}\t${f(pubKey)}`;
 }
 
-function domain(node: XmlNode, state: FastState, out: Lines, hooks: FastHooks): string {
+/** Returns the roid. */
+function domain(node: XmlNode, state: FastState, out: RowWriter): string {
   const ns = NS_DOMAIN;
   const w = new Walk(node);
   const name = w.tok1(ns, 'name');
   const roid = w.tok1(ns, 'roid');
-  const key = f(roid);
-  const uName = w.optTok(ns, 'uName');
-  const idnTableId = w.optTok(ns, 'idnTableId');
-  const originalName = w.optTok(ns, 'originalName');
+  const key = roid;
+  // The domain line, written as its fields are read (they come in column order).
+  const d = out.to('domain');
+  d.field(roid, TAB);
+  const nameField = copyField(name);
+  d.text(nameField, TAB);
+  d.text(out.domainTld(nameField), TAB);
+  d.field(w.optTok(ns, 'uName'), TAB);
+  d.field(w.optTok(ns, 'idnTableId'), TAB);
+  d.field(w.optTok(ns, 'originalName'), TAB);
   statuses(w, ns, 'status', DOMAIN_STATUS, 'domain_status', key, out, true);
   statuses(w, ns, 'rgpStatus', RGP_STATUS, 'domain_rgp_status', key, out, false);
-  let registrant: string | undefined;
-  if (w.at(ns, 'registrant')) registrant = w.tok1(ns, 'registrant');
+  d.field(w.at(ns, 'registrant') ? w.tok1(ns, 'registrant') : undefined, TAB);
   for (let ord = 0; w.at(ns, 'contact'); ord++) {
     const c = w.leaf(ns, 'contact');
     const type = attr(c, 'type');
     const id = trimWs(c.text);
     if (!among(DOMAIN_CONTACT_TYPES, type) || id === '') giveUp();
-    out.add('domain_contact', `${key}\t${ord}\t${type}\t${f(id)}\n`);
+    const b = out.to('domain_contact');
+    b.field(key, TAB);
+    b.int(ord, TAB);
+    b.text(type, TAB);
+    b.field(id, NL);
   }
   let hostObjects = false;
   if (w.at(ns, 'ns')) {
     // Host objects only; hostAttr name servers take the typed path.
     const n = new Walk(w.take(ns, 'ns'));
-    for (let ord = 0; n.at(NS_EPP_DOMAIN, 'hostObj'); ord++) out.add(NS_STAGE, `${key}\t${ord}\t${f(n.tok1(NS_EPP_DOMAIN, 'hostObj'))}\n`);
+    for (let ord = 0; n.at(NS_EPP_DOMAIN, 'hostObj'); ord++) {
+      const hostField = copyField(n.tok1(NS_EPP_DOMAIN, 'hostObj'));
+      const hostRoid = out.hostRoid(hostField);
+      const b = out.to(hostRoid === undefined ? NS_STAGE : 'domain_ns');
+      b.field(key, TAB);
+      b.int(ord, TAB);
+      if (hostRoid === undefined) b.text(hostField, NL);
+      else {
+        b.text(hostRoid, NL);
+        out.resolvedNameServer();
+      }
+    }
     n.end();
     hostObjects = true;
   }
-  const clID = w.tok1(ns, 'clID');
-  const crRr = w.optRr(ns, 'crRr');
-  const crDate = w.optDate(ns, 'crDate');
-  const exDate = w.optDate(ns, 'exDate');
-  const upRr = w.optRr(ns, 'upRr');
-  const upDate = w.optDate(ns, 'upDate');
+  d.field(w.tok1(ns, 'clID'), TAB);
+  w.optRr(ns, 'crRr', d, TAB);
+  d.field(w.optDate(ns, 'crDate'), TAB);
+  d.field(w.optDate(ns, 'exDate'), TAB);
+  w.optRr(ns, 'upRr', d, TAB);
+  d.field(w.optDate(ns, 'upDate'), TAB);
   let maxSigLife = '\\N';
   if (w.at(ns, 'secDNS')) {
     const s = new Walk(w.take(ns, 'secDNS'));
     if (s.at(NS_SECDNS, 'maxSigLife')) maxSigLife = s.int(NS_SECDNS, 'maxSigLife', 1, 2147483647);
     if (s.at(NS_SECDNS, 'keyData')) {
-      for (let ord = 0; s.at(NS_SECDNS, 'keyData'); ord++) out.add('domain_key', `${key}\t${ord}\t${keyDataFields(s.take(NS_SECDNS, 'keyData'))}\n`);
+      for (let ord = 0; s.at(NS_SECDNS, 'keyData'); ord++) {
+        const b = out.to('domain_key');
+        b.field(key, TAB);
+        b.int(ord, TAB);
+        keyDataFields(s.take(NS_SECDNS, 'keyData'), b, NL);
+      }
     } else {
       for (let ord = 0; s.at(NS_SECDNS, 'dsData'); ord++) {
         const x = new Walk(s.take(NS_SECDNS, 'dsData'));
-        const keyTag = x.int(NS_SECDNS, 'keyTag', 0, 65535);
-        const alg = x.int(NS_SECDNS, 'alg', 0, 255);
-        const digestType = x.int(NS_SECDNS, 'digestType', 0, 255);
-        const digest = x.tok(NS_SECDNS, 'digest');
-        const keyData = x.at(NS_SECDNS, 'keyData') ? keyDataFields(x.take(NS_SECDNS, 'keyData')) : '\\N\t\\N\t\\N\t\\N';
+        const b = out.to('domain_ds');
+        b.field(key, TAB);
+        b.int(ord, TAB);
+        b.text(x.int(NS_SECDNS, 'keyTag', 0, 65535), TAB);
+        b.text(x.int(NS_SECDNS, 'alg', 0, 255), TAB);
+        b.text(x.int(NS_SECDNS, 'digestType', 0, 255), TAB);
+        b.field(x.tok(NS_SECDNS, 'digest'), TAB);
+        if (x.at(NS_SECDNS, 'keyData')) keyDataFields(x.take(NS_SECDNS, 'keyData'), b, NL);
+        else b.text('\\N\t\\N\t\\N\t\\N', NL);
         x.end();
-        out.add('domain_ds', `${key}\t${ord}\t${keyTag}\t${alg}\t${digestType}\t${f(digest)}\t${keyData}\n`);
       }
     }
     s.end();
   }
-  const trDate = w.optDate(ns, 'trDate');
-  let trn = '\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N';
+  d.text(maxSigLife, TAB);
+  d.field(w.optDate(ns, 'trDate'), TAB);
   if (w.at(ns, 'trnData')) {
     const t = new Walk(w.take(ns, 'trnData'));
-    trn = `${transfer(t, ns)}\t${f(t.optDate(ns, 'exDate'))}`;
+    transfer(t, ns, d, TAB);
+    d.field(t.optDate(ns, 'exDate'), NL);
     t.end();
-  }
+  } else d.text('\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N', NL);
   w.end();
-  out.add(
-    'domain',
-    `${key}\t${f(name)}\t${DOMAIN_TLD_LATER}\t${f(uName)}\t${f(idnTableId)}\t${f(originalName)}\t${f(registrant)}\t${f(clID)}\t${crRr}\t${f(crDate)}\t${f(exDate)}\t` +
-      `${upRr}\t${f(upDate)}\t${maxSigLife}\t${f(trDate)}\t${trn}\n`,
-  );
   if (hostObjects) state.hostObjects = true;
   return roid;
 }
 
-/** clID, crRr, crDate, upRr, upDate, trDate of a host or contact (COPY fields, tab-joined). */
-function sponsorship(w: Walk, ns: string): string {
-  const clID = w.tok1(ns, 'clID');
-  const crRr = w.optRr(ns, 'crRr');
-  const crDate = w.optDate(ns, 'crDate');
-  const upRr = w.optRr(ns, 'upRr');
-  const upDate = w.optDate(ns, 'upDate');
-  const trDate = w.optDate(ns, 'trDate');
-  return `${f(clID)}\t${crRr}\t${f(crDate)}\t${upRr}\t${f(upDate)}\t${f(trDate)}`;
+/** clID, crRr, crDate, upRr, upDate, trDate of a host or contact, then `end`. */
+function sponsorship(w: Walk, ns: string, b: LineBuffer, end: number): void {
+  b.field(w.tok1(ns, 'clID'), TAB);
+  w.optRr(ns, 'crRr', b, TAB);
+  b.field(w.optDate(ns, 'crDate'), TAB);
+  w.optRr(ns, 'upRr', b, TAB);
+  b.field(w.optDate(ns, 'upDate'), TAB);
+  b.field(w.optDate(ns, 'trDate'), end);
 }
 
-function host(node: XmlNode, out: Lines): void {
+function host(node: XmlNode, out: RowWriter): void {
   const ns = NS_HOST;
   const w = new Walk(node);
   const name = w.tok1(ns, 'name');
   const roid = w.tok1(ns, 'roid');
-  const key = f(roid);
+  const key = roid;
+  const h = out.to('host');
+  h.field(roid, TAB);
+  h.field(name, TAB);
   statuses(w, ns, 'status', HOST_STATUS, 'host_status', key, out, true);
   for (let ord = 0; w.at(ns, 'addr'); ord++) {
     const a = w.leaf(ns, 'addr');
     const ip = attr(a, 'ip') ?? 'v4'; // host:addrType: `ip` defaults to v4 (RFC 5732 §4)
     const addr = trimWs(a.text);
     if (!among(IP_VERSIONS, ip) || addr === '') giveUp();
-    out.add('host_addr', `${key}\t${ord}\t${ip}\t${f(addr)}\n`);
+    const b = out.to('host_addr');
+    b.field(key, TAB);
+    b.int(ord, TAB);
+    b.text(ip, TAB);
+    b.field(addr, NL);
   }
-  const sponsor = sponsorship(w, ns);
+  sponsorship(w, ns, h, NL);
   w.end();
-  out.add('host', `${key}\t${f(name)}\t${sponsor}\n`);
+  out.hostObject(copyField(name), copyField(roid));
 }
 
-/** A phone element: number, extension (COPY fields). */
-function phone(w: Walk, ns: string, local: string): string {
-  if (!w.at(ns, local)) return '\\N\t\\N';
+/** A phone element: number, extension, then `end`. */
+function phone(w: Walk, ns: string, local: string, b: LineBuffer, end: number): void {
+  if (!w.at(ns, local)) return b.text('\\N\t\\N', end);
   const node = w.leaf(ns, local);
-  return `${f(trimWs(node.text))}\t${f(attr(node, 'x'))}`;
+  b.field(trimWs(node.text), TAB);
+  b.field(attr(node, 'x'), end);
 }
 
 /** `int` / `loc`, from a `type` attribute. */
@@ -330,95 +353,98 @@ function postalType(node: XmlNode): string {
   return type;
 }
 
-function contact(node: XmlNode, out: Lines): void {
+function contact(node: XmlNode, out: RowWriter): void {
   const ns = NS_CONTACT;
   const c = NS_EPP_CONTACT;
   const w = new Walk(node);
   const id = w.tok1(ns, 'id');
   const roid = w.tok1(ns, 'roid');
-  const key = f(id);
+  const key = id;
+  const r = out.to('contact');
+  r.field(id, TAB);
+  r.field(roid, TAB);
   statuses(w, ns, 'status', CONTACT_STATUS, 'contact_status', key, out, true);
   for (let ord = 0; w.at(ns, 'postalInfo'); ord++) {
     const p = w.take(ns, 'postalInfo');
-    const type = postalType(p);
+    const b = out.to('contact_postal');
+    b.field(key, TAB);
+    b.int(ord, TAB);
+    b.text(postalType(p), TAB);
     const pw = new Walk(p);
-    const name = pw.str(c, 'name');
-    const org = pw.optStr(c, 'org');
+    b.field(pw.str(c, 'name'), TAB);
+    b.field(pw.optStr(c, 'org'), TAB);
     const a = new Walk(pw.take(c, 'addr'));
     pw.end();
     const street: string[] = [];
     while (a.at(c, 'street')) street.push(a.str(c, 'street'));
-    const city = a.str(c, 'city');
-    const sp = a.optStr(c, 'sp');
-    const pc = a.optTok(c, 'pc');
-    const cc = a.tok(c, 'cc');
+    b.field(arrayLiteral(street), TAB);
+    b.field(a.str(c, 'city'), TAB);
+    b.field(a.optStr(c, 'sp'), TAB);
+    b.field(a.optTok(c, 'pc'), TAB);
+    b.field(a.tok(c, 'cc'), NL);
     a.end();
-    out.add('contact_postal', `${key}\t${ord}\t${type}\t${f(name)}\t${f(org)}\t${f(arrayLiteral(street))}\t${f(city)}\t${f(sp)}\t${f(pc)}\t${f(cc)}\n`);
   }
-  const voice = phone(w, ns, 'voice');
-  const fax = phone(w, ns, 'fax');
-  const email = w.tok(ns, 'email');
-  const sponsor = sponsorship(w, ns);
-  let trn = '\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N';
+  phone(w, ns, 'voice', r, TAB);
+  phone(w, ns, 'fax', r, TAB);
+  r.field(w.tok(ns, 'email'), TAB);
+  sponsorship(w, ns, r, TAB);
   if (w.at(ns, 'trnData')) {
     const t = new Walk(w.take(ns, 'trnData'));
-    trn = transfer(t, ns);
+    transfer(t, ns, r, TAB);
     t.end();
-  }
-  let disclose = '\\N\t{}\t{}\t{}\tf\tf\tf';
+  } else r.text('\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N', TAB);
   if (w.at(ns, 'disclose')) {
     const d = w.take(ns, 'disclose');
     const flag = attr(d, 'flag');
     const value = flag === 'true' || flag === '1' ? 't' : flag === 'false' || flag === '0' ? 'f' : giveUp();
+    r.text(value, TAB);
     const dw = new Walk(d);
-    const types = (local: string): string => {
+    const types = (local: string): void => {
       const list: string[] = [];
       while (dw.at(c, local)) {
         const x = dw.leaf(c, local);
         if (!isBlank(x.text)) giveUp();
         list.push(postalType(x));
       }
-      return f(arrayLiteral(list));
+      r.field(arrayLiteral(list), TAB);
     };
-    const names = types('name');
-    const orgs = types('org');
-    const addrs = types('addr');
-    const voiceFlag = emptyFlag(dw, c, 'voice') ? 't' : 'f';
-    const faxFlag = emptyFlag(dw, c, 'fax') ? 't' : 'f';
-    const emailFlag = emptyFlag(dw, c, 'email') ? 't' : 'f';
+    types('name');
+    types('org');
+    types('addr');
+    r.text(emptyFlag(dw, c, 'voice') ? 't' : 'f', TAB);
+    r.text(emptyFlag(dw, c, 'fax') ? 't' : 'f', TAB);
+    r.text(emptyFlag(dw, c, 'email') ? 't' : 'f', NL);
     dw.end();
-    disclose = `${value}\t${names}\t${orgs}\t${addrs}\t${voiceFlag}\t${faxFlag}\t${emailFlag}`;
-  }
+  } else r.text('\\N\t{}\t{}\t{}\tf\tf\tf', NL);
   w.end();
-  out.add('contact', `${key}\t${f(roid)}\t${voice}\t${fax}\t${f(email)}\t${sponsor}\t${trn}\t${disclose}\n`);
 }
 
-const pending = new Lines();
-
 /**
- * Write the rows of `node` (a `<rde:contents>` child) to `sink` if it is a domain, contact or
+ * Write the rows of `node` (a `<rde:contents>` child) to `out` if it is a domain, contact or
  * host of the plain shape, recording it in `state` and through `hooks`; returns false (nothing
- * written, nothing recorded) for anything else.
+ * written — what was written is discarded —, nothing recorded) for anything else.
  */
-export function fastObjectRows(node: XmlNode, state: FastState, sink: LineSink, hooks: FastHooks): boolean {
+export function fastObjectRows(node: XmlNode, state: FastState, out: RowWriter, hooks: FastHooks): boolean {
   let kind: 'domain' | 'contact' | 'host';
+  let roid: string | null = null;
   try {
     if (node.ns === NS_DOMAIN && node.local === 'domain') {
-      hooks.tallyRoid(domain(node, state, pending, hooks));
+      roid = domain(node, state, out);
       kind = 'domain';
     } else if (node.ns === NS_CONTACT && node.local === 'contact') {
-      contact(node, pending);
+      contact(node, out);
       kind = 'contact';
     } else if (node.ns === NS_HOST && node.local === 'host') {
-      host(node, pending);
+      host(node, out);
       kind = 'host';
     } else return false;
   } catch (err) {
-    pending.reset();
+    out.discard();
     if (err === GIVE_UP) return false;
     throw err;
   }
-  pending.commit(sink);
+  out.keep();
+  if (roid !== null) hooks.tallyRoid(roid);
   state.counts[kind] = (state.counts[kind] ?? 0) + 1;
   return true;
 }

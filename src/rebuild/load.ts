@@ -11,6 +11,7 @@
  */
 import { quoteIdent, type Tx } from '../db/adapter.js';
 import { StrongroomError } from '../common/errors.js';
+import { copyField } from '../sources/copy-text.js';
 import { TABLES, TABLE_ORDER, type RowSink, type TableName } from '../generate/rows.js';
 
 /** Tables whose rows carry the TLD column: staged, then inserted with the header's TLD (domains: `FullCopy`). */
@@ -126,18 +127,22 @@ const PIECE_BYTES = 256 * 1024;
  * strings, the whole decoded parser chunks their values were cut from — most of the former
  * 700 MiB peak RSS.)
  */
-class LineBuffer {
+export class LineBuffer {
   bytes: Buffer;
   length = 0;
   lines = 0;
+  /** The object (ChunkedCopy's count) whose start `markLength`/`markLines` describe (./fast-rows.ts writes an object at a time). */
+  epoch = -1;
+  markLength = 0;
+  markLines = 0;
 
   constructor(size: number) {
     this.bytes = Buffer.allocUnsafe(size);
   }
 
-  add(line: string): number {
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    const room = this.length + line.length * 3;
+  /** Room for `n` more bytes. */
+  room(n: number): void {
+    const room = this.length + n;
     if (room > this.bytes.length) {
       let size = this.bytes.length * 2;
       while (size < room) size *= 2;
@@ -145,11 +150,84 @@ class LineBuffer {
       this.bytes.copy(grown, 0, 0, this.length);
       this.bytes = grown;
     }
+  }
+
+  add(line: string): number {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    this.room(line.length * 3);
     // Buffer's own encoder without write()'s argument handling (a third of its cost per line).
     const written = utf8Write.call(this.bytes, line, this.length);
     this.length += written;
     this.lines++;
     return written;
+  }
+
+  /**
+   * `value` as one COPY field (copyField: `\N` for undefined, backslash escapes for \ \n \r \t),
+   * then `end` (a tab, or a newline that ends the line). ASCII is copied here, byte by byte,
+   * escaping on the way: no escaped copy, no line string, no flattening of concatenations; from
+   * the first non-ASCII code unit on, the rest goes through copyField and Buffer's encoder, as
+   * whole lines did (lone surrogates become U+FFFD either way).
+   */
+  field(value: string | undefined, end: number): void {
+    if (value === undefined) return this.text('\\N', end);
+    const n = value.length;
+    // Escaped, a code unit takes at most 2 units, each at most 3 bytes; then `end`.
+    this.room(n * 6 + 1);
+    const b = this.bytes;
+    let p = this.length;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 13 && c < 0x80 && c !== 92) b[p++] = c;
+      else if (c >= 0x80) {
+        p += utf8Write.call(b, copyField(value.slice(i)), p);
+        break;
+      } else if (c === 92) {
+        b[p++] = 92;
+        b[p++] = 92;
+      } else if (c === 10) {
+        b[p++] = 92;
+        b[p++] = 110;
+      } else if (c === 13) {
+        b[p++] = 92;
+        b[p++] = 114;
+      } else if (c === 9) {
+        b[p++] = 92;
+        b[p++] = 116;
+      } else b[p++] = c;
+    }
+    b[p++] = end;
+    this.length = p;
+    if (end === 10) this.lines++;
+  }
+
+  /** `text`, already COPY text (escaped, or known to need no escape), then `end` (see field()). */
+  text(text: string, end: number): void {
+    const n = text.length;
+    this.room(n * 3 + 1);
+    const b = this.bytes;
+    let p = this.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        p += utf8Write.call(b, text.slice(i), p);
+        break;
+      }
+      b[p++] = c;
+    }
+    b[p++] = end;
+    this.length = p;
+    if (end === 10) this.lines++;
+  }
+
+  /** A non-negative integer (an `ord`), then `end`. */
+  int(value: number, end: number): void {
+    if (value < 10) {
+      this.room(2);
+      this.bytes[this.length++] = 48 + value;
+      this.bytes[this.length++] = end;
+      if (end === 10) this.lines++;
+    } else this.text(String(value), end);
   }
 
   /** The content in pieces of about PIECE_BYTES, each ending at a line end. */
@@ -177,7 +255,35 @@ class LineBuffer {
  * table order. A full chunk is loaded while the caller fills the next one: two sets of
  * buffers, swapped and reused, so memory is about twice `chunkBytes` whatever the deposit size.
  */
-export class ChunkedCopy implements RowSink {
+/** Where lines go, one call per line ending in "\n" (the typed path's row writers, src/generate/rows.ts). */
+export interface LineSink {
+  row(table: Target, line: string): void;
+}
+
+/**
+ * Where the rebuild's fast path (./fast-rows.ts) writes an object's rows: COPY text straight
+ * into each target's buffer, field by field, kept (`keep`) once the whole object has been read
+ * or undone (`discard`) when the fast path gives up on it — nothing of a discarded object is
+ * left, in the buffers or in what the sink remembers.
+ */
+export interface RowWriter {
+  /** The buffer of `table` (its state at the object's start is remembered for `discard`). */
+  to(table: Target): LineBuffer;
+  /** The object's rows are complete. */
+  keep(): void;
+  /** Undo everything written since the last keep() or discard(). */
+  discard(): void;
+  /** The TLD column of a domain line whose name is `nameField` (COPY text). */
+  domainTld(nameField: string): string;
+  /** The roid (COPY text) of the host object named `nameField`, when its name servers can go straight to registry.domain_ns. */
+  hostRoid(nameField: string): string | undefined;
+  /** A name server was written to domain_ns with hostRoid()'s answer (counted on keep). */
+  resolvedNameServer(): void;
+  /** A host object of the object being written (COPY texts; remembered on keep). */
+  hostObject(nameField: string, roidField: string): void;
+}
+
+export class ChunkedCopy implements RowSink, RowWriter {
   private buffers = new Map<Target, LineBuffer>();
   /** The other set, free while no load is in flight. */
   private spare = new Map<Target, LineBuffer>();
@@ -204,8 +310,71 @@ export class ChunkedCopy implements RowSink {
     this.pending += buffer.add(line);
   }
 
+  /** Objects written through the RowWriter methods (the epoch of LineBuffer marks). */
+  private epoch = 0;
+  /** Buffers written to by the object being written. */
+  private readonly marked: LineBuffer[] = [];
+
+  to(table: Target): LineBuffer {
+    let buffer = this.buffers.get(table);
+    if (!buffer) this.buffers.set(table, (buffer = new LineBuffer(64 * 1024)));
+    if (buffer.epoch !== this.epoch) {
+      buffer.epoch = this.epoch;
+      buffer.markLength = buffer.length;
+      buffer.markLines = buffer.lines;
+      this.marked.push(buffer);
+    }
+    return buffer;
+  }
+
+  keep(): void {
+    for (const buffer of this.marked) this.pending += buffer.length - buffer.markLength;
+    this.marked.length = 0;
+    this.epoch++;
+  }
+
+  discard(): void {
+    for (const buffer of this.marked) {
+      buffer.length = buffer.markLength;
+      buffer.lines = buffer.markLines;
+    }
+    this.marked.length = 0;
+    this.epoch++;
+  }
+
+  /** Left empty (DOMAIN_TLD_LATER): the loads after a FULL write no domain of their own TLD here. */
+  domainTld(_nameField: string): string {
+    return DOMAIN_TLD_LATER;
+  }
+
+  /** Never known here: name servers are staged by host name. */
+  hostRoid(_nameField: string): string | undefined {
+    return undefined;
+  }
+
+  resolvedNameServer(): void {}
+
+  hostObject(_nameField: string, _roidField: string): void {}
+
+  /** The buffered lines, `<target>: <line>` in table order (tests). */
+  bufferedLines(): string[] {
+    const out: string[] = [];
+    for (const table of TARGET_ORDER) {
+      const buffer = this.buffers.get(table);
+      if (!buffer) continue;
+      const text = buffer.bytes.toString('utf8', 0, buffer.length);
+      for (const line of text.split(/(?<=\n)/)) if (line !== '') out.push(`${table}: ${line}`);
+    }
+    return out;
+  }
+
   get full(): boolean {
     return this.pending >= this.chunkBytes;
+  }
+
+  /** Bytes buffered since the last flush started. */
+  get pendingBytes(): number {
+    return this.pending;
   }
 
   /** Start loading the buffered rows (after the previous chunk has been loaded). */
@@ -299,7 +468,7 @@ const MAX_HOST_NAMES = 1 << 18;
  * Names are compared in their COPY text form, which is one-to-one with the value.
  */
 export class FullCopy extends ChunkedCopy {
-  private domainTld: string | null = null;
+  private tld: string | null = null;
   /** A domain line came with a TLD of its own (no writer does this today). */
   private ownTld = false;
   private readonly hosts = new Map<string, string>();
@@ -311,8 +480,8 @@ export class FullCopy extends ChunkedCopy {
       const name = line.indexOf('\t') + 1;
       const tld = line.indexOf('\t', name) + 1;
       if (line.charCodeAt(tld) === 9) {
-        this.domainTld ??= line.slice(Math.max(name, line.lastIndexOf('.', tld - 2) + 1), tld - 1);
-        super.row(table, `${line.slice(0, tld)}${this.domainTld}${line.slice(tld)}`);
+        this.tld ??= line.slice(Math.max(name, line.lastIndexOf('.', tld - 2) + 1), tld - 1);
+        super.row(table, `${line.slice(0, tld)}${this.tld}${line.slice(tld)}`);
         return;
       }
       this.ownTld = true;
@@ -335,6 +504,45 @@ export class FullCopy extends ChunkedCopy {
 
   /** Whether the domain rows loaded need `tld` put in (see insertStaged). */
   domainTldDiffers(tld: string): boolean {
-    return this.ownTld || (this.domainTld !== null && this.domainTld !== tld);
+    return this.ownTld || (this.tld !== null && this.tld !== tld);
+  }
+
+  // The fast path's writes (RowWriter), to the same effect as its lines through row().
+
+  /** Name servers resolved, and the host object seen, in the object being written. */
+  private resolving = 0;
+  private hostName: string | null = null;
+  private hostRoidField = '';
+
+  /** The last label of the first domain's name (as row() puts in). */
+  override domainTld(nameField: string): string {
+    return (this.tld ??= nameField.slice(nameField.lastIndexOf('.') + 1));
+  }
+
+  override hostRoid(nameField: string): string | undefined {
+    return this.hosts.get(nameField);
+  }
+
+  override resolvedNameServer(): void {
+    this.resolving++;
+  }
+
+  override hostObject(nameField: string, roidField: string): void {
+    this.hostName = nameField;
+    this.hostRoidField = roidField;
+  }
+
+  override keep(): void {
+    super.keep();
+    this.nameServers += this.resolving;
+    this.resolving = 0;
+    if (this.hostName !== null && this.hosts.size < MAX_HOST_NAMES) this.hosts.set(this.hostName, this.hostRoidField);
+    this.hostName = null;
+  }
+
+  override discard(): void {
+    super.discard();
+    this.resolving = 0;
+    this.hostName = null;
   }
 }

@@ -37,11 +37,11 @@ import { copyField } from '../sources/copy-text.js';
 import { contactRows, domainRows, eppParamsRow, hostRows, idnTableRow, nndnRow, policyRow, registrarRows, tldRow, TABLE_ORDER, type TableName } from '../generate/rows.js';
 import { OBJECT_URI } from '../model/namespaces.js';
 import type { DepositEnvelope, Domain, Header, ObjectKind, RdeDelete, RdeObject, Status } from '../model/objects.js';
-import { readDepositNodes, readObject } from '../reader/index.js';
+import { readDepositNodeBatches, readObject } from '../reader/index.js';
 import { readerError } from '../reader/objects.js';
-import { fastObjectRows, type FastHooks, type LineSink } from './fast-rows.js';
+import { fastObjectRows, type FastHooks } from './fast-rows.js';
 import { Keys, restoreDuringLoad } from './keys.js';
-import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, stagedName, Triggers } from './load.js';
+import { ChunkedCopy, createStaging, DOMAIN_TLD_LATER, FullCopy, insertStaged, NS_STAGE, STAGED_TABLES, stagedName, Triggers, type LineSink } from './load.js';
 
 export type RebuildKind = Exclude<ObjectKind, 'header'>;
 
@@ -335,29 +335,32 @@ export async function streamDeposit(file: string, size: number, state: ObjectSta
   let end: { bytes: number } | null = null;
   try {
     const hooks = fastHooks(state);
-    for await (const event of readDepositNodes(counted, { file, ...(signal ? { signal } : {}) })) {
+    // A batch of events at a time: one asynchronous step per input slice, not per object.
+    for await (const batch of readDepositNodeBatches(counted, { file, ...(signal ? { signal } : {}) })) {
       if (signal?.aborted) throw new StrongroomError('INTERRUPTED', 'the rebuild was interrupted; the target is unchanged');
-      switch (event.type) {
-        case 'deposit':
-          options.onEnvelope(event.envelope);
-          state.envelope = event.envelope;
-          break;
-        case 'delete':
-          if (!options.onDelete) {
-            throw readerError(file, `${event.delete.kind} delete`, 'rde:deletes', event, 'a FULL deposit cannot delete objects (RFC 8909 §5.1: deletes belong to DIFF and INCR deposits)');
-          }
-          options.onDelete(event.delete, event);
-          if (copy.full) await copy.startFlush();
-          break;
-        case 'node':
-          // Domains, contacts and hosts of the plain shape straight to rows (./fast-rows.ts);
-          // everything else, and every error, through the typed reader.
-          if (!fastObjectRows(event.node, state, copy, hooks)) addObject(state, copy, readObject(event.node, file), event);
-          if (copy.full) await copy.startFlush();
-          break;
-        case 'end':
-          end = event;
-          break;
+      for (const event of batch) {
+        switch (event.type) {
+          case 'deposit':
+            options.onEnvelope(event.envelope);
+            state.envelope = event.envelope;
+            break;
+          case 'delete':
+            if (!options.onDelete) {
+              throw readerError(file, `${event.delete.kind} delete`, 'rde:deletes', event, 'a FULL deposit cannot delete objects (RFC 8909 §5.1: deletes belong to DIFF and INCR deposits)');
+            }
+            options.onDelete(event.delete, event);
+            if (copy.full) await copy.startFlush();
+            break;
+          case 'node':
+            // Domains, contacts and hosts of the plain shape straight to rows (./fast-rows.ts);
+            // everything else, and every error, through the typed reader.
+            if (!fastObjectRows(event.node, state, copy, hooks)) addObject(state, copy, readObject(event.node, file), event);
+            if (copy.full) await copy.startFlush();
+            break;
+          case 'end':
+            end = event;
+            break;
+        }
       }
     }
     await copy.flush();
