@@ -39,7 +39,7 @@ import { readDeposit, readDepositBatches, type DepositEvent } from '../../reader
 import { copyPieces, type Tx } from '../../db/adapter.js';
 import { copyField } from '../../sources/copy-text.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
-import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
+import type { CheckStage, DepositInput, SemanticOffload, StageFinding, StageOutcome, VerifyContext } from './stage.js';
 
 /** What an identifier names: an object kind, or one of the identifiers that must be unique. */
 export type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'contact-roid' | 'host-roid' | 'domain-roid';
@@ -208,17 +208,32 @@ export function referencesStage(): CheckStage {
     async run(ctx, emit) {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const thin = ctx.input.name.type === 'thin';
-      const batches = (ctx.objectBatches ? ctx.objectBatches() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
-      // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
-      let first: IteratorResult<readonly DepositEvent[]>;
+      // On the semantic worker of the single pass the rows' COPY text is made there; the decisions stay here.
+      const offload = ctx.offload && ctx.catalog ? ctx.offload.references : undefined;
       try {
-        first = await batches.next();
+        return await checkReferences(ctx, emit, file, thin, offload);
+      } finally {
+        await offload?.text[Symbol.asyncIterator]().return?.();
+      }
+    },
+  };
+}
+
+async function checkReferences(ctx: VerifyContext, emit: (finding: StageFinding) => void, file: string, thin: boolean, offload: SemanticOffload['references'] | undefined): Promise<StageOutcome> {
+      const batches = offload ? undefined : (ctx.objectBatches ? ctx.objectBatches() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
+      // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
+      let first: IteratorResult<readonly DepositEvent[]> | undefined;
+      let envelope: { type?: string; watermark?: string } | undefined;
+      try {
+        if (offload) envelope = await offload.head;
+        else {
+          first = await batches!.next();
+          envelope = headOf(first);
+        }
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         throw err;
       }
-      const head = first.done ? undefined : first.value[0];
-      const envelope = head?.type === 'deposit' ? head.envelope : undefined;
       const type = ctx.summary?.type ?? envelope?.type;
       const watermark = ctx.summary?.watermark ?? envelope?.watermark;
       const diff = type === 'DIFF';
@@ -230,21 +245,14 @@ export function referencesStage(): CheckStage {
         base = await ctx.chainBase!(ctx.input.name.tld, watermark!, ctx.input.key);
         if (base.length === 0) return { notRun: `no verified FULL of .${ctx.input.name.tld} precedes this DIFF in the catalog: its references have nothing to resolve against` };
       }
-      /** The rows of each batch of objects (one array, reused: consumed before the next is read). */
-      async function* rows(): AsyncGenerator<RefRow[]> {
-        const out: RefRow[] = [];
-        for (let next = first; !next.done; next = await batches.next()) {
-          out.length = 0;
-          for (const event of next.value) {
-            if (event.type === 'object') rowsOf(event.object, out, thin);
-            else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
-          }
-          if (out.length > 0) yield out;
-        }
-      }
       let outcome: Outcome | { notRun: string };
       try {
-        outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows(), base && ((tx) => loadChain(ctx, tx, base!))) : await inMemory(rows());
+        const chain = base && ((tx: Tx) => loadChain(ctx, tx, base!));
+        if (offload) outcome = await throughCatalogText(ctx.catalog!, offload.text, chain);
+        else {
+          const rows = batchRows(first!, batches!, thin, diff);
+          outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows, chain) : await inMemory(rows);
+        }
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         if (err instanceof ChainUnreadable) return { notRun: err.message };
@@ -255,8 +263,25 @@ export function referencesStage(): CheckStage {
       for (const row of outcome.broken) emit(findingOf(row, where));
       if (outcome.brokenTotal > outcome.broken.length) emit({ code: 'SR_REFERENCE_MISSING', severity: 'error', message: `${outcome.brokenTotal - outcome.broken.length} more dangling reference(s) or conflicts not listed` });
       for (const row of outcome.duplicates) emit({ code: row.code, severity: 'error', object: row.id, message: `${WHAT[row.kind]} "${row.id}" appears ${row.n} times in the deposit` });
-    },
-  };
+}
+
+/** The envelope's type and watermark from the reader's first batch. */
+export function headOf(first: IteratorResult<readonly DepositEvent[]>): { type?: string; watermark?: string } | undefined {
+  const head = first.done ? undefined : first.value[0];
+  return head?.type === 'deposit' ? { type: head.envelope.type, watermark: head.envelope.watermark } : undefined;
+}
+
+/** The rows of each batch of objects from the reader's first batch on (one array, reused: consumed before the next is read). */
+export async function* batchRows(first: IteratorResult<readonly DepositEvent[]>, batches: AsyncIterator<readonly DepositEvent[]>, thin: boolean, diff: boolean): AsyncGenerator<RefRow[]> {
+  const out: RefRow[] = [];
+  for (let next = first; !next.done; next = await batches.next()) {
+    out.length = 0;
+    for (const event of next.value) {
+      if (event.type === 'object') rowsOf(event.object, out, thin);
+      else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
+    }
+    if (out.length > 0) yield out;
+  }
 }
 
 /** A link of the chain could not be read again (signature, decryption, reader): the DIFF's references did not run. */
@@ -418,31 +443,38 @@ const REFERENCED: ReadonlySet<RefKind> = new Set<RefKind>(['registrar', 'contact
  * counting read that (normally empty) table.
  */
 export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, rows: AsyncIterable<readonly RefRow[]>, chain?: (tx: Tx) => Promise<void>, knownMax = KNOWN_MAX): Promise<Outcome> {
+  return throughCatalogText(catalog, copyText(rows, knownMax), chain);
+}
+
+/**
+ * The COPY text of agent_refs for `rows` (one string per batch): definitions always, uses only
+ * when not resolved on arrival (KnownIds, at most `knownMax` ids). Pure: it runs wherever the
+ * rows are made (the main thread, or the semantic worker of the single pass).
+ */
+export async function* copyText(rows: AsyncIterable<readonly RefRow[]>, knownMax = KNOWN_MAX): AsyncGenerator<string> {
+  const known = new KnownIds(knownMax);
+  for await (const batch of rows) {
+    let text = '';
+    for (const row of batch) {
+      if (row.role === 'd') {
+        if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
+        text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\n`;
+      } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
+        text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
+      }
+    }
+    yield text;
+  }
+}
+
+/** throughCatalog from the COPY text of the rows (copyText's, made here or on the semantic worker). */
+export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
     // Hash joins and aggregates over a deposit's definitions in memory rather than in batches on disk; no JIT for one-off queries.
     await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
     await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL) ON COMMIT DROP`);
-    const known = new KnownIds(knownMax);
-    await tx.copyFrom(
-      'COPY agent_refs (role, kind, id, code, obj, field) FROM STDIN',
-      // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
-      copyPieces(
-        (async function* () {
-          for await (const batch of rows) {
-            let text = '';
-            for (const row of batch) {
-              if (row.role === 'd') {
-                if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
-                text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\n`;
-              } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
-                text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
-              }
-            }
-            yield text;
-          }
-        })(),
-      ),
-    );
+    // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
+    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field) FROM STDIN', copyPieces(text));
     await tx.exec(`ANALYZE agent_refs`);
     let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;
     if (chain) {
