@@ -8,8 +8,7 @@
  * results from `SemanticOffload` as they would have computed them.
  *
  * Why: the main thread was the critical path of the pass (decode + typed reader + rules + rows,
- * while the structure worker waited), and its young generation was too small for the reader's
- * garbage (the CLI cannot set --max-semi-space-size for itself; a worker's resourceLimits can).
+ * while the structure worker waited for it).
  *
  * Bounded memory: at most MAX_IN_FLIGHT chunks wait for the worker, at most TEXT_IN_FLIGHT
  * pieces of COPY text wait for the main thread. Never a silent pass: every result the worker
@@ -31,12 +30,6 @@ const TEXT_IN_FLIGHT = 4;
 const TEXT_PIECE = 128 * 1024;
 /** Batches of events object-rules may read ahead of the references' rows on the worker (as OBJECT_BATCH_WINDOW in verify.ts). */
 const BATCH_WINDOW = 8;
-/**
- * The worker's young generation (MiB). The reader makes short-lived strings and objects by the
- * million: with Node's default semi-space, scavenges were a large part of the main thread's time.
- */
-export const SEMANTIC_YOUNG_MB = 96;
-
 export interface SemanticWorkerOptions {
   /** object-rules' options (rst/stage.ts objectRuleOptions), without `batches`. */
   objectRules: ObjectRuleOptions;
@@ -99,10 +92,8 @@ export interface SemanticWorker extends SemanticOffload {
 
 /** Starts the worker on `input` (the group's branch of the single pass); the stages read the results from the returned offload. */
 export function startSemanticWorker(input: AsyncIterable<Buffer>, options: SemanticWorkerOptions): SemanticWorker {
-  const worker = new Worker(new URL(import.meta.url), {
-    workerData: { semanticWorker: true, options },
-    resourceLimits: { maxYoungGenerationSizeMb: SEMANTIC_YOUNG_MB },
-  });
+  // V8's default young generation: a larger one (resourceLimits.maxYoungGenerationSizeMb 96, 192) gave no measurable gain, only memory.
+  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options } });
   const head = deferred<{ type?: string; watermark?: string } | undefined>();
   const rules = deferred<ObjectRuleResult>();
   const finished = deferred<void>();
