@@ -18,7 +18,9 @@
  * The single pass (default without extra stages, `runSinglePass`): the deposit is decoded once,
  * in memory, and every stage reading the XML reads a branch of that one stream at the same
  * time — the structure checker and the well-formedness scan on a worker thread, the typed
- * reader feeding object-rules and references (COPY to the catalog) on the main thread — their
+ * reader feeding object-rules and references on a second worker (semantic-worker.ts; with a
+ * catalog: the main thread decodes and streams the reference rows' COPY text into it), or on
+ * the main thread without a catalog — their
  * verdicts settled once the stream ended authenticated, in stage order, as if run one by one.
  * With extra stages (which may re-read the XML) the decoded XML goes to the encrypted spool and
  * the stages run one after another. Either way nothing decrypted is written in clear (the
