@@ -11,7 +11,18 @@
  * (blocking) unless the structure findings already fail it.
  */
 import type { CheckStage } from '../verify/stage.js';
-import { NO_HEADER, checkDepositObjects, type RegistryRuleConfig } from './object-rules.js';
+import type { VerifyContext } from '../verify/stage.js';
+import { NO_HEADER, checkDepositObjects, type ObjectRuleOptions, type RegistryRuleConfig } from './object-rules.js';
+
+/** The options object-rules runs checkDepositObjects with in `ctx` (plain data: the semantic worker gets them too), or why it does not run. */
+export function objectRuleOptions(ctx: VerifyContext, config: RegistryRuleConfig): ObjectRuleOptions | { notRun: string } {
+  const file = String(ctx.facts.xmlName ?? ctx.input.key);
+  // In the single pass (verify.ts) the XML summary is not known yet: the TLD comes from the header as it is read.
+  const summary = ctx.summary;
+  if (summary && (summary.headers !== 1 || !summary.headerTld)) return { notRun: NO_HEADER };
+  const tld = summary ? { tld: summary.headerTld! } : { fallbackTld: ctx.input.name.tld };
+  return { ...config, ...tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}) };
+}
 
 export function objectRulesStage(config: RegistryRuleConfig = {}): CheckStage {
   return {
@@ -21,15 +32,13 @@ export function objectRulesStage(config: RegistryRuleConfig = {}): CheckStage {
     needs: ['plaintext', 'summary'],
     sharesObjectPass: true,
     async run(ctx, emit) {
-      const file = String(ctx.facts.xmlName ?? ctx.input.key);
-      // In the single pass (verify.ts) the XML summary is not known yet: the TLD comes from the header as it is read.
-      const summary = ctx.summary;
-      if (summary && (summary.headers !== 1 || !summary.headerTld)) return { notRun: NO_HEADER };
-      const tld = summary ? { tld: summary.headerTld! } : { fallbackTld: ctx.input.name.tld };
-      const result = await checkDepositObjects(() => ctx.plaintext!(), { ...config, ...tld, file, ...(ctx.input.name.type === 'thin' ? { thin: true } : {}), ...(ctx.objectBatches ? { batches: ctx.objectBatches() } : {}) });
+      const options = objectRuleOptions(ctx, config);
+      if ('notRun' in options) return options;
+      // On the semantic worker of the single pass (verify.ts) the same checkDepositObjects ran with these same options.
+      const result = ctx.offload ? await ctx.offload.objectRules : await checkDepositObjects(() => ctx.plaintext!(), { ...options, ...(ctx.objectBatches ? { batches: ctx.objectBatches() } : {}) });
       if (result.refused === NO_HEADER) return { notRun: NO_HEADER };
       for (const f of result.findings) emit(f);
-      if (result.omitted > 0) emit({ code: 'SR_FINDINGS_OMITTED', severity: 'error', object: file, message: `${result.omitted} more object-rule findings not listed` });
+      if (result.omitted > 0) emit({ code: 'SR_FINDINGS_OMITTED', severity: 'error', object: options.file, message: `${result.omitted} more object-rule findings not listed` });
       if (result.refused) return { notRun: `no object rule ran to the end: ${result.refused}` };
       if (result.notRun.length > 0) return { rulesNotRun: result.notRun };
     },

@@ -39,7 +39,7 @@ import { readDeposit, readDepositBatches, type DepositEvent } from '../../reader
 import { copyPieces, type Tx } from '../../db/adapter.js';
 import { copyField } from '../../sources/copy-text.js';
 import { decodedXml, signatureStage, type ContainerState } from './container.js';
-import type { CheckStage, DepositInput, StageFinding, VerifyContext } from './stage.js';
+import type { CheckStage, DepositInput, SemanticOffload, StageFinding, StageOutcome, VerifyContext } from './stage.js';
 
 /** What an identifier names: an object kind, or one of the identifiers that must be unique. */
 export type RefKind = 'registrar' | 'contact' | 'host' | 'domain' | 'idn' | 'nndn' | 'contact-roid' | 'host-roid' | 'domain-roid';
@@ -208,17 +208,32 @@ export function referencesStage(): CheckStage {
     async run(ctx, emit) {
       const file = String(ctx.facts.xmlName ?? ctx.input.key);
       const thin = ctx.input.name.type === 'thin';
-      const batches = (ctx.objectBatches ? ctx.objectBatches() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
-      // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
-      let first: IteratorResult<readonly DepositEvent[]>;
+      // On the semantic worker of the single pass the rows' COPY text is made there; the decisions stay here.
+      const offload = ctx.offload && ctx.catalog ? ctx.offload.references : undefined;
       try {
-        first = await batches.next();
+        return await checkReferences(ctx, emit, file, thin, offload);
+      } finally {
+        await offload?.text[Symbol.asyncIterator]().return?.();
+      }
+    },
+  };
+}
+
+async function checkReferences(ctx: VerifyContext, emit: (finding: StageFinding) => void, file: string, thin: boolean, offload: SemanticOffload['references'] | undefined): Promise<StageOutcome> {
+      const batches = offload ? undefined : (ctx.objectBatches ? ctx.objectBatches() : readDepositBatches(ctx.plaintext!(), { file, lean: true }))[Symbol.asyncIterator]();
+      // The reader announces the envelope before any object (in the single pass the XML summary is not known yet).
+      let first: IteratorResult<readonly DepositEvent[]> | undefined;
+      let envelope: { type?: string; watermark?: string } | undefined;
+      try {
+        if (offload) envelope = await offload.head;
+        else {
+          first = await batches!.next();
+          envelope = headOf(first);
+        }
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         throw err;
       }
-      const head = first.done ? undefined : first.value[0];
-      const envelope = head?.type === 'deposit' ? head.envelope : undefined;
       const type = ctx.summary?.type ?? envelope?.type;
       const watermark = ctx.summary?.watermark ?? envelope?.watermark;
       const diff = type === 'DIFF';
@@ -230,21 +245,14 @@ export function referencesStage(): CheckStage {
         base = await ctx.chainBase!(ctx.input.name.tld, watermark!, ctx.input.key);
         if (base.length === 0) return { notRun: `no verified FULL of .${ctx.input.name.tld} precedes this DIFF in the catalog: its references have nothing to resolve against` };
       }
-      /** The rows of each batch of objects (one array, reused: consumed before the next is read). */
-      async function* rows(): AsyncGenerator<RefRow[]> {
-        const out: RefRow[] = [];
-        for (let next = first; !next.done; next = await batches.next()) {
-          out.length = 0;
-          for (const event of next.value) {
-            if (event.type === 'object') rowsOf(event.object, out, thin);
-            else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
-          }
-          if (out.length > 0) yield out;
-        }
-      }
       let outcome: Outcome | { notRun: string };
       try {
-        outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows(), base && ((tx) => loadChain(ctx, tx, base!))) : await inMemory(rows());
+        const chain = base && ((tx: Tx) => loadChain(ctx, tx, base!));
+        if (offload) outcome = await throughCatalogText(ctx.catalog!, offload.text, chain);
+        else {
+          const rows = batchRows(first!, batches!, thin, diff);
+          outcome = ctx.catalog ? await throughCatalog(ctx.catalog, rows, chain) : await inMemory(rows);
+        }
       } catch (err) {
         if (isStrongroomError(err) && err.code.startsWith('READER_')) return { notRun: `the typed reader refused the deposit: ${messageOf(err)}` };
         if (err instanceof ChainUnreadable) return { notRun: err.message };
@@ -255,8 +263,25 @@ export function referencesStage(): CheckStage {
       for (const row of outcome.broken) emit(findingOf(row, where));
       if (outcome.brokenTotal > outcome.broken.length) emit({ code: 'SR_REFERENCE_MISSING', severity: 'error', message: `${outcome.brokenTotal - outcome.broken.length} more dangling reference(s) or conflicts not listed` });
       for (const row of outcome.duplicates) emit({ code: row.code, severity: 'error', object: row.id, message: `${WHAT[row.kind]} "${row.id}" appears ${row.n} times in the deposit` });
-    },
-  };
+}
+
+/** The envelope's type and watermark from the reader's first batch. */
+export function headOf(first: IteratorResult<readonly DepositEvent[]>): { type?: string; watermark?: string } | undefined {
+  const head = first.done ? undefined : first.value[0];
+  return head?.type === 'deposit' ? { type: head.envelope.type, watermark: head.envelope.watermark } : undefined;
+}
+
+/** The rows of each batch of objects from the reader's first batch on (one array, reused: consumed before the next is read). */
+export async function* batchRows(first: IteratorResult<readonly DepositEvent[]>, batches: AsyncIterator<readonly DepositEvent[]>, thin: boolean, diff: boolean): AsyncGenerator<RefRow[]> {
+  const out: RefRow[] = [];
+  for (let next = first; !next.done; next = await batches.next()) {
+    out.length = 0;
+    for (const event of next.value) {
+      if (event.type === 'object') rowsOf(event.object, out, thin);
+      else if (event.type === 'delete' && diff) out.push(deleteRow(event.delete));
+    }
+    if (out.length > 0) yield out;
+  }
 }
 
 /** A link of the chain could not be read again (signature, decryption, reader): the DIFF's references did not run. */
@@ -407,6 +432,48 @@ class ProbeSet {
   }
 }
 
+/**
+ * The definitions sent so far, as a Bloom filter (kind and id; SEEN_BITS bits, 4 probes, a fixed
+ * 8 MiB whatever the deposit): `add` answers false only when the key is surely new. So every
+ * key defined twice has a row flagged `again` (its second), and the duplicate query only looks
+ * at the flagged keys (about 0.1% false flags at 3.3M definitions, 1M domains; more past that,
+ * which costs time, never a finding).
+ */
+class SeenFilter {
+  private readonly bits = new Int32Array(SEEN_BITS >>> 5);
+  /** True when the key was surely not added before (and is now). */
+  add(kind: string, id: string): boolean {
+    let h1 = HASH_SEED ^ 0x811c9dc5;
+    let h2 = (HASH_SEED ^ 0x5bd1e995) >>> 0;
+    for (let i = 0; i < kind.length; i++) {
+      const c = kind.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 13);
+    }
+    h1 = Math.imul(h1 ^ 0, 0x01000193);
+    h2 = Math.imul(h2 ^ 0, 0x5bd1e995) ^ (h2 >>> 13);
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 13);
+    }
+    h1 ^= h1 >>> 15;
+    h2 = (h2 ^ (h2 >>> 16)) | 1;
+    let fresh = false;
+    for (let probe = 0; probe < 4; probe++) {
+      const bit = (h1 + Math.imul(probe, h2)) & (SEEN_BITS - 1);
+      const word = bit >>> 5;
+      const mask = 1 << (bit & 31);
+      if ((this.bits[word]! & mask) === 0) {
+        fresh = true;
+        this.bits[word]! |= mask;
+      }
+    }
+    return fresh;
+  }
+}
+const SEEN_BITS = 2 ** 26;
+
 /** Kinds a `u` row can name (the others are only defined: domains, NNDNs, roids). */
 const REFERENCED: ReadonlySet<RefKind> = new Set<RefKind>(['registrar', 'contact', 'host', 'idn']);
 
@@ -418,32 +485,40 @@ const REFERENCED: ReadonlySet<RefKind> = new Set<RefKind>(['registrar', 'contact
  * counting read that (normally empty) table.
  */
 export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, rows: AsyncIterable<readonly RefRow[]>, chain?: (tx: Tx) => Promise<void>, knownMax = KNOWN_MAX): Promise<Outcome> {
+  return throughCatalogText(catalog, copyText(rows, knownMax), chain);
+}
+
+/**
+ * The COPY text of agent_refs for `rows` (one string per batch): definitions always, uses only
+ * when not resolved on arrival (KnownIds, at most `knownMax` ids). Pure: it runs wherever the
+ * rows are made (the main thread, or the semantic worker of the single pass).
+ */
+export async function* copyText(rows: AsyncIterable<readonly RefRow[]>, knownMax = KNOWN_MAX): AsyncGenerator<string> {
+  const known = new KnownIds(knownMax);
+  const defined = new SeenFilter();
+  for await (const batch of rows) {
+    let text = '';
+    for (const row of batch) {
+      if (row.role === 'd') {
+        if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
+        // `again`: this kind and id may have been defined before (never false when it was: see SeenFilter).
+        text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\t${defined.add(row.kind, row.id) ? 'f' : 't'}\n`;
+      } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
+        text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\tf\n`;
+      }
+    }
+    yield text;
+  }
+}
+
+/** throughCatalog from the COPY text of the rows (copyText's, made here or on the semantic worker). */
+export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
     // Hash joins and aggregates over a deposit's definitions in memory rather than in batches on disk; no JIT for one-off queries.
     await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
-    await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL) ON COMMIT DROP`);
-    const known = new KnownIds(knownMax);
-    await tx.copyFrom(
-      'COPY agent_refs (role, kind, id, code, obj, field) FROM STDIN',
-      // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
-      copyPieces(
-        (async function* () {
-          for await (const batch of rows) {
-            let text = '';
-            for (const row of batch) {
-              if (row.role === 'd') {
-                if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
-                text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\n`;
-              } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
-                text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\n`;
-              }
-            }
-            yield text;
-          }
-        })(),
-      ),
-    );
-    await tx.exec(`ANALYZE agent_refs`);
+    await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL, again boolean NOT NULL) ON COMMIT DROP`);
+    // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
+    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', copyPieces(text));
     let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;
     if (chain) {
       // The chain as this DIFF leaves it: its own deletes applied (its objects are in agent_refs).
@@ -453,14 +528,25 @@ export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog
         ANALYZE agent_chain`);
       defined += ` UNION ALL SELECT kind, id FROM agent_chain`;
     }
-    const match = `SELECT 1 FROM (${defined}) d WHERE d.kind = u.kind AND d.id = u.id`;
-    await tx.exec(`CREATE TEMP TABLE agent_broken ON COMMIT DROP AS
-      SELECT u.role, u.kind, u.id, u.code, u.obj, u.field FROM agent_refs u WHERE u.role = 'u' AND NOT EXISTS (${match})
-      UNION ALL SELECT u.role, u.kind, u.id, u.code, u.obj, u.field FROM agent_refs u WHERE u.role = 'c' AND EXISTS (${match})`);
+    // The definitions are millions of rows, the uses sent and the conflicts few (most resolved on
+    // arrival): the few are hashed and the definitions scanned once past them, instead of hashing
+    // the definitions (PostgreSQL 15 hashes the inner side of an anti-join: seconds at 1M domains).
+    // The few rows in one scan: the uses sent and the conflicts, the definitions flagged `again`.
+    await tx.exec(`CREATE TEMP TABLE agent_few ON COMMIT DROP AS SELECT role, kind, id, code, obj, field FROM agent_refs WHERE role IN ('u', 'c') OR again;
+      CREATE TEMP TABLE agent_named ON COMMIT DROP AS SELECT DISTINCT kind, id FROM agent_few WHERE role IN ('u', 'c');
+      CREATE TEMP TABLE agent_again ON COMMIT DROP AS SELECT DISTINCT kind, id FROM agent_few WHERE role = 'd';
+      ANALYZE agent_few; ANALYZE agent_named; ANALYZE agent_again;
+      CREATE TEMP TABLE agent_found ON COMMIT DROP AS SELECT DISTINCT d.kind, d.id FROM (${defined}) d JOIN agent_named n ON n.kind = d.kind AND n.id = d.id;
+      ANALYZE agent_found;
+      CREATE TEMP TABLE agent_broken ON COMMIT DROP AS
+      SELECT u.role, u.kind, u.id, u.code, u.obj, u.field FROM agent_few u WHERE u.role = 'u' AND NOT EXISTS (SELECT 1 FROM agent_found f WHERE f.kind = u.kind AND f.id = u.id)
+      UNION ALL SELECT u.role, u.kind, u.id, u.code, u.obj, u.field FROM agent_few u WHERE u.role = 'c' AND EXISTS (SELECT 1 FROM agent_found f WHERE f.kind = u.kind AND f.id = u.id)`);
     const listed = await tx.query<Listed>(`SELECT role, kind, id, code, obj, field FROM agent_broken ORDER BY kind, id, obj, field LIMIT ${MAX_LISTED}`);
     const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM agent_broken`);
     const duplicates = await tx.query<{ kind: RefKind; id: string; code: string; n: number }>(
-      `SELECT kind, id, min(code) AS code, count(*)::int AS n FROM agent_refs WHERE role = 'd' GROUP BY kind, id HAVING count(*) > 1 ORDER BY kind, id LIMIT ${MAX_LISTED}`,
+      // Only a key defined again can be defined twice: the few flagged keys, not a GROUP BY over every definition.
+      `SELECT d.kind, d.id, min(d.code) AS code, count(*)::int AS n FROM agent_refs d JOIN agent_again a ON a.kind = d.kind AND a.id = d.id WHERE d.role = 'd'
+        GROUP BY d.kind, d.id HAVING count(*) > 1 ORDER BY d.kind, d.id LIMIT ${MAX_LISTED}`,
     );
     return { broken: listed.sort(byKey), brokenTotal: total[0]?.n ?? 0, duplicates };
   });

@@ -41,9 +41,12 @@ test('the single pass (decode once, every check on one stream) reports exactly w
     const sealed = await sealXml(keys.keys, join(dir, label), { tld: 'test', date: '2010-10-17', type: 'full' }, sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001', mutate }));
     const input = inputsFromFiles(sealedFiles(sealed))[0]!;
     const now = new Date();
+    // With a catalog the object stages run on the semantic worker by default; on the main thread when told not to.
     const single = await verifyDeposit(input, { ...options, now });
-    const spooled = await verifyDeposit(input, { ...options, now, singlePass: false });
+    const onMain = await verifyDeposit(input, { ...options, now, semanticWorker: false });
+    const spooled = await verifyDeposit(input, { ...options, now, singlePass: false, semanticWorker: false });
     assert.deepEqual(verdict(single), verdict(spooled), `${label}:\n${reportText(single)}\n${reportText(spooled)}`);
+    assert.deepEqual(verdict(onMain), verdict(spooled), `${label} (semantic pass on the main thread):\n${reportText(onMain)}\n${reportText(spooled)}`);
     if (label === 'clean') assert.equal(single.status, 'PASS', reportText(single));
     else assert.notEqual(single.status, 'PASS', `${label}: ${reportText(single)}`);
   }
@@ -77,4 +80,46 @@ test('single pass: a deposit many times the pass window long goes through while 
   assert.equal(report.status, 'PASS', reportText(report));
   assert.equal(report.facts.xmlBytes, Buffer.byteLength(xml));
   assert.equal(report.stages.find((stage) => stage.id === 'schema')!.status, 'NOT RUN');
+});
+
+test('single pass: a fault inside the semantic worker is reported as ERROR of the stages it hit, never a PASS; a decode failure ends it', async (t) => {
+  const server = await serverTestDb(t, { migrate: false });
+  if (!server) return;
+  const dir = tempDir(t, 'sr-agent-semantic-worker-');
+  const keys = await agentKeys(dir);
+  const options: VerifyOptions = { decryptionKeys: [keys.keys.decryption], verificationKeys: keys.keys.verification, skipChain: true, catalog: new Catalog(server.db) };
+  const sealed = await sealXml(keys.keys, join(dir, 'in'), { tld: 'test', date: '2010-10-17', type: 'full' }, sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001' }));
+  const input = inputsFromFiles(sealedFiles(sealed))[0]!;
+  const clean = await verifyDeposit(input, options);
+  assert.equal(clean.status, 'PASS', reportText(clean));
+  const expected: Record<'rules' | 'references' | 'crash', string[]> = {
+    rules: ['object-rules ERROR', 'references PASS'],
+    references: ['object-rules PASS', 'references ERROR'],
+    crash: ['object-rules ERROR', 'references ERROR'],
+  };
+  for (const fault of ['rules', 'references', 'crash'] as const) {
+    const report = await verifyDeposit(input, { ...options, semanticFault: fault });
+    assert.equal(report.status, 'ERROR', `${fault}: ${reportText(report)}`);
+    assert.deepEqual(
+      report.stages.filter((stage) => stage.id === 'object-rules' || stage.id === 'references').map((stage) => `${stage.id} ${stage.status}`),
+      expected[fault],
+      `${fault}: ${reportText(report)}`,
+    );
+    for (const stage of report.stages.filter((stage) => stage.status === 'ERROR')) {
+      assert.ok(stage.reason && stage.reason.length > 0, `${fault}: ${stage.id} says why`);
+      assert.ok(report.findings.some((finding) => finding.stage === stage.id && finding.code === 'AGENT_CHECK_ERROR'), `${fault}: ${stage.id} has its finding`);
+    }
+    // Every other stage as in the clean run.
+    assert.deepEqual(
+      report.stages.filter((stage) => stage.status !== 'ERROR').map((stage) => `${stage.id} ${stage.status}`),
+      clean.stages.filter((stage) => !report.stages.some((other) => other.id === stage.id && other.status === 'ERROR')).map((stage) => `${stage.id} ${stage.status}`),
+    );
+  }
+  // The stream fails to decode to its end (size limit) while the worker reads it: only the decode failure, nothing hangs.
+  const padding = `<!-- ${'x'.repeat(256 * 1024)} -->`;
+  const big = await sealXml(keys.keys, join(dir, 'big'), { tld: 'test', date: '2010-10-17', type: 'full' }, sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001', mutate: (text) => text.replace('</rde:deposit>', `${padding}</rde:deposit>`) }));
+  const cut = await verifyDeposit(inputsFromFiles(sealedFiles(big))[0]!, { ...options, limits: { maxXmlBytes: 128 * 1024 }, passWindow: 2 });
+  assert.equal(cut.status, 'FAIL');
+  assert.deepEqual(cut.findings.map((finding) => `${finding.stage} ${finding.code}`), ['decode AGENT_LIMIT_EXCEEDED']);
+  assert.deepEqual(cut.stages.filter((stage) => stage.kind === 'semantic').map((stage) => stage.status), ['NOT RUN', 'NOT RUN', 'NOT RUN']);
 });

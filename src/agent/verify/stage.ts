@@ -24,6 +24,7 @@ import type { Catalog } from '../catalog.js';
 import type { DecryptionKey, VerificationKey } from '../../ryde/keys.js';
 import type { DepositName } from '../../ryde/naming.js';
 import type { DepositEvent } from '../../reader/index.js';
+import type { ObjectRuleResult } from '../rst/object-rules.js';
 
 export type StageStatus = 'PASS' | 'FAIL' | 'ERROR' | 'NOT RUN';
 
@@ -115,6 +116,23 @@ export interface VerifyContext {
    * catalog's owner (verify-stored.ts). Without it a DIFF's references are NOT RUN.
    */
   chainBase?: ChainBase;
+  /**
+   * In the single pass with a catalog: the typed reader, object-rules and the references'
+   * rows run on the semantic worker (semantic-worker.ts); these stages take their results from
+   * it instead of reading `objects`/`objectBatches`.
+   */
+  offload?: SemanticOffload;
+}
+
+/** What the semantic worker computes for the object stages (each promise rejects when it could not: never a silent pass). */
+export interface SemanticOffload {
+  objectRules: Promise<ObjectRuleResult>;
+  references: {
+    /** The envelope's type and watermark, from the reader's first batch (rejects with the reader's error). */
+    head: Promise<{ type?: string; watermark?: string } | undefined>;
+    /** The rows' COPY text (references.ts copyText), read once; `return()` stops the worker making it. */
+    text: AsyncIterable<string>;
+  };
 }
 
 /** Finds the stored deposits a DIFF of `tld` with `watermark` builds on (oldest first). */

@@ -18,7 +18,9 @@
  * The single pass (default without extra stages, `runSinglePass`): the deposit is decoded once,
  * in memory, and every stage reading the XML reads a branch of that one stream at the same
  * time — the structure checker and the well-formedness scan on a worker thread, the typed
- * reader feeding object-rules and references (COPY to the catalog) on the main thread — their
+ * reader feeding object-rules and references on a second worker (semantic-worker.ts; with a
+ * catalog: the main thread decodes and streams the reference rows' COPY text into it), or on
+ * the main thread without a catalog — their
  * verdicts settled once the stream ended authenticated, in stage order, as if run one by one.
  * With extra stages (which may re-read the XML) the decoded XML goes to the encrypted spool and
  * the stages run one after another. Either way nothing decrypted is written in clear (the
@@ -54,7 +56,8 @@ import {
 import { shareWellFormedScan, xmlWellFormedStage, type XmlPassShare } from './xml.js';
 import { eachOf, teeAsync } from '../../common/tee.js';
 import { readDepositBatches } from '../../reader/index.js';
-import { objectRulesStage } from '../rst/stage.js';
+import { objectRuleOptions, objectRulesStage } from '../rst/stage.js';
+import { startSemanticWorker } from './semantic-worker.js';
 import type { RegistryRuleConfig } from '../rst/object-rules.js';
 
 export type VerifyStatus = 'PASS' | 'FAIL' | 'ERROR';
@@ -102,6 +105,13 @@ export interface VerifyOptions {
    * when no extra stages are given (they may re-read the XML: then it goes to the encrypted spool).
    */
   singlePass?: boolean;
+  /**
+   * With a catalog, object-rules and references (the typed reader, the rules, the reference
+   * rows) run on a worker thread of their own (semantic-worker.ts; default true; false: on the main thread).
+   */
+  semanticWorker?: boolean;
+  /** For tests: a fault injected into the semantic worker. */
+  semanticFault?: 'rules' | 'references' | 'crash';
   /** Decoded chunks a branch of the single pass may run ahead of the slowest (default PASS_WINDOW; tests make it small). */
   passWindow?: number;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
@@ -158,7 +168,9 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
   // In the single pass the structure worker also scans for xml-wellformed (the main thread runs the typed reader).
   const share: XmlPassShare = {};
   if (singlePass) shareWellFormedScan(share);
-  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(share), structureStage({ share }), xmllintSchemaStage(options.schema), containerRulesStage(), objectRulesStage(options.rules), referencesStage()];
+  const objectRules = objectRulesStage(options.rules);
+  const references = referencesStage();
+  const builtIn: CheckStage[] = [signatureStage(state), decode, xmlWellFormedStage(share), structureStage({ share }), xmllintSchemaStage(options.schema), containerRulesStage(), objectRules, references];
   const chain = chainStage(options.chainPolicy ?? DEFAULT_CHAIN_POLICY);
   const stages = [...builtIn, ...(options.stages ?? []), chain].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const findings = new FindingList(options.maxFindings ?? 10_000);
@@ -216,6 +228,18 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
   };
   const runGroup = async (group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void> => {
+    // The built-in object-rules and references with a catalog: the reader, the rules and the rows on the semantic worker.
+    const ruleOptions = objectRuleOptions(groupCtx, options.rules ?? {});
+    if (options.semanticWorker !== false && groupCtx.catalog && group.length === 2 && group[0]!.stage === objectRules && group[1]!.stage === references && !('notRun' in ruleOptions)) {
+      const file = String(ctx.facts.xmlName ?? input.key);
+      const offload = startSemanticWorker(groupCtx.plaintext!(), { objectRules: ruleOptions, references: { thin: input.name.type === 'thin' }, file, ...(options.semanticFault ? { fault: options.semanticFault } : {}) });
+      try {
+        await Promise.all(group.map(({ stage: member, result: memberResult }, position) => runStage(member, memberResult, { ...groupCtx, offload }, emitter(member, memberResult, (finding) => sink(position, finding)))));
+      } finally {
+        await offload.close();
+      }
+      return;
+    }
     // Batches of events (a slice of the input at a time), domains, hosts and contacts typed by the lean converter.
     const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key), lean: true }), group.length, OBJECT_BATCH_WINDOW);
     await Promise.all(
