@@ -512,13 +512,14 @@ export async function* copyText(rows: AsyncIterable<readonly RefRow[]>, knownMax
 }
 
 /** throughCatalog from the COPY text of the rows (copyText's, made here or on the semantic worker). */
-export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
+export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string | Uint8Array>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
     // Hash joins and aggregates over a deposit's definitions in memory rather than in batches on disk; no JIT for one-off queries.
     await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
     await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL, again boolean NOT NULL) ON COMMIT DROP`);
     // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
-    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', copyPieces(text));
+    // Bytes (the semantic worker's UTF-8 pieces, already large) go as they are; strings are joined into pieces.
+    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', textPieces(text));
     let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;
     if (chain) {
       // The chain as this DIFF leaves it: its own deletes applied (its objects are in agent_refs).
@@ -550,6 +551,23 @@ export async function throughCatalogText(catalog: NonNullable<VerifyContext['cat
     );
     return { broken: listed.sort(byKey), brokenTotal: total[0]?.n ?? 0, duplicates };
   });
+}
+
+/** COPY text for copyFrom: byte pieces as they come, strings joined by copyPieces. */
+async function* textPieces(text: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
+  const iterator = text[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest: AsyncIterable<string | Uint8Array> = { [Symbol.asyncIterator]: () => iterator };
+  if (typeof first.value !== 'string') {
+    yield first.value;
+    for await (const piece of rest) yield piece;
+    return;
+  }
+  yield* copyPieces((async function* () {
+    yield first.value as string;
+    for await (const piece of rest) yield typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
+  })());
 }
 
 /** Without a catalog: definitions in a Map, uses in a list, up to MAX_IN_MEMORY entries. */

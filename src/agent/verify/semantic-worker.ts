@@ -24,6 +24,14 @@ import type { SemanticOffload } from './stage.js';
 
 /** Chunks handed over and not yet taken by the worker. */
 const MAX_IN_FLIGHT = 8;
+/** The worker acknowledges the chunks it took in messages of this many (fewer cross-thread wake-ups; ≤ MAX_IN_FLIGHT, or the feeder would wait for an ack never sent). */
+const ACK_EVERY = 4;
+/**
+ * The worker's old generation, MiB. What it keeps grows with the deposit: KnownIds (≤ KNOWN_MAX
+ * ids, ≈ 60 MiB at its cap), object-rules' state, the batch window. A 100k FULL uses ≈ 15 MiB of
+ * old space; the limit leaves room for a 1M FULL several times over and still bounds the process.
+ */
+const OLD_GENERATION_MB = 512;
 /** Pieces of COPY text sent and not yet taken by the catalog's COPY. */
 const TEXT_IN_FLIGHT = 4;
 /** A piece of COPY text is sent once it is this long (fewer, larger messages). */
@@ -36,16 +44,16 @@ export interface SemanticWorkerOptions {
   references: { thin: boolean; knownMax?: number };
   /** The reader's file name (locations). */
   file: string;
-  /** For tests: make the worker fail at a given point ('rules', 'references', 'crash'). */
-  fault?: 'rules' | 'references' | 'crash';
+  /** For tests: make the worker fail at a given point ('rules', 'references', 'crash'; 'memory': run out of its heap). */
+  fault?: 'rules' | 'references' | 'crash' | 'memory';
 }
 
 type WireError = { code?: string; message: string; location?: string; data?: unknown };
 type ToWorker = { chunk: Uint8Array } | { end: true } | { textAck: true } | { stopText: true };
 type FromWorker =
-  | { ack: true }
+  | { ack: number }
   | { head: { type?: string; watermark?: string } | null }
-  | { text: string }
+  | { text: Uint8Array }
   | { textEnd: true }
   | { rules: ObjectRuleResult }
   | { failed: 'rules' | 'references'; error: WireError }
@@ -93,12 +101,14 @@ export interface SemanticWorker extends SemanticOffload {
 /** Starts the worker on `input` (the group's branch of the single pass); the stages read the results from the returned offload. */
 export function startSemanticWorker(input: AsyncIterable<Buffer>, options: SemanticWorkerOptions): SemanticWorker {
   // V8's default young generation: a larger one (resourceLimits.maxYoungGenerationSizeMb 96, 192) gave no measurable gain, only memory.
-  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options } });
+  // A bounded heap: a worker past it dies (ERR_WORKER_OUT_OF_MEMORY), which fails every result it owes (ERROR, never PASS).
+  const maxOldGenerationSizeMb = options.fault === 'memory' ? 16 : OLD_GENERATION_MB;
+  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options }, resourceLimits: { maxOldGenerationSizeMb } });
   const head = deferred<{ type?: string; watermark?: string } | undefined>();
   const rules = deferred<ObjectRuleResult>();
   const finished = deferred<void>();
   /** COPY text received and not yet read; `textDone`: the worker sent all of it (or failed: `textError`). */
-  const texts: string[] = [];
+  const texts: Uint8Array[] = [];
   let textDone = false;
   let textError: Error | undefined;
   let textStopped = false;
@@ -120,7 +130,7 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
   };
   worker.on('message', (message: FromWorker) => {
     if ('ack' in message) {
-      inFlight--;
+      inFlight -= message.ack;
       wakeFeed?.();
     } else if ('head' in message) head.resolve(message.head ?? undefined);
     else if ('text' in message) {
@@ -164,7 +174,7 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
   // A failure of the input (the decode failed) ends the worker: the stages' results no longer matter, but they must not wait.
   feeding.catch((err: unknown) => failAll(err instanceof Error ? err : new Error(String(err))));
 
-  const textIterator: AsyncIterator<string> = {
+  const textIterator: AsyncIterator<Uint8Array> = {
     async next() {
       for (;;) {
         if (texts.length > 0) {
@@ -199,7 +209,8 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
 async function runWorker(): Promise<void> {
   const port = parentPort!;
   const { options } = workerData as { options: SemanticWorkerOptions };
-  const post = (message: FromWorker): void => port.postMessage(message);
+  const post = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+  const utf8 = new TextEncoder();
   const queue: Array<Uint8Array | null> = [];
   let wake: (() => void) | null = null;
   let textCredit = TEXT_IN_FLIGHT;
@@ -218,12 +229,25 @@ async function runWorker(): Promise<void> {
     }
   });
   if (options.fault === 'crash') process.exit(3);
+  if (options.fault === 'memory') {
+    const kept: string[][] = [];
+    for (;;) kept.push(Array.from({ length: 4096 }, (_, i) => `${kept.length}:${i}`));
+  }
+  let taken = 0;
   const source = async function* (): AsyncGenerator<Buffer> {
     for (;;) {
+      if (queue.length === 0 && taken > 0) {
+        // Nothing queued: acknowledge what was taken now, or the feeder may wait for it.
+        post({ ack: taken });
+        taken = 0;
+      }
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const chunk = queue.shift()!;
       if (chunk === null) return;
-      post({ ack: true });
+      if (++taken >= ACK_EVERY) {
+        post({ ack: taken });
+        taken = 0;
+      }
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     }
   };
@@ -257,7 +281,9 @@ async function runWorker(): Promise<void> {
         while (textCredit <= 0 && !textStopped) await new Promise<void>((resolve) => (wakeCredit = resolve));
         if (textStopped) return;
         textCredit--;
-        post({ text: pending });
+        // UTF-8 bytes moved, not a string copied (and the main thread writes them to the socket as they are).
+        const bytes = utf8.encode(pending);
+        post({ text: bytes }, [bytes.buffer as ArrayBuffer]);
         pending = '';
       };
       for await (const text of copyText(batchRows(first, batches, options.references.thin, head.type === 'DIFF'), options.references.knownMax ?? KNOWN_MAX)) {
