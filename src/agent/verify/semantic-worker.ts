@@ -19,7 +19,7 @@ import { StrongroomError, isStrongroomError, type ErrorCode } from '../../common
 import { teeAsync } from '../../common/tee.js';
 import { readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import { checkDepositObjects, type ObjectRuleOptions, type ObjectRuleResult } from '../rst/object-rules.js';
-import { batchRows, copyText, headOf, KNOWN_MAX } from './references.js';
+import { batchCopyText, headOf, KNOWN_MAX } from './references.js';
 import type { SemanticOffload } from './stage.js';
 
 /** Chunks handed over and not yet taken by the worker. */
@@ -286,7 +286,7 @@ async function runWorker(): Promise<void> {
         post({ text: bytes }, [bytes.buffer as ArrayBuffer]);
         pending = '';
       };
-      for await (const text of copyText(batchRows(first, batches, options.references.thin, head.type === 'DIFF'), options.references.knownMax ?? KNOWN_MAX)) {
+      for await (const text of batchCopyText(first, batches, options.references.thin, head.type === 'DIFF', options.references.knownMax ?? KNOWN_MAX)) {
         if (textStopped) break;
         if (options.fault === 'references') throw new StrongroomError('INTERNAL', 'semantic worker fault injected in the reference rows');
         pending += text;
