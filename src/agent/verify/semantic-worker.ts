@@ -53,7 +53,7 @@ type ToWorker = { chunk: Uint8Array } | { end: true } | { textAck: true } | { st
 type FromWorker =
   | { ack: number }
   | { head: { type?: string; watermark?: string } | null }
-  | { text: Uint8Array }
+  | { text: string }
   | { textEnd: true }
   | { rules: ObjectRuleResult }
   | { failed: 'rules' | 'references'; error: WireError }
@@ -108,7 +108,7 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
   const rules = deferred<ObjectRuleResult>();
   const finished = deferred<void>();
   /** COPY text received and not yet read; `textDone`: the worker sent all of it (or failed: `textError`). */
-  const texts: Uint8Array[] = [];
+  const texts: string[] = [];
   let textDone = false;
   let textError: Error | undefined;
   let textStopped = false;
@@ -174,7 +174,7 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
   // A failure of the input (the decode failed) ends the worker: the stages' results no longer matter, but they must not wait.
   feeding.catch((err: unknown) => failAll(err instanceof Error ? err : new Error(String(err))));
 
-  const textIterator: AsyncIterator<Uint8Array> = {
+  const textIterator: AsyncIterator<string> = {
     async next() {
       for (;;) {
         if (texts.length > 0) {
@@ -209,8 +209,7 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
 async function runWorker(): Promise<void> {
   const port = parentPort!;
   const { options } = workerData as { options: SemanticWorkerOptions };
-  const post = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
-  const utf8 = new TextEncoder();
+  const post = (message: FromWorker): void => port.postMessage(message);
   const queue: Array<Uint8Array | null> = [];
   let wake: (() => void) | null = null;
   let textCredit = TEXT_IN_FLIGHT;
@@ -281,9 +280,8 @@ async function runWorker(): Promise<void> {
         while (textCredit <= 0 && !textStopped) await new Promise<void>((resolve) => (wakeCredit = resolve));
         if (textStopped) return;
         textCredit--;
-        // UTF-8 bytes moved, not a string copied (and the main thread writes them to the socket as they are).
-        const bytes = utf8.encode(pending);
-        post({ text: bytes }, [bytes.buffer as ArrayBuffer]);
+        // A string, not UTF-8 bytes: encoding here (to transfer the bytes) measured slower — it moves work onto this, the longest, thread.
+        post({ text: pending });
         pending = '';
       };
       for await (const text of batchCopyText(first, batches, options.references.thin, head.type === 'DIFF', options.references.knownMax ?? KNOWN_MAX)) {

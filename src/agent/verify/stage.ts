@@ -130,8 +130,8 @@ export interface SemanticOffload {
   references: {
     /** The envelope's type and watermark, from the reader's first batch (rejects with the reader's error). */
     head: Promise<{ type?: string; watermark?: string } | undefined>;
-    /** The rows' COPY text (references.ts copyText) as UTF-8 pieces, read once; `return()` stops the worker making it. */
-    text: AsyncIterable<Uint8Array>;
+    /** The rows' COPY text (references.ts copyText), read once; `return()` stops the worker making it. */
+    text: AsyncIterable<string>;
   };
 }
 
