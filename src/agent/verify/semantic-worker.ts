@@ -26,12 +26,6 @@ import type { SemanticOffload } from './stage.js';
 const MAX_IN_FLIGHT = 8;
 /** The worker acknowledges the chunks it took in messages of this many (fewer cross-thread wake-ups; ≤ MAX_IN_FLIGHT, or the feeder would wait for an ack never sent). */
 const ACK_EVERY = 4;
-/**
- * The worker's old generation, MiB. What it keeps grows with the deposit: KnownIds (≤ KNOWN_MAX
- * ids, ≈ 60 MiB at its cap), object-rules' state, the batch window. A 100k FULL uses ≈ 15 MiB of
- * old space; the limit leaves room for a 1M FULL several times over and still bounds the process.
- */
-const OLD_GENERATION_MB = 512;
 /** Pieces of COPY text sent and not yet taken by the catalog's COPY. */
 const TEXT_IN_FLIGHT = 4;
 /** A piece of COPY text is sent once it is this long (fewer, larger messages). */
@@ -101,9 +95,11 @@ export interface SemanticWorker extends SemanticOffload {
 /** Starts the worker on `input` (the group's branch of the single pass); the stages read the results from the returned offload. */
 export function startSemanticWorker(input: AsyncIterable<Buffer>, options: SemanticWorkerOptions): SemanticWorker {
   // V8's default young generation: a larger one (resourceLimits.maxYoungGenerationSizeMb 96, 192) gave no measurable gain, only memory.
-  // A bounded heap: a worker past it dies (ERR_WORKER_OUT_OF_MEMORY), which fails every result it owes (ERROR, never PASS).
-  const maxOldGenerationSizeMb = options.fault === 'memory' ? 16 : OLD_GENERATION_MB;
-  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options }, resourceLimits: { maxOldGenerationSizeMb } });
+  // No resourceLimits by default: any limit (512 MiB old generation tried) changed V8's GC sizing and cost ≈ 0.4 CPU s per 100k
+  // (docs/benchmarks.md, vsem). A worker out of heap dies (ERR_WORKER_OUT_OF_MEMORY) and fails every result it owes: the
+  // 'memory' fault runs it out of a small heap to prove that (ERROR, never PASS).
+  const limits = options.fault === 'memory' ? { resourceLimits: { maxOldGenerationSizeMb: 16 } } : {};
+  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options }, ...limits });
   const head = deferred<{ type?: string; watermark?: string } | undefined>();
   const rules = deferred<ObjectRuleResult>();
   const finished = deferred<void>();
