@@ -68,37 +68,4 @@ for (const kind of ['embedded', 'server'] as const) {
       /a reference does not resolve: registry\.contact \(cl_id\) → registry\.registrar \(id\): id=c1 cl_id=ghost/,
     );
   });
-
-  test(`Keys on the ${kind} database: keys kept through the load are built on the empty tables, maintained by inserts, never taken off by reopen's callers, and a duplicate on one is named as its build would name it`, async (t) => {
-    const target = kind === 'embedded' ? await embeddedTestDb(t) : await serverTestDb(t);
-    if (!target) return;
-    await assert.rejects(
-      target.db.transaction(async (tx) => {
-        const keys = await Keys.read(tx);
-        await keys.drop(tx);
-        keys.keep(new Set(['registry.domain', 'registry.domain_status']));
-        assert.equal(await keys.buildKept(tx), 3, 'domain_pkey, domain_tld_roid, domain_status_pkey');
-        assert.equal(await keys.buildKept(tx), 0, 'built once');
-        const back = await registryKeys(tx);
-        assert.ok(back.some((k) => k.startsWith('registry.domain domain_pkey')) && back.some((k) => k.includes('domain_tld_roid')) && back.some((k) => k.startsWith('registry.domain_status domain_status_pkey')), back.join('\n'));
-        assert.ok(!back.some((k) => k.includes('domain_name_key') || k.includes('domain_registrant')), 'keys in another order than the roid are left for after the load');
-        assert.equal(keys.touches('registry.domain'), false, 'kept keys are not taken off when rows come');
-        await tx.query(REGISTRAR, ['r1']);
-        const domain = `INSERT INTO registry.domain (roid, name, tld, cl_id, cr_date) VALUES ($1, $2, 'example', 'r1', now())`;
-        await tx.exec('SAVEPOINT d');
-        await tx.query(domain, ['D1-EX', 'a.example']);
-        const err = await tx.query(domain, ['D1-EX', 'b.example']).then(
-          () => null,
-          (e: unknown) => e,
-        );
-        assert.ok(err, 'the kept primary key refuses the second row');
-        const named = keys.duplicate(err);
-        assert.ok(named instanceof Error && /^the deposit holds the same key twice in registry\.domain \(PRIMARY KEY \(roid\)\): .*Key \(roid\)=\(D1-EX\)/.test(named.message), String(named));
-        assert.equal(keys.duplicate(new Error('other')) instanceof Error && (keys.duplicate(new Error('other')) as Error).message, 'other', 'other errors pass through');
-        await tx.exec('ROLLBACK TO SAVEPOINT d');
-        throw new Error('roll back');
-      }),
-      /roll back/,
-    );
-  });
 }

@@ -54,8 +54,6 @@ export class Keys {
   private readonly done = new Set<Step>();
   /** Foreign keys that failed during the load: checked again after it, where a failure counts. */
   private readonly deferred = new Set<Step>();
-  /** Unique keys and indexes built on the empty tables before the load and maintained by it (`keep`). */
-  private readonly kept = new Set<Step>();
   /** Steps done during the load (`restoreDuringLoad`) when `restore` began. */
   early = 0;
   private hashjoin: string | null = null;
@@ -156,69 +154,10 @@ export class Keys {
     for (const step of this.done) if (!present.has(step.key ? `${step.key.table} ${step.key.name}` : step.index!.name)) this.done.delete(step);
   }
 
-  /** Whether anything put back early (not kept: see `keep`) involves `table` (see `reopen`). */
+  /** Whether anything put back involves `table` (see `reopen`). */
   touches(table: string): boolean {
-    for (const step of this.done) if (!this.kept.has(step) && step.tables.includes(table)) return true;
+    for (const step of this.done) if (step.tables.includes(table)) return true;
     return false;
-  }
-
-  /**
-   * Build the unique keys and indexes of `tables` that lead with the domain roid (`roid`,
-   * `domain_roid`, or `tld` then `roid`) before their rows come, and let the load maintain
-   * them (`buildKept`, before the first chunk). These are the domains and their children, which
-   * a Strongroom deposit gives last and in roid order: nothing of theirs can be built during the
-   * load from finished tables, and keys that grow at their right edge cost little to maintain
-   * row by row, on the server's core, which waits for the parser most of the time; built after
-   * the load they were half of the keys phase. Keys in another order (names, contact ids, host
-   * roids: a random insert each) are still built after the load, where a sort is far cheaper
-   * (maintained, they made the 1M load 2.5× slower). A duplicate fails the COPY that brings it
-   * (`duplicate` names it as the build after the load would).
-   */
-  keep(tables: ReadonlySet<string>): void {
-    for (const step of this.steps) {
-      if (step.key?.type === 'f' || !tables.has(step.tables[0]!)) continue;
-      const columns = step.key?.columns ?? step.index!.columns;
-      const lead = columns[0] === 'tld' ? columns[1] : columns[0];
-      if (lead === 'roid' || lead === 'domain_roid') this.kept.add(step);
-    }
-  }
-
-  /** Build the kept steps not built yet (on empty tables: instant). Returns how many. */
-  async buildKept(tx: Tx): Promise<number> {
-    let n = 0;
-    for (const step of this.steps) {
-      if (!this.kept.has(step) || this.done.has(step)) continue;
-      await this.run(tx, step);
-      n++;
-    }
-    return n;
-  }
-
-  /** How many steps are kept (built before the load). */
-  get keptCount(): number {
-    return this.kept.size;
-  }
-
-  /**
-   * `err` from a statement that loaded rows while kept keys were on: a duplicate on one of
-   * them becomes the error its build after the load gives (same code, message and location;
-   * PostgreSQL's detail names the key); anything else is returned as it is.
-   */
-  duplicate(err: unknown): unknown {
-    if (this.kept.size === 0 || err instanceof StrongroomError && err.code !== 'DB_QUERY_FAILED') return err;
-    const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: unknown; constraint?: unknown; message?: unknown };
-    if (cause.code !== '23505') return err;
-    const name = typeof cause.constraint === 'string' ? cause.constraint : /unique constraint "([^"]+)"/.exec(String(cause.message))?.[1];
-    const step = [...this.kept].find((s) => s.key && s.key.name === name);
-    if (!step) return err;
-    return this.duplicateError(step.key!, err);
-  }
-
-  private duplicateError(k: KeyDef, err: unknown): StrongroomError {
-    return new StrongroomError('REBUILD_CHECK_FAILED', `the deposit holds the same key twice in ${k.table} (${k.def}): ${detailOf(err)}`, {
-      cause: err,
-      location: k.table,
-    });
   }
 
   /**
@@ -247,7 +186,10 @@ export class Keys {
       try {
         await tx.exec(`ALTER TABLE ${k.table} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`);
       } catch (err) {
-        throw this.duplicateError(k, err);
+        throw new StrongroomError('REBUILD_CHECK_FAILED', `the deposit holds the same key twice in ${k.table} (${k.def}): ${detailOf(err)}`, {
+          cause: err,
+          location: k.table,
+        });
       }
     } else {
       // PostgreSQL validates a new foreign key with one anti join of the referencing table to
@@ -328,7 +270,6 @@ export function restoreDuringLoad(tx: Tx, keys: Keys, copy: ChunkedCopy, written
     if (chunk++ === 0) {
       await keys.resync(tx);
       await first();
-      await keys.buildKept(tx);
     }
     for (const target of targets) {
       const table = `registry.${target}`;

@@ -85,8 +85,6 @@ export interface RebuildSummary extends RebuildRun {
     foreignKeys: number;
     /** Keys, indexes and foreign keys put back during the load, on tables it had finished with (./keys.ts). */
     keysDuringLoad: number;
-    /** Unique keys and indexes built before the load and maintained by it (the domain tables, ./keys.ts `keep`). */
-    keysKept: number;
     /** Name servers (hostObj) resolved to host objects by name. */
     nameServers: number;
   };
@@ -120,13 +118,6 @@ export const COUNT_SQL: Record<RebuildKind, string> = {
  * go back only after that (restoreDuringLoad).
  */
 const WRITTEN_AFTER_LOAD: ReadonlySet<string> = new Set(['domain', 'domain_ns', 'tld', ...STAGED_TABLES].map((t) => `registry.${t}`));
-
-/**
- * The tables whose keys that lead with the domain roid are built before the load and maintained
- * by it (./keys.ts `keep`): the domains and their children, which a Strongroom deposit gives
- * last (no key of theirs could be built during the load from finished tables), in roid order.
- */
-const KEPT_DURING_LOAD: ReadonlySet<string> = new Set(TABLE_ORDER.filter((t) => t.startsWith('domain')).map((t) => `registry.${t}`));
 
 /** Distinct roid suffixes tallied (the repository id is the commonest; a cap bounds memory). */
 const MAX_SUFFIXES = 64;
@@ -211,12 +202,8 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const prepare = lap();
     const copy = new FullCopy(tx, chunkBytes);
-    keys.keep(KEPT_DURING_LOAD);
     restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD, () => freezable(tx));
     const state = newObjectState(file);
-    const named = (err: unknown) => {
-      throw keys.duplicate(err);
-    };
     const end = await streamDeposit(file, info.size, state, copy, {
       progress,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -226,7 +213,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
         }
       },
       onDelete: null,
-    }).catch(named);
+    });
     if (!state.envelope) throw new StrongroomError('INTERNAL', 'the reader ended without an envelope');
     if (!state.header) throw new StrongroomError('REBUILD_CHECK_FAILED', `${file} has no <rdeHeader:header>: the object counts cannot be checked`, { location: file });
 
@@ -234,13 +221,10 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const tld = state.header.tld;
     const { hostModel, dataModel, roidSuffix } = inferTld([state], tld);
     tldRow(copy, { name: tld, roidSuffix, hostModel, dataModel, created: state.envelope.watermark });
-    await copy.flush().catch(named);
+    await copy.flush();
     const load = lap();
-    const fixDomainTld = copy.domainTldDiffers(tld);
-    // Every domain row changes: its keys kept during the load go off, to be built after.
-    if (fixDomainTld) await keys.reopen(tx, 'registry.domain');
-    await insertStaged(tx, tld, fixDomainTld);
-    const nameServers = copy.nameServers + (await resolveNameServers(tx, file, copy.rows.get(NS_STAGE) ?? 0).catch(named));
+    await insertStaged(tx, tld, copy.domainTldDiffers(tld));
+    const nameServers = copy.nameServers + (await resolveNameServers(tx, file, copy.rows.get(NS_STAGE) ?? 0));
     const staged = lap();
     finishing.add(1);
 
@@ -275,7 +259,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
       objectsPerSecond: seconds > 0 ? totalObjects / seconds : totalObjects,
       bytesPerSecond: seconds > 0 ? end.bytes / seconds : end.bytes,
       migrated,
-      checks: { counts, foreignKeys: keys.foreignKeys, keysDuringLoad: keys.early, keysKept: keys.keptCount, nameServers },
+      checks: { counts, foreignKeys: keys.foreignKeys, keysDuringLoad: keys.early, nameServers },
       phases: { prepare, load, staged, keys: keysSeconds, counts: countSeconds },
     };
   });
