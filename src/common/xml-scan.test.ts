@@ -66,32 +66,71 @@ function oracle(bytes: Buffer): Outcome {
 /** Events that said they had no whitespace (and none had it): the flag is exercised. */
 let noSpaceEvents = 0;
 
-/** The event's text, after checking `textHasNoSpace` never says so of a text with whitespace. */
+/** Text events that said an end tag follows (the next event must be that end tag), and ASCII pieces seen. */
+let endsElementEvents = 0;
+/** Text events with spaces that said they had no tab, line end or reference. */
+let plainSpaceEvents = 0;
+let expectClose = false;
+
+/**
+ * The event's text, after checking `textHasNoSpace` never says so of a text with whitespace, that
+ * `textBuffer`/`textStart`/`textBytes` hold the event's raw bytes, `textAscii` that they are ASCII
+ * and `textEndsElement` (checked by the next event, which must be the end tag).
+ */
 function spaceChecked(s: XmlScanner): string {
+  assert.equal(expectClose, false, 'textEndsElement: no other event before the end tag');
   const text = s.text();
   if (s.textHasNoSpace) {
     assert.doesNotMatch(text, /[ \t\n\r]/, 'textHasNoSpace');
     noSpaceEvents++;
   }
+  const raw = Buffer.from(s.textBuffer.subarray(s.textStart, s.textStart + s.textBytes));
+  assert.equal(s.textAscii, raw.every((b) => b < 0x80), 'textAscii');
+  if (s.textHasNoSpace) assert.equal(raw.toString('utf8'), text, 'raw bytes of a text without references');
+  if (s.textPlainSpaces) {
+    assert.doesNotMatch(text, /[\t\n\r]/, 'textPlainSpaces');
+    assert.equal(raw.toString('utf8'), text, 'raw bytes of a text without tabs, line ends or references');
+    plainSpaceEvents += /[ ]/.test(text) ? 1 : 0;
+  }
+  if (s.textEndsElement) {
+    endsElementEvents++;
+    expectClose = true;
+  }
   return text;
+}
+
+/** Any event but an end tag: a text that said an end tag follows was wrong. */
+function notAfterEndingText(): void {
+  assert.equal(expectClose, false, 'textEndsElement: the next event is the end tag');
 }
 
 /** Scans `bytes` in chunks of `chunk` bytes, or cut at the given offsets. */
 function scan(bytes: Buffer, chunk: number | number[] = Infinity): Outcome & { failures: XmlScanError[] } {
   const events: string[] = [];
   const failures: XmlScanError[] = [];
+  expectClose = false;
   const scanner = new XmlScanner({
     xmlDecl: (v, e, s) => void events.push(`decl ${v} ${e ?? '-'} ${s ?? '-'}`),
     open(s) {
+      notAfterEndingText();
       const attrs: string[] = [];
       for (let i = 0; i < s.attrCount; i++) attrs.push(`${s.attrQName[i]}|${s.attrNs[i]}|${s.attrLocal[i]}|${s.attrValue[i]}`);
       events.push(`open ${s.qname} {${s.ns}}${s.local} ${s.selfClosing ? '/' : ''} ${JSON.stringify(attrs)}`);
       assert.equal(s.xname, xname(s.ns, s.local), 'names are interned');
     },
-    close: (s) => void events.push(`close ${s.qname}`),
+    close(s) {
+      expectClose = false;
+      events.push(`close ${s.qname}`);
+    },
     text: (s) => pushText(events, 'text', spaceChecked(s)),
-    cdata: (s) => pushText(events, 'cdata', spaceChecked(s)),
-    error: (e) => void failures.push(e),
+    cdata: (s) => {
+      assert.equal(s.textEndsElement, false, 'a CDATA event is not followed by "</" (its "]]>" is)');
+      pushText(events, 'cdata', spaceChecked(s));
+    },
+    error: (e) => {
+      expectClose = false; // a fatal error may stop the scan before the end tag
+      failures.push(e);
+    },
   });
   if (Array.isArray(chunk)) {
     let from = 0;
@@ -272,6 +311,24 @@ test('textHasNoSpace: checked on every text and CDATA event of these tests; here
   scanner.write('<r><a>two words</a><a>&#32;</a><a>x&amp;y</a><a><![CDATA[c d]]></a><a>a\r\nb</a>\n  <b/></r>');
   scanner.end();
   assert.equal(flagged, 6, 'spaces, references, CR and indentation are flagged');
+  assert.ok(plainSpaceEvents > 0, 'textPlainSpaces: texts with spaces only occur');
+  const plain: boolean[] = [];
+  const other = new XmlScanner({ text: (s) => void plain.push(s.textPlainSpaces), cdata: (s) => void plain.push(s.textPlainSpaces) });
+  other.write('<r><a>two words</a><a>tab\there</a><a>line\nend</a><a>a\r</a><a>&#32;</a><a><![CDATA[c d]]></a><a><![CDATA[c\td]]></a>\n  <b/></r>');
+  other.end();
+  assert.deepEqual(plain, [true, false, false, false, false, true, false, false]);
+});
+
+test('textEndsElement and textAscii: checked on every text event of these tests; here, both answers occur', () => {
+  const before = endsElementEvents;
+  const doc = Buffer.from('<r><a>plain</a><a>é</a><a>x<!-- c -->y</a><a>ab<b/>cd</a><a>&amp;</a><a><![CDATA[c]]></a></r>');
+  for (let at = 1; at < doc.length; at++) assert.equal(scan(doc, [at]).ok, true);
+  assert.ok(endsElementEvents - before > 4 * doc.length, 'most splits leave "</" in the buffer after a value');
+  const seen: string[] = [];
+  const scanner = new XmlScanner({ text: (s) => void seen.push(`${s.text()}:${s.textEndsElement ? 'end' : '-'}:${s.textAscii ? 'ascii' : '-'}`) });
+  scanner.write(doc);
+  scanner.end();
+  assert.deepEqual(seen, ['plain:end:ascii', 'é:end:-', 'x:-:ascii', 'y:end:ascii', 'ab:-:ascii', 'cd:end:ascii', '&:end:ascii']);
 });
 
 test('split at every chunk boundary: the same events as in one piece', () => {

@@ -235,6 +235,8 @@ function makeName(buf: Buffer, start: number, end: number, hash: number): RawNam
 // ---- the scanner ------------------------------------------------------------------------
 
 const EMPTY = Buffer.alloc(0);
+/** Placeholder before the first element. */
+const NO_NAME: RawName = { bytes: new Uint8Array(0), qname: '', prefix: '', local: '', hash: 0, error: null, ver: -1, xname: null, high: false, succ: null, first: null };
 const INCOMPLETE = -1;
 const STOP = -2;
 
@@ -248,12 +250,10 @@ const enum Place {
 
 export class XmlScanner {
   // ---- the current event --------------------------------------------------------------
-  /** The element opened or closed: name as written, prefix, local name, namespace, interned expanded name. */
-  qname = '';
-  prefix = '';
-  local = '';
-  ns = '';
+  /** The element opened or closed: interned expanded name (name as written, prefix, local name, namespace: getters below). */
   xname: XName = xname('', '');
+  /** The current element's raw name (qname, prefix, local are read from it: one store per event instead of four). */
+  private cur: RawName = NO_NAME;
   /** `<x/>`: `close` follows at once. */
   selfClosing = false;
   /** Open elements, including the one being opened (in `open`) or closed (in `close`). */
@@ -377,6 +377,26 @@ export class XmlScanner {
     else if (this.place === Place.Root) this.fail('eof', `the document ends inside <${this.stName[this.depth - 1]!.qname}> (unclosed element)`, at, true);
   }
 
+  /** The element's name as written (qualified name). */
+  get qname(): string {
+    return this.cur.qname;
+  }
+
+  /** The element's prefix ('' when none). */
+  get prefix(): string {
+    return this.cur.prefix;
+  }
+
+  /** The element's local name. */
+  get local(): string {
+    return this.cur.local;
+  }
+
+  /** The element's namespace URI ('' when none). */
+  get ns(): string {
+    return this.xname.ns;
+  }
+
   /** Line (1-based) of the current event. */
   get line(): number {
     return this.evLine;
@@ -420,9 +440,46 @@ export class XmlScanner {
     return (this.tFlags & (F_SPACE | F_CR | F_REF | F_INDENT)) === 0;
   }
 
+  /**
+   * The current text or CDATA event has no tab, line feed, CR or reference (spaces may occur):
+   * its text() is its bytes, left as it is by the whiteSpace 'replace' normalisation.
+   */
+  get textPlainSpaces(): boolean {
+    return (this.tFlags & (F_TABLF | F_CR | F_REF | F_INDENT)) === 0;
+  }
+
   /** Bytes of the current text or CDATA event (UTF-8). */
   get textBytes(): number {
     return this.tEnd - this.tStart;
+  }
+
+  /** The current text or CDATA event is ASCII only (its characters are its bytes). */
+  get textAscii(): boolean {
+    return (this.tFlags & F_HI) === 0;
+  }
+
+  /**
+   * An end tag follows the current text event at once in the input ("</" right after it): the
+   * event is the last character data of its element. False when that is not known yet (the
+   * bytes after it have not arrived) and for CDATA.
+   */
+  get textEndsElement(): boolean {
+    const buf = this.buf;
+    const e = this.tEnd;
+    return buf[e] === 0x3c && buf[e + 1] === 0x2f;
+  }
+
+  /**
+   * The bytes of the current text event: `textBuffer[textStart .. textStart + textBytes)`, raw
+   * (references and line ends not resolved; read `textHasNoSpace` first). Valid only during the
+   * event: the buffer is the caller's chunk or the scanner's own.
+   */
+  get textBuffer(): Uint8Array {
+    return this.buf;
+  }
+
+  get textStart(): number {
+    return this.tStart;
   }
 
   // ---- input plumbing -----------------------------------------------------------------
@@ -637,20 +694,23 @@ export class XmlScanner {
         }
         return i;
       }
-      flags = F_SPACE; // the line feed and spaces passed over
+      flags = F_SPACE | F_TABLF; // the line feed and spaces passed over
     }
     for (; i < end; i++) {
-      const c = TEXT[buf[i]!]!;
+      let c = TEXT[buf[i]!]!;
       if (c === T_ORD) {
+        // A run of ordinary bytes (most of a value): one table read and one bound per byte.
         flags |= F_NONWS;
-        continue;
+        do i++;
+        while (i < end && (c = TEXT[buf[i]!]!) === T_ORD);
+        if (i === end) break;
       }
       if (c === T_WS) {
-        flags |= F_SPACE;
+        flags |= buf[i] === 0x20 ? F_SPACE : F_SPACE | F_TABLF;
         continue;
       }
       if (c === T_LF) {
-        flags |= F_SPACE;
+        flags |= F_SPACE | F_TABLF;
         this.lineNo++;
         this.lineStart = this.base + i + 1;
         continue;
@@ -912,11 +972,24 @@ export class XmlScanner {
       const quote = buf[p]!;
       if (quote !== 0x22 && quote !== 0x27) return this.syntax(p, `attribute ${aname.qname} in <${name.qname}>: value must be quoted`);
       const vs = p + 1;
-      const ve = buf.indexOf(quote, vs);
-      if (ve < 0 || ve >= end) return INCOMPLETE;
-      // Validate the value: no '<', references well-formed, XML chars.
+      // Most values are short runs of ordinary bytes: find the closing quote in the same pass
+      // (no native indexOf call per value); anything else goes the general way below.
+      let ve = vs;
+      while (ve < end) {
+        const v = buf[ve]!;
+        if (v === quote || TEXT[v] !== T_ORD) break;
+        ve++;
+      }
+      if (ve >= end) return INCOMPLETE;
+      let i = vs;
+      if (buf[ve] !== quote) {
+        i = ve;
+        ve = buf.indexOf(quote, ve);
+        if (ve < 0 || ve >= end) return INCOMPLETE;
+      }
+      // Validate the rest of the value: no '<', references well-formed, XML chars.
       let flags = 0;
-      for (let i = vs; i < ve; i++) {
+      for (; i < ve; i++) {
         const c = TEXT[buf[i]!]!;
         if (c === T_ORD || c === T_RSQB) continue;
         if (c === T_WS) {
@@ -993,10 +1066,7 @@ export class XmlScanner {
     this.stX[d] = x;
     this.stMark[d] = mark;
     this.depth = d + 1;
-    this.qname = name.qname;
-    this.prefix = name.prefix;
-    this.local = name.local;
-    this.ns = x.ns;
+    this.cur = name;
     this.xname = x;
     this.selfClosing = selfClosing;
     this.handler.open?.(this);
@@ -1079,10 +1149,7 @@ export class XmlScanner {
     const d = this.depth - 1;
     const name = this.stName[d]!;
     const x = this.stX[d]!;
-    this.qname = name.qname;
-    this.prefix = name.prefix;
-    this.local = name.local;
-    this.ns = x.ns;
+    this.cur = name;
     this.xname = x;
     this.handler.close?.(this);
     this.depth = d;
@@ -1107,17 +1174,24 @@ export class XmlScanner {
     const bytes = open.bytes;
     const len = bytes.length;
     let k = 0;
-    while (k < len && p + k < end && buf[p + k] === bytes[k]) k++;
-    if (p + k >= end) return INCOMPLETE;
+    if (p + len < end) {
+      // The whole name and the byte after it are in the buffer: one bound per byte.
+      while (k < len && buf[p + k] === bytes[k]) k++;
+    } else {
+      while (k < len && p + k < end && buf[p + k] === bytes[k]) k++;
+      if (p + k >= end) return INCOMPLETE;
+    }
     if (k < len || NAME[buf[p + k]!]! & 2) {
       const ne = this.nameEnd(p, end);
       if (ne === INCOMPLETE) return INCOMPLETE;
       return this.syntax(pos, `end tag </${utf8Slice.call(buf, p, ne)}> does not match <${open.qname}> (XML 1.0 §3 WFC Element Type Match)`);
     }
     p += len;
-    p = this.skipWs(p, end);
-    if (p >= end) return INCOMPLETE;
-    if (buf[p] !== 0x3e) return this.syntax(p, `">" expected to end </${open.qname}>`);
+    if (buf[p] !== 0x3e) {
+      p = this.skipWs(p, end);
+      if (p >= end) return INCOMPLETE;
+      if (buf[p] !== 0x3e) return this.syntax(p, `">" expected to end </${open.qname}>`);
+    }
     this.eventAbs = this.base + pos;
     this.evLine = this.tokLine;
     this.evLineStart = this.tokLineStart;
@@ -1199,9 +1273,9 @@ export class XmlScanner {
       for (let i = pos + 9; i < close; i++) {
         const c = TEXT[buf[i]!]!;
         if (c === T_LF) {
-          flags |= F_SPACE;
+          flags |= F_SPACE | F_TABLF;
           this.nl(i);
-        } else if (c === T_WS) flags |= F_SPACE;
+        } else if (c === T_WS) flags |= buf[i] === 0x20 ? F_SPACE : F_SPACE | F_TABLF;
         else if (c === T_BAD) return this.badChar(i);
         else if (c === T_HI) {
           this.lastHigh = this.base + i;
@@ -1244,6 +1318,8 @@ const F_REF = 8;
 const F_INDENT = 16;
 /** A space, tab or line feed (CR is F_CR). */
 const F_SPACE = 32;
+/** A tab or line feed. */
+const F_TABLF = 64;
 /** "\n" followed by n spaces, for n < 64. */
 const INDENTS = Array.from({ length: 64 }, (_, n) => `\n${' '.repeat(n)}`);
 

@@ -164,3 +164,42 @@ test('chunk boundaries do not matter: byte-at-a-time input gives the same findin
   assert.deepEqual(split.findings, whole.findings);
   assert.equal(whole.errors, 1);
 });
+
+test('values checked from their bytes (one ASCII piece, the end tag next) get the verdicts of the string check, split at every byte', async () => {
+  const full = await sample('example-full.xml');
+  let n = 0;
+  const nth = (s: string, find: string, replace: string, which: number): string => {
+    let at = -1;
+    for (let i = 0; i <= which; i++) at = s.indexOf(find, at + 1);
+    assert.ok(at >= 0, find);
+    n++;
+    return s.slice(0, at) + replace + s.slice(at + find.length);
+  };
+  let doc = full;
+  doc = nth(doc, '<rdeDom:clID>RegistrarX<', '<rdeDom:clID>ab<', 0); // too short (clIDType: 3..16)
+  doc = nth(doc, '<rdeDom:clID>RegistrarX<', '<rdeDom:clID>Registrar-with-17<', 0); // too long
+  doc = nth(doc, '<rdeHost:clID>RegistrarX<', '<rdeHost:clID>Régistrar<', 0); // not ASCII: the string path
+  doc = nth(doc, '<rdeHost:clID>RegistrarX<', '<rdeHost:clID>R<!-- two pieces -->X<', 0); // "RX": too short, in two pieces
+  doc = nth(doc, '<rdeContact:clID>RegistrarX<', '<rdeContact:clID><![CDATA[ab]]><', 0); // CDATA: too short
+  doc = nth(doc, '<rdeDom:crDate>1999-04-03T22:00:00.0Z<', '<rdeDom:crDate>2026-02-30T00:00:00Z<', 0); // no 30 February
+  doc = nth(doc, '<rdeDom:crDate>1999-04-03T22:00:00.0Z<', '<rdeDom:crDate>2026-01-04T00:00:00Z<', 0); // valid, plain
+  doc = nth(doc, '<rdeHost:crDate>1999-05-08T12:10:00.0Z<', '<rdeHost:crDate>2026-01-04T24:00:01Z<', 0); // hour 24 with seconds
+  doc = nth(doc, '<rdeHost:crDate>1999-05-08T12:10:00.0Z<', '<rdeHost:crDate>2026-01-04T00:00:0aZ<', 0); // not a digit
+  doc = nth(doc, '<contact:street>Suite 100<', `<contact:street>${'Suite 100 '.repeat(26)}<`, 0); // 260 characters with spaces ('replace': the bytes count)
+  doc = nth(doc, '<contact:city>Dulles<', '<contact:city>Dul\tles<', 0); // a tab: the string path ('replace' makes it a space: valid)
+  doc = nth(doc, "<contact:street>Rue de l'Eglise 4<", '<contact:street> <', 0); // one space: valid (minLength 1 counts it)
+  doc = nth(doc, '<rdeContact:clID>RegistrarX<', '<rdeContact:clID>  R  X  <', 0); // 'collapse': "R X" is 3 characters, valid
+  assert.equal(n, 13);
+  const bytes = Buffer.from(doc, 'utf8');
+  const whole = await checkStructure(Readable.from([bytes]));
+  const messages = whole.findings.map((f) => f.message);
+  assert.equal(whole.errors, 8, messages.join('\n'));
+  for (const m of [/"ab" is shorter than 3/, /"Registrar-with-17" is longer than 16/, /"RX" is shorter than 3/, /"2026-02-30T00:00:00Z" is not a dateTime/, /"2026-01-04T24:00:01Z" is not a dateTime/, /"2026-01-04T00:00:0aZ" is not a dateTime/, /"(Suite 100 )+.*" is longer than 255/]) {
+    assert.ok(messages.some((x) => m.test(x)), `${m}: ${messages.join('\n')}`);
+  }
+  const expected = JSON.stringify(whole.findings);
+  for (let at = 1; at < bytes.length; at++) {
+    const split = await checkStructure(Readable.from([bytes.subarray(0, at), bytes.subarray(at)]));
+    assert.equal(JSON.stringify(split.findings), expected, `split at ${at}`);
+  }
+});

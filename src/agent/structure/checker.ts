@@ -37,7 +37,7 @@ import type { Finding, Severity } from '../../common/findings.js';
 import { PREFIXES } from '../../model/namespaces.js';
 import { ContentAutomaton, namespaceMatches, qkey, type DfaState } from './automaton.js';
 import { XmlScanner, type XmlScanError, type XmlScanHandler } from '../../common/xml-scan.js';
-import { SimpleValidator } from './datatypes.js';
+import { ByteCheck, SimpleValidator, byteCheckOf, dateTimeZBytes } from './datatypes.js';
 import type { AttributeUse, ComplexTypeDef, SchemaModel } from './model-types.js';
 import { XSI_NS } from './model-types.js';
 import { RDE_MODEL } from './rde-model.js';
@@ -127,6 +127,10 @@ interface Frame {
   interop: boolean;
   /** No text piece so far had a whitespace character or a reference (the scanner's textHasNoSpace). */
   noSpace: boolean;
+  /** The type's facts (strict/lax elements), else null. */
+  info: TypeInfo | null;
+  /** The value was checked from its bytes (its only text event): nothing to check at the end tag. */
+  checked: boolean;
 }
 
 /** Character data in an element, by its type. */
@@ -153,6 +157,12 @@ interface TypeInfo {
   uses: readonly AttributeUse[];
   /** Simple content whose padded values xmllint rejects (interopType). */
   interop: boolean;
+  /** How a value of the simple type can be checked from its bytes (datatypes.ts byteCheckOf), and the length bounds. */
+  byteCheck: ByteCheck;
+  minLen: number;
+  maxLen: number;
+  /** The simple type's whiteSpace facet is 'replace' or 'preserve' (spaces are kept), and no interop warning applies. */
+  spacesKept: boolean;
 }
 
 /** Per element declaration: its type and flags. */
@@ -454,7 +464,7 @@ export class StructureChecker implements XmlScanHandler {
     // Frames are reused per depth (no object per element).
     let frame = this.frames[depth];
     if (frame === undefined) {
-      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1, interop: false, noSpace: true };
+      frame = { name: '', mode: 'strict', type: -1, automaton: null, state: null, failed: false, text: '', textOverflow: false, nil: false, line: 0, column: 0, childCounts: null, index: 0, object: false, content: Content.Ignore, simple: -1, interop: false, noSpace: true, info: null, checked: false };
       this.frames[depth] = frame;
     }
     frame.name = tag.qname;
@@ -475,7 +485,10 @@ export class StructureChecker implements XmlScanHandler {
     frame.simple = -1;
     frame.interop = false;
     frame.noSpace = true;
+    frame.info = null;
+    frame.checked = false;
     if (info && mode !== 'skip') {
+      frame.info = info;
       if (attrCount > 0 || info.uses.length > 0) this.checkAttributes(tag, info, mode);
       frame.automaton = info.automaton;
       frame.state = info.automaton?.start ?? null;
@@ -510,6 +523,8 @@ export class StructureChecker implements XmlScanHandler {
       else if (type.content.k === 'empty') content = Content.Empty;
       else content = Content.Elements;
       const complex = type.kind === 'complex' ? type : null;
+      const simpleDef = simple >= 0 ? this.model.types[simple] : undefined;
+      const bytes = simpleDef?.kind === 'simple' ? byteCheckOf(simpleDef) : { check: ByteCheck.None, min: 0, max: 0 };
       info = {
         automaton: this.automaton(typeIndex),
         content,
@@ -518,7 +533,12 @@ export class StructureChecker implements XmlScanHandler {
         complex,
         uses: complex?.attributes ?? NO_USES,
         interop: complex !== null && simple >= 0 && this.interopType(complex, simple),
+        byteCheck: bytes.check,
+        minLen: bytes.min,
+        maxLen: bytes.max,
+        spacesKept: false,
       };
+      info.spacesKept = simpleDef?.kind === 'simple' && simpleDef.ws !== 'collapse' && !info.interop;
       this.infos[typeIndex] = info;
     }
     return info;
@@ -581,6 +601,27 @@ export class StructureChecker implements XmlScanHandler {
     const content = frame.content;
     if (content === Content.Simple) {
       if (frame.textOverflow) return;
+      const info = frame.info!;
+      // The whole value in one ASCII event without whitespace or references, the end tag next:
+      // types checked by their bytes need no string (the string path below decides otherwise,
+      // and where the value is needed: an object's identifier).
+      // A 'replace' (or 'preserve') type leaves spaces as they are: only tabs, line ends and references change such a value.
+      if (
+        info.byteCheck !== ByteCheck.None &&
+        !cdata &&
+        frame.text === '' &&
+        !frame.nil &&
+        (s.textHasNoSpace || (info.spacesKept && s.textPlainSpaces)) &&
+        s.textAscii &&
+        s.textEndsElement &&
+        (this.object === null || this.object.idDepth !== top)
+      ) {
+        const n = s.textBytes;
+        if (info.byteCheck === ByteCheck.Length ? n >= info.minLen && n <= info.maxLen && n <= MAX_VALUE_CHARS : s.textHasNoSpace && dateTimeZBytes(s.textBuffer, s.textStart, n) === true) {
+          frame.checked = true;
+          return;
+        }
+      }
       const text = s.text();
       if (frame.text.length + text.length > MAX_VALUE_CHARS) {
         frame.textOverflow = true;
@@ -624,7 +665,7 @@ export class StructureChecker implements XmlScanHandler {
         this.schemaError(`${frame.name} is incomplete: expected ${expected.join(', ')}`, frame);
       }
       const simpleType = frame.simple;
-      if (simpleType >= 0 && !frame.textOverflow && !frame.nil) {
+      if (simpleType >= 0 && !frame.textOverflow && !frame.nil && !frame.checked) {
         const error = this.values.check(simpleType, frame.text, this.resolver, frame.noSpace);
         if (error) this.schemaError(`${frame.name}: ${error}`, frame);
         else if (frame.interop && !frame.noSpace && frame.text !== frame.text.trim()) {

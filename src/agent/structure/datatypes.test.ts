@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDecimal, dateTimeZ, normalizeWhitespace, SimpleValidator } from './datatypes.js';
+import { ByteCheck, byteCheckOf, compareDecimal, dateTimeZ, dateTimeZBytes, normalizeWhitespace, SimpleValidator } from './datatypes.js';
 import { RDE_MODEL } from './rde-model.js';
 
 /** The whiteSpace facet as XSD 1.0 Part 2 §4.3.6 words it (the regular-expression form the fast scan replaced). */
@@ -87,4 +87,42 @@ test('compareDecimal: unsigned integers compared as numbers give the order of th
       assert.equal(compareDecimal(a, b), x < y ? -1 : x > y ? 1 : 0, `${a} vs ${b}`);
     }
   }
+});
+
+test('dateTimeZBytes: the same verdict as dateTimeZ of the decoded value, at any offset in a buffer', () => {
+  let seed = 99;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const values = ['2026-01-04T00:00:00Z', '2024-02-29T23:59:59Z', '2023-02-29T00:00:00Z', '0000-01-01T00:00:00Z', '2026-04-30T24:00:00Z', '2026-04-30T24:00:01Z', '20a6-01-04T00:00:00Z', '2026-01-04T00:00:00', '2026-01-04T00:00:00.5Z', 'é026-01-04T00:00:00Z', '2026/01-04T00:00:00Z'];
+  // Random values of the shape with one character replaced (digits, separators, bytes around '0'..'9').
+  const alphabet = '0123456789/:;-TZ+ .';
+  for (let i = 0; i < 20000; i++) {
+    const y = String(next() % 10000).padStart(4, '0');
+    const two = () => String(next() % 40).padStart(2, '0');
+    let v = `${y}-${two()}-${two()}T${two()}:${two()}:${two()}Z`;
+    if (next() % 3 === 0) {
+      const at = next() % v.length;
+      v = v.slice(0, at) + alphabet[next() % alphabet.length] + v.slice(at + 1);
+    }
+    values.push(v);
+  }
+  let valid = 0;
+  for (const v of values) {
+    const bytes = Buffer.from(`<x>${v}</x>`, 'utf8');
+    const n = Buffer.byteLength(v);
+    assert.equal(dateTimeZBytes(bytes, 3, n), dateTimeZ(v), v);
+    if (dateTimeZ(v) === true) valid++;
+  }
+  assert.ok(valid > 1000 && valid < values.length - 1000, `both verdicts occur (${valid} valid)`);
+});
+
+test('byteCheckOf: length bounds only for string types with length facets alone, dateTime only without facets', () => {
+  const named = (n: string) => RDE_MODEL.types[RDE_MODEL.typeNames[n]!]! as Parameters<typeof byteCheckOf>[0];
+  assert.deepEqual(byteCheckOf(named('{urn:ietf:params:xml:ns:eppcom-1.0}clIDType')), { check: ByteCheck.Length, min: 3, max: 16 });
+  assert.equal(byteCheckOf(named('{http://www.w3.org/2001/XMLSchema}dateTime')).check, ByteCheck.DateTime);
+  assert.equal(byteCheckOf(named('{http://www.w3.org/2001/XMLSchema}normalizedString')).check, ByteCheck.Length);
+  for (const other of ['{urn:ietf:params:xml:ns:eppcom-1.0}roidType', '{http://www.w3.org/2001/XMLSchema}boolean', '{http://www.w3.org/2001/XMLSchema}language', '{http://www.w3.org/2001/XMLSchema}anyURI', '{urn:ietf:params:xml:ns:contact-1.0}e164StringType']) {
+    assert.equal(byteCheckOf(named(other)).check, ByteCheck.None, other);
+  }
+  const cc = byteCheckOf(named('{urn:ietf:params:xml:ns:contact-1.0}ccType'));
+  assert.deepEqual([cc.min, cc.max], [2, 2]);
 });

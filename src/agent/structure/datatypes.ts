@@ -112,6 +112,58 @@ export function dateTimeZ(v: string): boolean | undefined {
 
 const fields = [0, 0, 0, 0, 0, 0];
 
+/** Two ASCII digits at bytes[i], or -1. */
+function digits2(bytes: Uint8Array, i: number): number {
+  const a = bytes[i]! - 0x30;
+  const b = bytes[i + 1]! - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * dateTimeZ over the bytes of a value (UTF-8, `n` bytes at `start`): the same verdict as
+ * `dateTimeZ` of the decoded string (differential test in datatypes.test.ts), without decoding it.
+ */
+export function dateTimeZBytes(bytes: Uint8Array, start: number, n: number): boolean | undefined {
+  const s = start;
+  if (n !== 20 || bytes[s + 4] !== 45 || bytes[s + 7] !== 45 || bytes[s + 10] !== 84 || bytes[s + 13] !== 58 || bytes[s + 16] !== 58 || bytes[s + 19] !== 90) return undefined;
+  const century = digits2(bytes, s);
+  const yy = digits2(bytes, s + 2);
+  const month = digits2(bytes, s + 5);
+  const day = digits2(bytes, s + 8);
+  const hour = digits2(bytes, s + 11);
+  const minute = digits2(bytes, s + 14);
+  const second = digits2(bytes, s + 17);
+  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  const year = century * 100 + yy;
+  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  return hour === 24 ? minute === 0 && second === 0 : hour < 24 && minute < 60 && second < 60;
+}
+
+/** How the values of a simple type can be checked from the bytes of an ASCII value without whitespace or references. */
+export const enum ByteCheck {
+  /** Only by the general check on the string. */
+  None = 0,
+  /** A string type whose only facets are lengths: valid when the byte count is in [minLen, maxLen]. */
+  Length = 1,
+  /** A plain xs:dateTime (no facets): dateTimeZBytes. */
+  DateTime = 2,
+}
+
+/** The byte check of a simple type and its length bounds (XSD lengths count characters: bytes, for ASCII). */
+export function byteCheckOf(def: SimpleTypeDef): { check: ByteCheck; min: number; max: number } {
+  const f = def.facets;
+  const keys = Object.keys(f).filter((k) => f[k as keyof Facets] !== undefined && !(k === 'patterns' && f.patterns!.length === 0));
+  if (def.primitive === 'dateTime' && keys.length === 0) return { check: ByteCheck.DateTime, min: 0, max: 0 };
+  if (def.primitive !== 'string' || !keys.every((k) => k === 'length' || k === 'minLength' || k === 'maxLength')) return { check: ByteCheck.None, min: 0, max: 0 };
+  let min = f.minLength ?? 0;
+  let max = f.maxLength ?? Number.MAX_SAFE_INTEGER;
+  if (f.length !== undefined) {
+    min = Math.max(min, f.length);
+    max = Math.min(max, f.length);
+  }
+  return { check: ByteCheck.Length, min, max };
+}
+
 /** The lexical-space check of a primitive (XSD 1.0 Part 2 §3.2). */
 function lexical(primitive: SimpleTypeDef['primitive'], v: string, resolvePrefix?: (prefix: string) => string | undefined): string | null {
   let m: RegExpExecArray | null;

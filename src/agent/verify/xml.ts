@@ -59,9 +59,14 @@ export class WellFormedScan {
         else fail('RDE_XML_PARSE_ERROR', `not well-formed XML: ${err.message}`, err.line, err.column);
       },
       open(s) {
+        const depth = stack.length;
+        if (depth > 3) {
+          // Below the header's children: nothing of the summary is read there (most elements of a deposit).
+          stack.push(s.xname);
+          return;
+        }
         const uri = s.ns;
         const local = s.local;
-        const depth = stack.length;
         const attr = (name: string): string | undefined => s.attr(name);
         if (depth === 0) {
           summary.rootOk = uri === NS_RDE && local === 'deposit';
