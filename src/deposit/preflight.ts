@@ -594,6 +594,9 @@ const CHECK_QUERIES: CheckQuery[] = [
   {
     kind: 'domain',
     codes: ['RDE_DOMAIN_HAS_INVALID_REGISTRANT'],
+    // Over every TLD (a superset): LIMIT 1 without the TLD lets the planner merge the two keys'
+    // indexes (1M domains: 0.32 against 0.55 s of server CPU for the query below).
+    probe: `SELECT 1 FROM rde.domain d WHERE d.registrant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rde.contact c WHERE c.id = d.registrant) LIMIT 1`,
     sql: `SELECT d.roid AS key, d.name AS object, d.registrant AS detail FROM rde.domain d
           WHERE d.tld = $1 AND d.registrant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rde.contact c WHERE c.id = d.registrant)`,
     message: (detail) => `registrant "${detail}" is not a contact in the deposit`,
@@ -634,6 +637,9 @@ const CHECK_QUERIES: CheckQuery[] = [
   {
     kind: 'domain',
     codes: ['SR_DOMAIN_HAS_INVALID_SECDNS'],
+    // From the smaller side (key data is rare) over every TLD: a few thousand index probes
+    // instead of two semi-joins over every domain (1M domains: 0.27 s → a few ms).
+    probe: `SELECT 1 FROM rde.domain_key k WHERE EXISTS (SELECT 1 FROM rde.domain_ds x WHERE x.domain_roid = k.domain_roid) LIMIT 1`,
     sql: `SELECT d.roid AS key, d.name AS object, '' AS detail FROM rde.domain d
           WHERE d.tld = $1 AND EXISTS (SELECT 1 FROM rde.domain_ds x WHERE x.domain_roid = d.roid)
             AND EXISTS (SELECT 1 FROM rde.domain_key k WHERE k.domain_roid = d.roid)`,
@@ -650,7 +656,10 @@ const CHECK_QUERIES: CheckQuery[] = [
   {
     kind: 'domain',
     codes: ['RDE_DOMAIN_HAS_NON_UNIQUE_NAME'],
-    probe: `SELECT 1 FROM rde.domain WHERE tld = $1 GROUP BY name HAVING count(*) > 1 LIMIT 1`,
+    // The probes of the uniqueness checks look at every TLD (a superset of the TLD's repeats:
+    // the query below then filters): without the TLD, an index on the key alone is enough for
+    // an ordered scan that touches no table row (1M domains: 1.54 → 0.2 s of server CPU).
+    probe: `SELECT 1 FROM rde.domain GROUP BY name HAVING count(*) > 1 LIMIT 1`,
     sql: `SELECT d.roid AS key, d.name AS object, d.name AS detail FROM rde.domain d
           WHERE d.tld = $1 AND d.name IN (SELECT name FROM rde.domain WHERE tld = $1 GROUP BY name HAVING count(*) > 1)`,
     message: () => 'shares its name with another domain',
@@ -658,7 +667,7 @@ const CHECK_QUERIES: CheckQuery[] = [
   {
     kind: 'domain',
     codes: ['RDE_DOMAIN_HAS_NON_UNIQUE_ROID'],
-    probe: `SELECT 1 FROM rde.domain WHERE tld = $1 GROUP BY roid HAVING count(*) > 1 LIMIT 1`,
+    probe: `SELECT 1 FROM rde.domain GROUP BY roid HAVING count(*) > 1 LIMIT 1`,
     sql: `SELECT d.roid AS key, min(d.name) AS object, d.roid AS detail FROM rde.domain d WHERE d.tld = $1 GROUP BY d.roid HAVING count(*) > 1`,
     message: (detail) => `roid "${detail}" belongs to more than one domain`,
   },
