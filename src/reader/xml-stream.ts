@@ -220,9 +220,9 @@ class LogEvent implements ScanEvent {
 /** Input bytes scanned per batch at most. */
 const BATCH_BYTES = 64 * 1024;
 
-/** Log entries / characters of one object past which it is built as a tree as it is read (bounded memory: the tree's own caps apply). */
-const LOG_MAX_ENTRIES = 4096;
-const LOG_MAX_TEXT = 256 * 1024;
+/** Log entries / characters of one object past which it is built as a tree as it is read (bounded memory: the tree's own caps apply). Exported for the tests. */
+export const LOG_MAX_ENTRIES = 4096;
+export const LOG_MAX_TEXT = 256 * 1024;
 
 export interface XmlPieceOptions {
   /**

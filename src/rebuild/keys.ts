@@ -259,18 +259,14 @@ const QUIET_CHUNKS = 2;
 /**
  * Put keys back during `copy`'s load, one budget of steps before each chunk, on the tables it
  * has finished with (see the top of this file) — except `writtenAfter`, the tables the caller
- * writes after the load. `first` runs before the first chunk is loaded, in the same
- * (sub)transaction. Returns nothing; `keys.early` says how many steps were done.
+ * writes after the load. Returns nothing; `keys.early` says how many steps were done.
  */
-export function restoreDuringLoad(tx: Tx, keys: Keys, copy: ChunkedCopy, writtenAfter: ReadonlySet<string>, first: () => Promise<void>): void {
+export function restoreDuringLoad(tx: Tx, keys: Keys, copy: ChunkedCopy, writtenAfter: ReadonlySet<string>): void {
   const last = new Map<string, number>();
   const quiet = new Map<string, number>();
   let chunk = 0;
   copy.beforeChunk = async (targets) => {
-    if (chunk++ === 0) {
-      await keys.resync(tx);
-      await first();
-    }
+    chunk++;
     for (const target of targets) {
       const table = `registry.${target}`;
       if (keys.touches(table)) {

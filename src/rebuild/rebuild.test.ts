@@ -227,6 +227,31 @@ for (const kind of ['embedded', 'server'] as const) {
     });
     assert.equal(await fingerprint(empty.db), before, 'a duplicate found during the load leaves the target untouched');
 
+    // The domains, the last objects of the deposit: a domain twice, or a name held by two
+    // roids, fails its key when it goes back after the load, naming the key; the target is
+    // untouched.
+    const roidOf = (e: string) => /<rdeDomain:roid>([^<]+)</.exec(e)![1]!;
+    const twiceDomain = moveObject(xml, 'rdeDomain:domain', () => true, 'next');
+    await assert.rejects(rebuildFull(empty.db, await variant('twice-domain.xml', twiceDomain.xml), { chunkBytes }), (err: unknown) => {
+      assert.ok(isStrongroomError(err, 'REBUILD_CHECK_FAILED'), String(err));
+      // The first of the domain tables' keys to go back names it (the domain's, or a child's).
+      assert.match(err.message, /^the deposit holds the same key twice in registry\.domain\w* \(PRIMARY KEY \((roid|domain_roid, ord)\)\): /);
+      assert.ok(err.message.includes(`=(${roidOf(twiceDomain.element)}`), err.message);
+      assert.match(String(err.location), /^registry\.domain/);
+      return true;
+    });
+    assert.equal(await fingerprint(empty.db), before, 'a duplicate domain leaves the target untouched');
+    const renamed = moveObject(xml, 'rdeDomain:domain', () => true, 'next');
+    const copy = renamed.element.replace(/<rdeDomain:roid>([^<]+)</, '<rdeDomain:roid>ZZ$1<');
+    const sameName = renamed.xml.replace(`${renamed.element}${renamed.element}`, `${renamed.element}${copy}`);
+    assert.notEqual(sameName, renamed.xml);
+    await assert.rejects(rebuildFull(empty.db, await variant('same-name.xml', sameName)), (err: unknown) => {
+      assert.ok(isStrongroomError(err, 'REBUILD_CHECK_FAILED'), String(err));
+      assert.match(err.message, /^the deposit holds the same key twice in registry\.domain \(UNIQUE \(name\)\): .*Key \(name\)=\(/);
+      return true;
+    });
+    assert.equal(await fingerprint(empty.db), before, 'a name held by two domains leaves the target untouched');
+
     // A malformed last domain, long after the contacts' and hosts' keys went back (the same
     // deposit and chunks as the first rebuild): the target is untouched.
     await assert.rejects(rebuildFull(empty.db, await variant('bad-date.xml', badDateLastDomain(xml)), { chunkBytes }), (err: unknown) => isStrongroomError(err, 'READER_INVALID_OBJECT'));

@@ -202,7 +202,7 @@ export async function rebuildFull(db: Db, file: string, options: RebuildOptions 
     const { migrated, keys, triggers } = await prepareTarget(db, tx);
     const prepare = lap();
     const copy = new FullCopy(tx, chunkBytes);
-    restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD, () => freezable(tx));
+    restoreDuringLoad(tx, keys, copy, WRITTEN_AFTER_LOAD);
     const state = newObjectState(file);
     const end = await streamDeposit(file, info.size, state, copy, {
       progress,
@@ -289,8 +289,8 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
 /**
  * Truncate the registry tables and the staging tables, all empty: truncated in the current
  * (sub)transaction, they take COPY FREEZE (./load.ts fullCopySql); a rollback leaves them as
- * they were. Done when the target is prepared, and again before a load's first chunk, which
- * may run in a subtransaction of its own.
+ * they were. Done once, when the target is prepared (no savepoint lies between it and the
+ * load's COPYs).
  */
 export async function freezable(tx: Tx): Promise<void> {
   const staged = [...STAGED_TABLES.map(stagedName), NS_STAGE].map((t) => `pg_temp.${t}`);
