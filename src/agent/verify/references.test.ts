@@ -8,7 +8,8 @@ import { embeddedTestDb, serverTestDb } from '../../testing/databases.js';
 import { Catalog } from '../catalog.js';
 import { agentKeys, sampleXml, sealXml, sealedFiles } from '../testing/deposits.js';
 import type { DepositInput } from './stage.js';
-import { inMemory, KNOWN_MAX, throughCatalog, type RefKind, type RefRow } from './references.js';
+import { batchCopyText, batchRows, copyText, inMemory, KNOWN_MAX, throughCatalog, type RefKind, type RefRow } from './references.js';
+import { readDepositBatches } from '../../reader/index.js';
 import { reportText, verifyDeposit, type VerifyOptions } from './verify.js';
 
 function inputOf(files: string[]): DepositInput {
@@ -145,4 +146,33 @@ test('references through the catalog: uses resolved on arrival (any bound on the
       assert.deepEqual(outcome, expected, `${label}, at most ${knownMax} known ids`);
     }
   }
+});
+
+test('references: the semantic worker’s COPY text (batchCopyText) is copyText(batchRows(…)) piece for piece', async () => {
+  const full = sampleXml({ type: 'FULL', date: '2010-10-17', id: '20101017001' });
+  // Every object twice (duplicates, uses after their definitions), a tab and a backslash in a name (COPY escapes).
+  const doubled = full.replace(/(<rde:contents>)([\s\S]*)(<\/rde:contents>)/, (_m, open: string, body: string, close: string) => `${open}${body}${body}${close}`);
+  const escaped = full.replace(/<domain:name>([^<]*)<\/domain:name>/, '<domain:name>$1&#9;x\\y</domain:name>');
+  const diff = sampleXml({ type: 'DIFF', date: '2010-10-18', id: '20101018001', prevId: '20101017001' });
+  const pieces = async (texts: AsyncIterable<string>): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const text of texts) out.push(text);
+    return out;
+  };
+  let compared = 0;
+  for (const [name, xml, isDiff] of [['full', full, false], ['doubled', doubled, false], ['escaped', escaped, false], ['diff', diff, true]] as const) {
+    for (const thin of [false, true]) {
+      for (const knownMax of [0, 3, KNOWN_MAX]) {
+        const batches = () => readDepositBatches((async function* () { yield Buffer.from(xml); })(), { file: name, lean: true })[Symbol.asyncIterator]();
+        const a = batches();
+        const expected = await pieces(copyText(batchRows(await a.next(), a, thin, isDiff), knownMax));
+        const b = batches();
+        const actual = await pieces(batchCopyText(await b.next(), b, thin, isDiff, knownMax));
+        assert.deepEqual(actual, expected, `${name} thin=${thin} knownMax=${knownMax}`);
+        assert.ok(expected.join('').includes('\t'), `${name}: rows were made`);
+        compared++;
+      }
+    }
+  }
+  assert.equal(compared, 24);
 });

@@ -77,75 +77,85 @@ const WHAT: Record<RefKind, string> = {
   'domain-roid': 'domain roid',
 };
 
-const def = (kind: RefKind, id: string, code: string, obj: string, field: string): RefRow => ({ role: 'd', kind, id, code, obj, field });
-function use(out: RefRow[], kind: RefKind, ref: RegistrarRef | string | undefined, code: string, obj: string, field: string): void {
-  const id = typeof ref === 'string' ? ref : ref?.id;
-  if (id !== undefined && id !== '') out.push({ role: 'u', kind, id, code, obj, field });
-}
+/**
+ * Where emitRows puts a row: the object it comes from as `what` and `name` ("domain",
+ * "example.test": the row's obj is `${what} ${name}`, built only by a sink that keeps it).
+ */
+type RowSink = (role: 'd' | 'u' | 'c', kind: RefKind, id: string, code: string, what: string, name: string, field: string) => void;
+
 /** The field of a domain contact row, by contact type (one string each, not one per row). */
 const CONTACT_FIELD: Record<DomainContactType, string> = { admin: 'contact type=admin', billing: 'contact type=billing', tech: 'contact type=tech' };
 
 /**
  * `thin`: a BRDA deposit (Spec 4 §3.1.1) holds domains and registrars only, so a domain's name
  * servers name hosts that are not in it by design; only its registrar references are checked.
+ * A use of an absent or empty id is no row.
  */
-function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
+function emitRows(object: RdeObject, sink: RowSink, thin = false): void {
+  const use = (kind: RefKind, ref: RegistrarRef | string | undefined, code: string, what: string, name: string, field: string): void => {
+    const id = typeof ref === 'string' ? ref : ref?.id;
+    if (id !== undefined && id !== '') sink('u', kind, id, code, what, name, field);
+  };
   switch (object.kind) {
     case 'registrar':
-      out.push(def('registrar', object.value.id, 'RDE_REGISTRAR_HAS_NON_UNIQUE_ID', `registrar ${object.value.id}`, 'id'));
+      sink('d', 'registrar', object.value.id, 'RDE_REGISTRAR_HAS_NON_UNIQUE_ID', 'registrar', object.value.id, 'id');
       return;
     case 'idnTable':
-      out.push(def('idn', object.value.id, 'RDE_IDN_OBJECT_INVALID', `idnTableRef ${object.value.id}`, 'id'));
+      sink('d', 'idn', object.value.id, 'RDE_IDN_OBJECT_INVALID', 'idnTableRef', object.value.id, 'id');
       return;
     case 'nndn': {
       const n = object.value;
-      const obj = `NNDN ${n.aName}`;
-      out.push(def('nndn', n.aName.toLowerCase(), 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', obj, 'aName'));
-      out.push({ role: 'c', kind: 'domain', id: n.aName.toLowerCase(), code: 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', obj, field: 'aName' });
-      use(out, 'idn', n.idnTableId, 'SR_NNDN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
+      sink('d', 'nndn', n.aName.toLowerCase(), 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', 'NNDN', n.aName, 'aName');
+      sink('c', 'domain', n.aName.toLowerCase(), 'RDE_NNDN_CONFLICTS_WITH_DOMAIN', 'NNDN', n.aName, 'aName');
+      use('idn', n.idnTableId, 'SR_NNDN_HAS_UNKNOWN_IDN_TABLE', 'NNDN', n.aName, 'idnTableId');
       return;
     }
     case 'contact': {
       const c = object.value;
-      const obj = `contact ${c.id}`;
-      out.push(def('contact', c.id, 'RDE_CONTACT_HAS_NON_UNIQUE_ID', obj, 'id'));
-      out.push(def('contact-roid', c.roid, 'RDE_CONTACT_HAS_NON_UNIQUE_ROID', obj, 'roid'));
-      use(out, 'registrar', c.clID, 'RDE_CONTACT_HAS_UNKNOWN_CLID', obj, 'clID');
-      use(out, 'registrar', c.crRr, 'RDE_CONTACT_HAS_UNKNOWN_CRRR', obj, 'crRr');
-      use(out, 'registrar', c.upRr, 'RDE_CONTACT_HAS_UNKNOWN_UPRR', obj, 'upRr');
-      use(out, 'registrar', c.trnData?.reRr, 'RDE_CONTACT_HAS_UNKNOWN_RERR', obj, 'reRr');
-      use(out, 'registrar', c.trnData?.acRr, 'RDE_CONTACT_HAS_UNKNOWN_ACRR', obj, 'acRr');
+      const name = c.id;
+      sink('d', 'contact', c.id, 'RDE_CONTACT_HAS_NON_UNIQUE_ID', 'contact', name, 'id');
+      sink('d', 'contact-roid', c.roid, 'RDE_CONTACT_HAS_NON_UNIQUE_ROID', 'contact', name, 'roid');
+      use('registrar', c.clID, 'RDE_CONTACT_HAS_UNKNOWN_CLID', 'contact', name, 'clID');
+      use('registrar', c.crRr, 'RDE_CONTACT_HAS_UNKNOWN_CRRR', 'contact', name, 'crRr');
+      use('registrar', c.upRr, 'RDE_CONTACT_HAS_UNKNOWN_UPRR', 'contact', name, 'upRr');
+      use('registrar', c.trnData?.reRr, 'RDE_CONTACT_HAS_UNKNOWN_RERR', 'contact', name, 'reRr');
+      use('registrar', c.trnData?.acRr, 'RDE_CONTACT_HAS_UNKNOWN_ACRR', 'contact', name, 'acRr');
       return;
     }
     case 'host': {
       const h = object.value;
-      const obj = `host ${h.name}`;
-      out.push(def('host', h.name.toLowerCase(), 'RDE_HOST_HAS_NON_UNIQUE_NAME', obj, 'name'));
-      out.push(def('host-roid', h.roid, 'RDE_HOST_HAS_NON_UNIQUE_ROID', obj, 'roid'));
-      use(out, 'registrar', h.clID, 'RDE_HOST_HAS_INVALID_CLID', obj, 'clID');
-      use(out, 'registrar', h.crRr, 'SR_HOST_HAS_UNKNOWN_CRRR', obj, 'crRr');
-      use(out, 'registrar', h.upRr, 'SR_HOST_HAS_UNKNOWN_UPRR', obj, 'upRr');
+      const name = h.name;
+      sink('d', 'host', h.name.toLowerCase(), 'RDE_HOST_HAS_NON_UNIQUE_NAME', 'host', name, 'name');
+      sink('d', 'host-roid', h.roid, 'RDE_HOST_HAS_NON_UNIQUE_ROID', 'host', name, 'roid');
+      use('registrar', h.clID, 'RDE_HOST_HAS_INVALID_CLID', 'host', name, 'clID');
+      use('registrar', h.crRr, 'SR_HOST_HAS_UNKNOWN_CRRR', 'host', name, 'crRr');
+      use('registrar', h.upRr, 'SR_HOST_HAS_UNKNOWN_UPRR', 'host', name, 'upRr');
       return;
     }
     case 'domain': {
       const d = object.value;
-      const obj = `domain ${d.name}`;
-      out.push(def('domain', d.name.toLowerCase(), 'RDE_DOMAIN_HAS_NON_UNIQUE_NAME', obj, 'name'));
-      out.push(def('domain-roid', d.roid, 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID', obj, 'roid'));
-      use(out, 'contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', obj, 'registrant');
-      for (const contact of d.contact) use(out, 'contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', obj, CONTACT_FIELD[contact.type]);
-      if (!thin && d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) use(out, 'host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', obj, 'hostObj');
-      use(out, 'registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', obj, 'clID');
-      use(out, 'registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', obj, 'crRr');
-      use(out, 'registrar', d.upRr, 'RDE_DOMAIN_HAS_INVALID_UPRR', obj, 'upRr');
-      use(out, 'registrar', d.trnData?.reRr, 'RDE_DOMAIN_HAS_INVALID_RERR', obj, 'reRr');
-      use(out, 'registrar', d.trnData?.acRr, 'RDE_DOMAIN_HAS_INVALID_ACRR', obj, 'acRr');
-      use(out, 'idn', d.idnTableId, 'SR_DOMAIN_HAS_UNKNOWN_IDN_TABLE', obj, 'idnTableId');
+      const name = d.name;
+      sink('d', 'domain', d.name.toLowerCase(), 'RDE_DOMAIN_HAS_NON_UNIQUE_NAME', 'domain', name, 'name');
+      sink('d', 'domain-roid', d.roid, 'RDE_DOMAIN_HAS_NON_UNIQUE_ROID', 'domain', name, 'roid');
+      use('contact', d.registrant, 'RDE_DOMAIN_HAS_INVALID_REGISTRANT', 'domain', name, 'registrant');
+      for (const contact of d.contact) use('contact', contact.id, 'RDE_DOMAIN_HAS_MISSING_CONTACT', 'domain', name, CONTACT_FIELD[contact.type]);
+      if (!thin && d.ns && 'hostObj' in d.ns) for (const host of d.ns.hostObj) use('host', host.toLowerCase(), 'RDE_DOMAIN_HAS_MISSING_NAMESERVER', 'domain', name, 'hostObj');
+      use('registrar', d.clID, 'RDE_DOMAIN_HAS_INVALID_CLID', 'domain', name, 'clID');
+      use('registrar', d.crRr, 'RDE_DOMAIN_HAS_INVALID_CRRR', 'domain', name, 'crRr');
+      use('registrar', d.upRr, 'RDE_DOMAIN_HAS_INVALID_UPRR', 'domain', name, 'upRr');
+      use('registrar', d.trnData?.reRr, 'RDE_DOMAIN_HAS_INVALID_RERR', 'domain', name, 'reRr');
+      use('registrar', d.trnData?.acRr, 'RDE_DOMAIN_HAS_INVALID_ACRR', 'domain', name, 'acRr');
+      use('idn', d.idnTableId, 'SR_DOMAIN_HAS_UNKNOWN_IDN_TABLE', 'domain', name, 'idnTableId');
       return;
     }
     default:
       return;
   }
+}
+
+/** The rows of `object` as RefRows, appended to `out`. */
+function rowsOf(object: RdeObject, out: RefRow[], thin = false): void {
+  emitRows(object, (role, kind, id, code, what, name, field) => out.push({ role, kind, id, code, obj: `${what} ${name}`, field }), thin);
 }
 
 /** A DIFF's delete entry (RFC 9022 <rde:deletes>) as the key it removes. */
@@ -494,31 +504,89 @@ export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog
  * rows are made (the main thread, or the semantic worker of the single pass).
  */
 export async function* copyText(rows: AsyncIterable<readonly RefRow[]>, knownMax = KNOWN_MAX): AsyncGenerator<string> {
-  const known = new KnownIds(knownMax);
-  const defined = new SeenFilter();
+  const writer = new CopyWriter(knownMax);
   for await (const batch of rows) {
-    let text = '';
-    for (const row of batch) {
-      if (row.role === 'd') {
-        if (REFERENCED.has(row.kind)) known.add(row.kind, row.id);
-        // `again`: this kind and id may have been defined before (never false when it was: see SeenFilter).
-        text += `d\t${row.kind}\t${copyField(row.id)}\t${row.code}\t\t\t${defined.add(row.kind, row.id) ? 'f' : 't'}\n`;
-      } else if (row.role !== 'u' || !known.has(row.kind, row.id)) {
-        text += `${row.role}\t${row.kind}\t${copyField(row.id)}\t${row.code}\t${copyField(row.obj)}\t${copyField(row.field)}\tf\n`;
-      }
-    }
-    yield text;
+    for (const row of batch) writer.row(row.role, row.kind, row.id, row.code, row.obj, row.field);
+    yield writer.take();
   }
 }
 
+/**
+ * copyText(batchRows(first, batches, thin, diff), knownMax), without the RefRows in between: each
+ * object's rows go straight into the text (an object's label is built only for a row that is
+ * sent with it). The same text, piece for piece (references.test.ts).
+ */
+export async function* batchCopyText(first: IteratorResult<readonly DepositEvent[]>, batches: AsyncIterator<readonly DepositEvent[]>, thin: boolean, diff: boolean, knownMax = KNOWN_MAX): AsyncGenerator<string> {
+  const writer = new CopyWriter(knownMax);
+  const sink: RowSink = (role, kind, id, code, what, name, field) => writer.rowOf(role, kind, id, code, what, name, field);
+  for (let next = first; !next.done; next = await batches.next()) {
+    const before = writer.rows;
+    for (const event of next.value) {
+      if (event.type === 'object') emitRows(event.object, sink, thin);
+      else if (event.type === 'delete' && diff) {
+        const row = deleteRow(event.delete);
+        writer.row(row.role, row.kind, row.id, row.code, row.obj, row.field);
+      }
+    }
+    if (writer.rows > before) yield writer.take();
+  }
+}
+
+/** `\t<code>\t\t\t` of a definition row, by code (a few dozen codes: a string each, not one per row). */
+const DEF_TAIL = new Map<string, string>();
+
+/** The COPY text of rows, with the ids known (KnownIds) and the definitions seen (SeenFilter) so far. */
+class CopyWriter {
+  private readonly known: KnownIds;
+  private readonly defined = new SeenFilter();
+  private text = '';
+  /** Rows given so far (sent or resolved). */
+  rows = 0;
+  constructor(knownMax: number) {
+    this.known = new KnownIds(knownMax);
+  }
+  /** A row whose object is `${what} ${name}` (built only when the row is sent with it). */
+  rowOf(role: RefRow['role'], kind: RefKind, id: string, code: string, what: string, name: string, field: string): void {
+    this.rows++;
+    if (role === 'd') this.definition(kind, id, code);
+    else if (role !== 'u' || !this.known.has(kind, id)) this.text += `${role}\t${kind}\t${copyField(id)}\t${code}\t${copyField(`${what} ${name}`)}\t${copyField(field)}\tf\n`;
+  }
+  row(role: RefRow['role'], kind: RefKind, id: string, code: string, obj: string, field: string): void {
+    this.rows++;
+    if (role === 'd') this.definition(kind, id, code);
+    else if (role !== 'u' || !this.known.has(kind, id)) this.text += `${role}\t${kind}\t${copyField(id)}\t${code}\t${copyField(obj)}\t${copyField(field)}\tf\n`;
+  }
+  /** A definition carries no object/field text (only uses and conflicts are ever listed). */
+  private definition(kind: RefKind, id: string, code: string): void {
+    if (REFERENCED.has(kind)) this.known.add(kind, id);
+    let tail = DEF_TAIL.get(code);
+    if (tail === undefined) DEF_TAIL.set(code, (tail = `\t${code}\t\t\t`));
+    // `again`: this kind and id may have been defined before (never false when it was: see SeenFilter).
+    this.text += DEF_HEAD[kind] + copyField(id) + tail + (this.defined.add(kind, id) ? 'f\n' : 't\n');
+  }
+  /** The text so far, and start again. */
+  take(): string {
+    const text = this.text;
+    this.text = '';
+    return text;
+  }
+}
+
+/** `d\t<kind>\t` of a definition row. */
+const DEF_HEAD: Record<RefKind, string> = {
+  registrar: 'd\tregistrar\t', contact: 'd\tcontact\t', host: 'd\thost\t', domain: 'd\tdomain\t', idn: 'd\tidn\t', nndn: 'd\tnndn\t',
+  'contact-roid': 'd\tcontact-roid\t', 'host-roid': 'd\thost-roid\t', 'domain-roid': 'd\tdomain-roid\t',
+};
+
 /** throughCatalog from the COPY text of the rows (copyText's, made here or on the semantic worker). */
-export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
+export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string | Uint8Array>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
     // Hash joins and aggregates over a deposit's definitions in memory rather than in batches on disk; no JIT for one-off queries.
     await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
     await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL, again boolean NOT NULL) ON COMMIT DROP`);
     // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
-    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', copyPieces(text));
+    // Bytes (the semantic worker's UTF-8 pieces, already large) go as they are; strings are joined into pieces.
+    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', textPieces(text));
     let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;
     if (chain) {
       // The chain as this DIFF leaves it: its own deletes applied (its objects are in agent_refs).
@@ -550,6 +618,23 @@ export async function throughCatalogText(catalog: NonNullable<VerifyContext['cat
     );
     return { broken: listed.sort(byKey), brokenTotal: total[0]?.n ?? 0, duplicates };
   });
+}
+
+/** COPY text for copyFrom: byte pieces as they come, strings joined by copyPieces. */
+async function* textPieces(text: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
+  const iterator = text[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest: AsyncIterable<string | Uint8Array> = { [Symbol.asyncIterator]: () => iterator };
+  if (typeof first.value !== 'string') {
+    yield first.value;
+    for await (const piece of rest) yield piece;
+    return;
+  }
+  yield* copyPieces((async function* () {
+    yield first.value as string;
+    for await (const piece of rest) yield typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
+  })());
 }
 
 /** Without a catalog: definitions in a Map, uses in a list, up to MAX_IN_MEMORY entries. */

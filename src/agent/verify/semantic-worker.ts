@@ -19,11 +19,13 @@ import { StrongroomError, isStrongroomError, type ErrorCode } from '../../common
 import { teeAsync } from '../../common/tee.js';
 import { readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import { checkDepositObjects, type ObjectRuleOptions, type ObjectRuleResult } from '../rst/object-rules.js';
-import { batchRows, copyText, headOf, KNOWN_MAX } from './references.js';
+import { batchCopyText, headOf, KNOWN_MAX } from './references.js';
 import type { SemanticOffload } from './stage.js';
 
 /** Chunks handed over and not yet taken by the worker. */
 const MAX_IN_FLIGHT = 8;
+/** The worker acknowledges the chunks it took in messages of this many (fewer cross-thread wake-ups; ≤ MAX_IN_FLIGHT, or the feeder would wait for an ack never sent). */
+const ACK_EVERY = 4;
 /** Pieces of COPY text sent and not yet taken by the catalog's COPY. */
 const TEXT_IN_FLIGHT = 4;
 /** A piece of COPY text is sent once it is this long (fewer, larger messages). */
@@ -36,14 +38,14 @@ export interface SemanticWorkerOptions {
   references: { thin: boolean; knownMax?: number };
   /** The reader's file name (locations). */
   file: string;
-  /** For tests: make the worker fail at a given point ('rules', 'references', 'crash'). */
-  fault?: 'rules' | 'references' | 'crash';
+  /** For tests: make the worker fail at a given point ('rules', 'references', 'crash'; 'memory': run out of its heap). */
+  fault?: 'rules' | 'references' | 'crash' | 'memory';
 }
 
 type WireError = { code?: string; message: string; location?: string; data?: unknown };
 type ToWorker = { chunk: Uint8Array } | { end: true } | { textAck: true } | { stopText: true };
 type FromWorker =
-  | { ack: true }
+  | { ack: number }
   | { head: { type?: string; watermark?: string } | null }
   | { text: string }
   | { textEnd: true }
@@ -93,7 +95,11 @@ export interface SemanticWorker extends SemanticOffload {
 /** Starts the worker on `input` (the group's branch of the single pass); the stages read the results from the returned offload. */
 export function startSemanticWorker(input: AsyncIterable<Buffer>, options: SemanticWorkerOptions): SemanticWorker {
   // V8's default young generation: a larger one (resourceLimits.maxYoungGenerationSizeMb 96, 192) gave no measurable gain, only memory.
-  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options } });
+  // No resourceLimits by default: any limit (512 MiB old generation tried) changed V8's GC sizing and cost ≈ 0.4 CPU s per 100k
+  // (docs/benchmarks.md, vsem). A worker out of heap dies (ERR_WORKER_OUT_OF_MEMORY) and fails every result it owes: the
+  // 'memory' fault runs it out of a small heap to prove that (ERROR, never PASS).
+  const limits = options.fault === 'memory' ? { resourceLimits: { maxOldGenerationSizeMb: 16 } } : {};
+  const worker = new Worker(new URL(import.meta.url), { workerData: { semanticWorker: true, options }, ...limits });
   const head = deferred<{ type?: string; watermark?: string } | undefined>();
   const rules = deferred<ObjectRuleResult>();
   const finished = deferred<void>();
@@ -120,7 +126,7 @@ export function startSemanticWorker(input: AsyncIterable<Buffer>, options: Seman
   };
   worker.on('message', (message: FromWorker) => {
     if ('ack' in message) {
-      inFlight--;
+      inFlight -= message.ack;
       wakeFeed?.();
     } else if ('head' in message) head.resolve(message.head ?? undefined);
     else if ('text' in message) {
@@ -218,12 +224,25 @@ async function runWorker(): Promise<void> {
     }
   });
   if (options.fault === 'crash') process.exit(3);
+  if (options.fault === 'memory') {
+    const kept: string[][] = [];
+    for (;;) kept.push(Array.from({ length: 4096 }, (_, i) => `${kept.length}:${i}`));
+  }
+  let taken = 0;
   const source = async function* (): AsyncGenerator<Buffer> {
     for (;;) {
+      if (queue.length === 0 && taken > 0) {
+        // Nothing queued: acknowledge what was taken now, or the feeder may wait for it.
+        post({ ack: taken });
+        taken = 0;
+      }
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const chunk = queue.shift()!;
       if (chunk === null) return;
-      post({ ack: true });
+      if (++taken >= ACK_EVERY) {
+        post({ ack: taken });
+        taken = 0;
+      }
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     }
   };
@@ -257,10 +276,11 @@ async function runWorker(): Promise<void> {
         while (textCredit <= 0 && !textStopped) await new Promise<void>((resolve) => (wakeCredit = resolve));
         if (textStopped) return;
         textCredit--;
+        // A string, not UTF-8 bytes: encoding here (to transfer the bytes) measured slower — it moves work onto this, the longest, thread.
         post({ text: pending });
         pending = '';
       };
-      for await (const text of copyText(batchRows(first, batches, options.references.thin, head.type === 'DIFF'), options.references.knownMax ?? KNOWN_MAX)) {
+      for await (const text of batchCopyText(first, batches, options.references.thin, head.type === 'DIFF', options.references.knownMax ?? KNOWN_MAX)) {
         if (textStopped) break;
         if (options.fault === 'references') throw new StrongroomError('INTERNAL', 'semantic worker fault injected in the reference rows');
         pending += text;

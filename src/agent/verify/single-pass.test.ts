@@ -92,12 +92,14 @@ test('single pass: a fault inside the semantic worker is reported as ERROR of th
   const input = inputsFromFiles(sealedFiles(sealed))[0]!;
   const clean = await verifyDeposit(input, options);
   assert.equal(clean.status, 'PASS', reportText(clean));
-  const expected: Record<'rules' | 'references' | 'crash', string[]> = {
+  const expected: Record<'rules' | 'references' | 'crash' | 'memory', string[]> = {
     rules: ['object-rules ERROR', 'references PASS'],
     references: ['object-rules PASS', 'references ERROR'],
     crash: ['object-rules ERROR', 'references ERROR'],
+    // Past its heap limit (resourceLimits) the worker dies: ERROR, never a PASS.
+    memory: ['object-rules ERROR', 'references ERROR'],
   };
-  for (const fault of ['rules', 'references', 'crash'] as const) {
+  for (const fault of ['rules', 'references', 'crash', 'memory'] as const) {
     const report = await verifyDeposit(input, { ...options, semanticFault: fault });
     assert.equal(report.status, 'ERROR', `${fault}: ${reportText(report)}`);
     assert.deepEqual(

@@ -111,7 +111,7 @@ export interface VerifyOptions {
    */
   semanticWorker?: boolean;
   /** For tests: a fault injected into the semantic worker. */
-  semanticFault?: 'rules' | 'references' | 'crash';
+  semanticFault?: 'rules' | 'references' | 'crash' | 'memory';
   /** Decoded chunks a branch of the single pass may run ahead of the slowest (default PASS_WINDOW; tests make it small). */
   passWindow?: number;
   /** Extra stages (other checkers), run after the built-in ones of the same kind. */
