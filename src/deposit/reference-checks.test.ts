@@ -30,8 +30,8 @@ test('probes over every TLD or from the smaller side: each check still reports e
   for (const [name, db] of dbs) {
     await generateRegistry(db, { tld: 'example', domains: 60, seed: 'ref-probes', hostModel: 'objects', asOf: AS_OF });
     assert.deepEqual(await findings(db), [], `${name}: a generated registry has no cross-object finding`);
-    // Another TLD whose domains repeat names and roids of each other and of the deposit's TLD,
-    // refer to no contact and hold DS and key data at once: none of it is the deposit's.
+    // Another TLD whose domains repeat names of the deposit's TLD, refer to no contact and hold
+    // DS and key data at once: none of it is the deposit's.
     await db.exec(`
       ALTER TABLE registry.domain DROP CONSTRAINT domain_name_key;
       ALTER TABLE registry.domain DROP CONSTRAINT domain_registrant_fkey;
@@ -44,6 +44,11 @@ test('probes over every TLD or from the smaller side: each check still reports e
       INSERT INTO registry.domain_ds (domain_roid, ord, key_tag, alg, digest_type, digest)
         SELECT d.roid, 0, 1, 8, 2, 'ABCD' FROM d;`);
     assert.deepEqual(await findings(db), [], `${name}: problems of another TLD only`);
+    // The other TLD's problems go, so that each probe below must find the deposit's TLD's own.
+    await db.exec(`
+      DELETE FROM registry.domain_key WHERE domain_roid IN (SELECT roid FROM registry.domain WHERE tld = 'other');
+      DELETE FROM registry.domain_ds WHERE domain_roid IN (SELECT roid FROM registry.domain WHERE tld = 'other');
+      DELETE FROM registry.domain WHERE tld = 'other';`);
     // The same problems in the deposit's TLD.
     const roids = (await db.query<{ roid: string; name: string }>(`SELECT roid, name FROM registry.domain WHERE tld = 'example' ORDER BY roid LIMIT 3 OFFSET 3`)).map((r) => [r.roid, r.name] as const);
     const [[third, thirdName], [fourth, fourthName], [fifth, fifthName]] = roids as [readonly [string, string], readonly [string, string], readonly [string, string]];
