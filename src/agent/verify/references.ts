@@ -488,11 +488,11 @@ const SEEN_BITS = 2 ** 26;
 const REFERENCED: ReadonlySet<RefKind> = new Set<RefKind>(['registrar', 'contact', 'host', 'idn']);
 
 /**
- * The catalog path: rows COPY into a temporary table; anti-joins and a GROUP BY find the
- * faults. A definition row carries no object/field text (only uses and conflicts are ever
- * listed); a use resolved on arrival (KnownIds) is not sent. The faults are found by hash
- * joins over the definitions (no index to build), once, into agent_broken; listing and
- * counting read that (normally empty) table.
+ * The catalog path: rows COPY into a temporary table. A definition row carries no object/field
+ * text (only uses and conflicts are ever listed); a use resolved on arrival (KnownIds) is not
+ * sent. The few uses and conflicts sent are matched against one scan of the definitions (and
+ * the kept chain for a DIFF), once, into agent_broken, which listing and counting read;
+ * duplicates are grouped only among the definitions the SeenFilter flagged as maybe seen before.
  */
 export async function throughCatalog(catalog: NonNullable<VerifyContext['catalog']>, rows: AsyncIterable<readonly RefRow[]>, chain?: (tx: Tx) => Promise<void>, knownMax = KNOWN_MAX): Promise<Outcome> {
   return throughCatalogText(catalog, copyText(rows, knownMax), chain);
@@ -579,14 +579,13 @@ const DEF_HEAD: Record<RefKind, string> = {
 };
 
 /** throughCatalog from the COPY text of the rows (copyText's, made here or on the semantic worker). */
-export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string | Uint8Array>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
+export async function throughCatalogText(catalog: NonNullable<VerifyContext['catalog']>, text: AsyncIterable<string>, chain?: (tx: Tx) => Promise<void>): Promise<Outcome> {
   return catalog.db.transaction(async (tx) => {
     // Hash joins and aggregates over a deposit's definitions in memory rather than in batches on disk; no JIT for one-off queries.
     await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
     await tx.exec(`CREATE TEMP TABLE agent_refs (role "char" NOT NULL, kind text NOT NULL, id text COLLATE "C" NOT NULL, code text NOT NULL, obj text NOT NULL, field text NOT NULL, again boolean NOT NULL) ON COMMIT DROP`);
     // One write per piece of COPY text, not per row (a socket write each was a fifth of the CPU).
-    // Bytes (the semantic worker's UTF-8 pieces, already large) go as they are; strings are joined into pieces.
-    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', textPieces(text));
+    await tx.copyFrom('COPY agent_refs (role, kind, id, code, obj, field, again) FROM STDIN', copyPieces(text));
     let defined = `SELECT kind, id FROM agent_refs WHERE role = 'd'`;
     if (chain) {
       // The chain as this DIFF leaves it: its own deletes applied (its objects are in agent_refs).
@@ -618,23 +617,6 @@ export async function throughCatalogText(catalog: NonNullable<VerifyContext['cat
     );
     return { broken: listed.sort(byKey), brokenTotal: total[0]?.n ?? 0, duplicates };
   });
-}
-
-/** COPY text for copyFrom: byte pieces as they come, strings joined by copyPieces. */
-async function* textPieces(text: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
-  const iterator = text[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const rest: AsyncIterable<string | Uint8Array> = { [Symbol.asyncIterator]: () => iterator };
-  if (typeof first.value !== 'string') {
-    yield first.value;
-    for await (const piece of rest) yield piece;
-    return;
-  }
-  yield* copyPieces((async function* () {
-    yield first.value as string;
-    for await (const piece of rest) yield typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
-  })());
 }
 
 /** Without a catalog: definitions in a Map, uses in a list, up to MAX_IN_MEMORY entries. */

@@ -1,7 +1,7 @@
 /**
  * The semantic pass of the single pass on a thread of its own (`startSemanticWorker`): the
  * typed reader (lean), the object rules (src/agent/rst checkDepositObjects) and the rows of the
- * reference check with their COPY text (references.ts copyText, known ids resolved there) run
+ * reference check with their COPY text (references.ts batchCopyText, known ids resolved there) run
  * on a worker; the main thread only decodes, hands the chunks over (copied, then transferred:
  * nothing touches the disk) and streams the COPY text into the catalog. The decisions stay
  * with the stages on the main thread (verify/references.ts, rst/stage.ts): they read the

@@ -130,7 +130,7 @@ export interface SemanticOffload {
   references: {
     /** The envelope's type and watermark, from the reader's first batch (rejects with the reader's error). */
     head: Promise<{ type?: string; watermark?: string } | undefined>;
-    /** The rows' COPY text (references.ts copyText), read once; `return()` stops the worker making it. */
+    /** The rows' COPY text (references.ts batchCopyText), read once; `return()` stops the worker making it. */
     text: AsyncIterable<string>;
   };
 }
