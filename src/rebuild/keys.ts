@@ -140,8 +140,8 @@ export class Keys {
   }
 
   /**
-   * Forget steps done during a load that a rollback to a savepoint has undone since (a load
-   * retried another way), and the foreign keys left for later then: the catalog says what is back.
+   * Forget steps done that a rollback to a savepoint has undone since, and the foreign keys left
+   * for later then: the catalog says what is back (run before the keys are put back after the load).
    */
   async resync(tx: Tx): Promise<void> {
     this.deferred.clear();
@@ -250,9 +250,9 @@ export class Keys {
 const STEP_BUDGET_MS = 50;
 
 /**
- * Chunks without rows for a table before it counts as finished: two, so that chunks of two
- * sources taking turns (./parallel.ts) do not look like the end of a table; four times more
- * each time rows for it came after all (at most a few wasted builds per table).
+ * Chunks without rows for a table before it counts as finished: two, so that one chunk without
+ * a table's rows does not look like its end; four times more each time rows for it came after
+ * all (at most a few wasted builds per table).
  */
 const QUIET_CHUNKS = 2;
 

@@ -289,8 +289,8 @@ export async function prepareTarget(db: Db, tx: Tx): Promise<{ migrated: number[
 /**
  * Truncate the registry tables and the staging tables, all empty: truncated in the current
  * (sub)transaction, they take COPY FREEZE (./load.ts fullCopySql); a rollback leaves them as
- * they were. Done once, when the target is prepared (no savepoint lies between it and the
- * load's COPYs).
+ * they were. Done once, when the target is prepared: the load's COPYs run in the same
+ * transaction (the foreign-key savepoints taken during the load are released, never left open).
  */
 export async function freezable(tx: Tx): Promise<void> {
   const staged = [...STAGED_TABLES.map(stagedName), NS_STAGE].map((t) => `pg_temp.${t}`);
