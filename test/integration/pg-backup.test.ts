@@ -101,8 +101,21 @@ async function interruptDrill(configFile: string, scratchRoot: string): Promise<
     if (postmaster === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.ok(postmaster !== undefined, `the drill ended (status ${code}) before its server ran: ${stderr}`);
-  process.kill(child.pid!, 'SIGSTOP');
-  while ((await procState(child.pid!)) !== 'T') await new Promise((resolve) => setTimeout(resolve, 5));
+  // The drill may end between finding its server and the SIGSTOP (gone, a zombie, or already
+  // reaped: kill throws ESRCH): then it was finishing, and the caller tries again.
+  try {
+    process.kill(child.pid!, 'SIGSTOP');
+  } catch {
+    await exited;
+    return undefined;
+  }
+  for (let state = await procState(child.pid!); state !== 'T'; state = await procState(child.pid!)) {
+    if (state === null || state === 'Z') {
+      await exited;
+      return undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   const stopping = (await liveChildren(child.pid!)).some((c) => / stop$/.test(c));
   const running = (await procState(postmaster)) !== null && (await procState(postmaster)) !== 'Z' && (await runningServer(scratchRoot)) === postmaster;
   if (!running || stopping) {
