@@ -10,8 +10,7 @@
  * when not asked for); when the reader refuses the deposit no rule ran, so the stage is NOT RUN
  * (blocking) unless the structure findings already fail it.
  */
-import type { CheckStage } from '../verify/stage.js';
-import type { VerifyContext } from '../verify/stage.js';
+import type { CheckStage, VerifyContext } from '../verify/stage.js';
 import { NO_HEADER, checkDepositObjects, type ObjectRuleOptions, type RegistryRuleConfig } from './object-rules.js';
 
 /** The options object-rules runs checkDepositObjects with in `ctx` (plain data: the semantic worker gets them too), or why it does not run. */

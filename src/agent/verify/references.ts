@@ -547,22 +547,28 @@ class CopyWriter {
   }
   /** A row whose object is `${what} ${name}` (built only when the row is sent with it). */
   rowOf(role: RefRow['role'], kind: RefKind, id: string, code: string, what: string, name: string, field: string): void {
-    this.rows++;
-    if (role === 'd') this.definition(kind, id, code);
-    else if (role !== 'u' || !this.known.has(kind, id)) this.text += `${role}\t${kind}\t${copyField(id)}\t${code}\t${copyField(`${what} ${name}`)}\t${copyField(field)}\tf\n`;
+    if (this.sends(role, kind, id, code)) this.line(role, kind, id, code, `${what} ${name}`, field);
   }
   row(role: RefRow['role'], kind: RefKind, id: string, code: string, obj: string, field: string): void {
-    this.rows++;
-    if (role === 'd') this.definition(kind, id, code);
-    else if (role !== 'u' || !this.known.has(kind, id)) this.text += `${role}\t${kind}\t${copyField(id)}\t${code}\t${copyField(obj)}\t${copyField(field)}\tf\n`;
+    if (this.sends(role, kind, id, code)) this.line(role, kind, id, code, obj, field);
   }
-  /** A definition carries no object/field text (only uses and conflicts are ever listed). */
-  private definition(kind: RefKind, id: string, code: string): void {
+  /**
+   * Counts the row and writes it when it is a definition (no object/field text: only uses and
+   * conflicts are ever listed); true when it is a use or conflict to send with its object and
+   * field (a use resolved on arrival, KnownIds, is not sent).
+   */
+  private sends(role: RefRow['role'], kind: RefKind, id: string, code: string): boolean {
+    this.rows++;
+    if (role !== 'd') return role !== 'u' || !this.known.has(kind, id);
     if (REFERENCED.has(kind)) this.known.add(kind, id);
     let tail = DEF_TAIL.get(code);
     if (tail === undefined) DEF_TAIL.set(code, (tail = `\t${code}\t\t\t`));
     // `again`: this kind and id may have been defined before (never false when it was: see SeenFilter).
     this.text += DEF_HEAD[kind] + copyField(id) + tail + (this.defined.add(kind, id) ? 'f\n' : 't\n');
+    return false;
+  }
+  private line(role: RefRow['role'], kind: RefKind, id: string, code: string, obj: string, field: string): void {
+    this.text += `${role}\t${kind}\t${copyField(id)}\t${code}\t${copyField(obj)}\t${copyField(field)}\tf\n`;
   }
   /** The text so far, and start again. */
   take(): string {

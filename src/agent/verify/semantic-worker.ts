@@ -19,7 +19,7 @@ import { StrongroomError, isStrongroomError, type ErrorCode } from '../../common
 import { teeAsync } from '../../common/tee.js';
 import { readDepositBatches, type DepositEvent } from '../../reader/index.js';
 import { checkDepositObjects, type ObjectRuleOptions, type ObjectRuleResult } from '../rst/object-rules.js';
-import { batchCopyText, headOf, KNOWN_MAX } from './references.js';
+import { batchCopyText, headOf } from './references.js';
 import type { SemanticOffload } from './stage.js';
 
 /** Chunks handed over and not yet taken by the worker. */
@@ -35,7 +35,7 @@ const BATCH_WINDOW = 8;
 export interface SemanticWorkerOptions {
   /** object-rules' options (rst/stage.ts objectRuleOptions), without `batches`. */
   objectRules: ObjectRuleOptions;
-  references: { thin: boolean; knownMax?: number };
+  references: { thin: boolean };
   /** The reader's file name (locations). */
   file: string;
   /** For tests: make the worker fail at a given point ('rules', 'references', 'crash'; 'memory': run out of its heap). */
@@ -280,7 +280,7 @@ async function runWorker(): Promise<void> {
         post({ text: pending });
         pending = '';
       };
-      for await (const text of batchCopyText(first, batches, options.references.thin, head.type === 'DIFF', options.references.knownMax ?? KNOWN_MAX)) {
+      for await (const text of batchCopyText(first, batches, options.references.thin, head.type === 'DIFF')) {
         if (textStopped) break;
         if (options.fault === 'references') throw new StrongroomError('INTERNAL', 'semantic worker fault injected in the reference rows');
         pending += text;

@@ -228,10 +228,11 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
     if (reportFindings.length < (options.maxFindings ?? 10_000)) reportFindings.push(full);
   };
   const runGroup = async (group: Array<{ stage: CheckStage; result: StageResult }>, groupCtx: VerifyContext, sink: (position: number, finding: ReportFinding) => void): Promise<void> => {
+    const file = String(ctx.facts.xmlName ?? input.key);
     // The built-in object-rules and references with a catalog: the reader, the rules and the rows on the semantic worker.
-    const ruleOptions = objectRuleOptions(groupCtx, options.rules ?? {});
-    if (options.semanticWorker !== false && groupCtx.catalog && group.length === 2 && group[0]!.stage === objectRules && group[1]!.stage === references && !('notRun' in ruleOptions)) {
-      const file = String(ctx.facts.xmlName ?? input.key);
+    const builtIn = options.semanticWorker !== false && groupCtx.catalog && group.length === 2 && group[0]!.stage === objectRules && group[1]!.stage === references;
+    const ruleOptions = builtIn ? objectRuleOptions(groupCtx, options.rules ?? {}) : undefined;
+    if (ruleOptions && !('notRun' in ruleOptions)) {
       const offload = startSemanticWorker(groupCtx.plaintext!(), { objectRules: ruleOptions, references: { thin: input.name.type === 'thin' }, file, ...(options.semanticFault ? { fault: options.semanticFault } : {}) });
       try {
         await Promise.all(group.map(({ stage: member, result: memberResult }, position) => runStage(member, memberResult, { ...groupCtx, offload }, emitter(member, memberResult, (finding) => sink(position, finding)))));
@@ -241,7 +242,7 @@ export async function verifyDeposit(input: DepositInput, options: VerifyOptions)
       return;
     }
     // Batches of events (a slice of the input at a time), domains, hosts and contacts typed by the lean converter.
-    const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file: String(ctx.facts.xmlName ?? input.key), lean: true }), group.length, OBJECT_BATCH_WINDOW);
+    const branches = teeAsync(readDepositBatches(groupCtx.plaintext!(), { file, lean: true }), group.length, OBJECT_BATCH_WINDOW);
     await Promise.all(
       group.map(({ stage: member, result: memberResult }, position) =>
         runStage(member, memberResult, { ...groupCtx, objectBatches: () => branches[position]!, objects: () => eachOf(branches[position]!) }, emitter(member, memberResult, (finding) => sink(position, finding))).finally(async () => {
